@@ -1,0 +1,116 @@
+// The Runtime port: the only contract between the core and the adapters (src/adapters/<runtime>/).
+// It is small and byte-oriented on purpose: every line of logic that is not a runtime call lives in the core.
+
+export type RuntimeName = "node" | "bun" | "deno";
+
+export type FileKind = "file" | "directory" | "other";
+
+export interface FileStat {
+  /** Device id; with `ino`, what says two paths are the same file. */
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly kind: FileKind;
+}
+
+/** An open file, read at explicit positions so one handle survives a rename of its path. */
+export interface FileHandle {
+  /** Reads up to `buffer.length` bytes at `position`; resolves with the number of bytes read (0 at EOF). */
+  read(buffer: Uint8Array, position: number): Promise<number>;
+  /** Stat of the open file (fstat), which still answers after the path was renamed or deleted. */
+  stat(): Promise<FileStat>;
+  close(): Promise<void>;
+}
+
+/** Errors from the file system carry a code the core can act on (ENOENT, EACCES, …). */
+export interface FsError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface FileSystem {
+  /** Stat following symlinks; `undefined` when nothing is at the path. Other errors reject with an FsError. */
+  stat(path: string): Promise<FileStat | undefined>;
+  open(path: string): Promise<FileHandle>;
+  /** Names (not paths) of the entries in a directory. */
+  readDir(path: string): Promise<string[]>;
+  /** Whole file as UTF-8 text; used for config files. */
+  readText(path: string): Promise<string>;
+}
+
+/** A wake-up hint: the monitor polls now instead of at its next tick. Never the source of truth. */
+export type WatchHint = (path: string) => void;
+
+export interface Watcher {
+  close(): Promise<void>;
+}
+
+export interface TcpConnection {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /**
+   * Queues bytes on the socket. Resolves when the runtime can take more (node's `drain`, Bun's `drain`
+   * handler, Deno's `conn.write` promise); rejects or resolves after the connection closed.
+   */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Called once when the peer hangs up or the connection fails. */
+  onClose(listener: () => void): void;
+  /** Data sent by the client; logwisp ignores it but must read it so the socket is not stalled. */
+  onData(listener: (bytes: Uint8Array) => void): void;
+  close(): void;
+}
+
+export interface Listener {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type FetchHandler = (
+  request: Request,
+  info: { remoteAddress: string },
+) => Response | Promise<Response>;
+
+/** Raised by listenTcp / serveHttp when the address is taken, so the CLI can print one clear line. */
+export class AddressInUseError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`address ${host}:${port} is already in use`);
+    this.name = "AddressInUseError";
+  }
+}
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  readonly version: string;
+  readonly fs: FileSystem;
+  /** Environment variables, read once at start. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** The user's home directory, if the runtime knows it. */
+  readonly homeDir: string | undefined;
+  /** Absolute path from `path` relative to `base` (default: cwd). */
+  resolvePath(path: string, base?: string): string;
+  joinPath(...parts: string[]): string;
+  basename(path: string): string;
+  dirname(path: string): string;
+  listenTcp(options: ListenOptions, onConnection: (connection: TcpConnection) => void): Promise<Listener>;
+  serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener>;
+  /** Watch a directory (non-recursive) or a file; optional: polling alone is correct, only slower. */
+  watch?(path: string, onHint: WatchHint): Watcher;
+  /** Calls `listener` on SIGINT / SIGTERM. */
+  onSignal(listener: (signal: "SIGINT" | "SIGTERM") => void): void;
+  /** Diagnostics for operators (logwisp's own log), on stderr. */
+  log(line: string): void;
+  /** Process stdout, for --help, --version and --print-config. */
+  print(text: string): void;
+  exit(code: number): never;
+}
