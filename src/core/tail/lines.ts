@@ -1,0 +1,150 @@
+// Bytes → lines. Lines are split on `\n` before decoding, so a character split across two reads is
+// decoded whole; invalid UTF-8 becomes U+FFFD; one trailing `\r` is removed; empty lines are skipped.
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const NUL = 0x00;
+
+export interface LineFlags {
+  /** The line was longer than maxLineBytes: this is its head, the rest up to the newline was skipped. */
+  readonly truncated?: true;
+  /** The file went away before this line's newline was written. */
+  readonly partial?: true;
+}
+
+export type LineSink = (text: string, flags: LineFlags | undefined) => void;
+
+const TRUNCATED: LineFlags = { truncated: true };
+const PARTIAL: LineFlags = { partial: true };
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/**
+ * Splits a byte stream into lines. Memory is bounded by maxLineBytes: a longer line is emitted once, cut on
+ * a character boundary and marked truncated, and the rest of it is skipped up to its newline.
+ */
+export class LineSplitter {
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  /** Inside an over-long line whose head was already emitted: drop bytes up to the next newline. */
+  private skippingRest = false;
+  /** After a truncation the writer may leave a hole of NULs (no O_APPEND): skip them. */
+  private skippingNuls = false;
+
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly sink: LineSink,
+  ) {}
+
+  /** Bytes of the unfinished last line held until its newline arrives. */
+  get pendingBytes(): number {
+    return this.heldBytes;
+  }
+
+  push(chunk: Uint8Array): void {
+    let start = 0;
+    if (this.skippingNuls) {
+      while (start < chunk.length && chunk[start] === NUL) start++;
+      if (start === chunk.length) return;
+      this.skippingNuls = false;
+    }
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      if (newline === -1) {
+        this.hold(chunk.subarray(start));
+        return;
+      }
+      this.finishLine(chunk.subarray(start, newline));
+      start = newline + 1;
+    }
+  }
+
+  /** Emits the held unfinished line, marked partial; used when its file is gone for good. */
+  flushPartial(): void {
+    if (this.heldBytes > 0 && !this.skippingRest) this.emit(this.takeHeld(), PARTIAL);
+    this.reset();
+  }
+
+  /** Forgets the held line (the file was truncated under it) and skips a leading run of NULs next. */
+  resetAfterTruncation(): void {
+    this.reset();
+    this.skippingNuls = true;
+  }
+
+  /** Starts in the middle of a line whose beginning is not ours to emit: skip up to its newline. */
+  skipToNextLine(): void {
+    this.reset();
+    this.skippingRest = true;
+  }
+
+  private reset(): void {
+    this.held = [];
+    this.heldBytes = 0;
+    this.skippingRest = false;
+    this.skippingNuls = false;
+  }
+
+  private finishLine(tail: Uint8Array): void {
+    if (this.skippingRest) {
+      this.skippingRest = false;
+      return;
+    }
+    if (this.heldBytes === 0) {
+      if (tail.length > this.maxLineBytes) this.emitTruncated(tail);
+      else this.emit(tail, undefined);
+      return;
+    }
+    if (this.heldBytes + tail.length > this.maxLineBytes) {
+      this.hold(tail);
+      return this.finishLine(new Uint8Array(0));
+    }
+    this.held.push(tail);
+    this.heldBytes += tail.length;
+    this.emit(this.takeHeld(), undefined);
+  }
+
+  private hold(bytes: Uint8Array): void {
+    if (this.skippingRest || bytes.length === 0) return;
+    // copy: the caller's read buffer is reused for the next read
+    this.held.push(bytes.slice());
+    this.heldBytes += bytes.length;
+    if (this.heldBytes > this.maxLineBytes) {
+      this.emitTruncated(this.takeHeld());
+      this.skippingRest = true;
+    }
+  }
+
+  private takeHeld(): Uint8Array {
+    const parts = this.held;
+    const total = this.heldBytes;
+    this.held = [];
+    this.heldBytes = 0;
+    if (parts.length === 1 && parts[0]) return parts[0];
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      joined.set(part, at);
+      at += part.length;
+    }
+    return joined;
+  }
+
+  private emitTruncated(bytes: Uint8Array): void {
+    this.emit(bytes.subarray(0, utf8Boundary(bytes, this.maxLineBytes)), TRUNCATED);
+  }
+
+  private emit(bytes: Uint8Array, flags: LineFlags | undefined): void {
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === CARRIAGE_RETURN) end--;
+    if (end === 0) return;
+    this.sink(decoder.decode(bytes.subarray(0, end)), flags);
+  }
+}
+
+/** The largest length <= limit that does not end inside a UTF-8 sequence. */
+export function utf8Boundary(bytes: Uint8Array, limit: number): number {
+  if (bytes.length <= limit) return bytes.length;
+  let end = limit;
+  // back off continuation bytes (10xxxxxx), at most 3, to the start of the character that crosses the limit
+  while (end > 0 && limit - end < 3 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return end;
+}

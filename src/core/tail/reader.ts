@@ -1,0 +1,139 @@
+// One open file: its identity, the offset read so far and the unfinished line. A FileReader outlives the
+// path it was opened by: after a rename it keeps reading the old inode until the grace window ends.
+
+import type { FileHandle, FileStat } from "../runtime.ts";
+import { comparePrefix, EMPTY_PREFIX, type Prefix, readPrefix } from "./fingerprint.ts";
+import { type LineFlags, LineSplitter } from "./lines.ts";
+
+/** Receives each complete line. */
+export type ReaderLineSink = (text: string, flags: LineFlags | undefined) => void;
+
+export interface ReaderOptions {
+  readonly maxLineBytes: number;
+  /** Bytes read from one file in one poll before giving the other files (and the clients) a turn. */
+  readonly maxBytesPerPoll: number;
+  /** Shared scratch buffer for reads; the monitor reads one file at a time. */
+  readonly buffer: Uint8Array;
+  /** Gives the event loop a turn between chunks so client queues drain during a burst. */
+  readonly yieldBetweenChunks: () => Promise<void>;
+}
+
+export type ReadOutcome = "eof" | "more";
+
+/** How a file was truncated under the reader, if it was. */
+export type Truncation = "none" | "shrunk" | "shrunk-same-prefix" | "regrown";
+
+export class FileReader {
+  offset: number;
+  prefix: Prefix = EMPTY_PREFIX;
+  linesRead = 0;
+  /** Last size and mtime seen at the path, to know when the prefix must be checked again. */
+  private lastSize: number;
+  private lastMtimeMs: number;
+  private readonly splitter: LineSplitter;
+
+  constructor(
+    readonly handle: FileHandle,
+    readonly dev: number,
+    readonly ino: number,
+    stat: FileStat,
+    startOffset: number,
+    private readonly options: ReaderOptions,
+    sink: ReaderLineSink,
+  ) {
+    this.offset = startOffset;
+    this.lastSize = stat.size;
+    this.lastMtimeMs = stat.mtimeMs;
+    this.splitter = new LineSplitter(options.maxLineBytes, (text, flags) => {
+      this.linesRead++;
+      sink(text, flags);
+    });
+  }
+
+  /** Opens a file that was there before logwisp started: begin after its last newline, never mid-line. */
+  static async startOffsetAtEnd(handle: FileHandle, size: number, options: ReaderOptions): Promise<number> {
+    const { buffer, maxLineBytes } = options;
+    let end = size;
+    while (end > 0 && size - end <= maxLineBytes) {
+      const start = Math.max(0, end - buffer.length);
+      const n = await handle.read(buffer.subarray(0, end - start), start);
+      const newline = buffer.subarray(0, n).lastIndexOf(0x0a);
+      if (newline !== -1) return start + newline + 1;
+      end = start;
+    }
+    // no newline at all: the whole file is one unfinished line, ours to read once it ends
+    return end === 0 ? 0 : -1;
+  }
+
+  /** Bytes of the unfinished last line, held until its newline. */
+  get pendingBytes(): number {
+    return this.splitter.pendingBytes;
+  }
+
+  isSameFile(stat: FileStat): boolean {
+    return stat.dev === this.dev && stat.ino === this.ino;
+  }
+
+  /** Starting inside a line longer than maxLineBytes: skip to its end. */
+  skipToNextLine(): void {
+    this.splitter.skipToNextLine();
+  }
+
+  /**
+   * Was the file truncated under us? Size below the offset, or (when size or mtime changed) a first KiB
+   * that differs from the one remembered: a truncate-and-regrow between two polls.
+   */
+  async detectTruncation(stat: FileStat): Promise<Truncation> {
+    const changed = stat.size !== this.lastSize || stat.mtimeMs !== this.lastMtimeMs;
+    this.lastSize = stat.size;
+    this.lastMtimeMs = stat.mtimeMs;
+    if (!changed && stat.size >= this.offset) return "none";
+    const current = await readPrefix(this.handle, stat.size, this.options.buffer);
+    const { same, prefix } = comparePrefix(this.prefix, current);
+    this.prefix = prefix;
+    if (stat.size < this.offset) return same ? "shrunk-same-prefix" : "shrunk";
+    return same ? "none" : "regrown";
+  }
+
+  /** Remembers the file's first bytes as they are now: its fingerprint from here on. */
+  async rememberPrefix(size: number): Promise<void> {
+    this.prefix = comparePrefix(EMPTY_PREFIX, await readPrefix(this.handle, size, this.options.buffer)).prefix;
+  }
+
+  /** Restart at 0 after a truncation: the held partial line is dropped, a leading hole of NULs skipped. */
+  async restartAfterTruncation(stat: FileStat): Promise<void> {
+    this.offset = 0;
+    this.splitter.resetAfterTruncation();
+    await this.rememberPrefix(stat.size);
+  }
+
+  /** Reads from the offset to the end of the file, or until this poll's byte budget is spent. */
+  async read(): Promise<ReadOutcome> {
+    const { buffer, maxBytesPerPoll } = this.options;
+    let readThisPoll = 0;
+    while (readThisPoll < maxBytesPerPoll) {
+      const n = await this.handle.read(buffer, this.offset);
+      if (n === 0) return "eof";
+      this.offset += n;
+      readThisPoll += n;
+      this.splitter.push(buffer.subarray(0, n));
+      if (n < buffer.length) return "eof";
+      await this.options.yieldBetweenChunks();
+    }
+    return "more";
+  }
+
+  /** The file is gone for good: emit the unfinished line, marked partial, and close. */
+  async finish(): Promise<void> {
+    this.splitter.flushPartial();
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.handle.close();
+    } catch {
+      // already closed, or the runtime lost it: nothing left to release
+    }
+  }
+}

@@ -1,0 +1,201 @@
+// One followed path. The file at the path may change under it (rename rotation, copytruncate, delete and
+// recreate, atomic replace); the Tailer notices on each poll and keeps every line exactly once.
+
+import type { FileStat, FileSystem, FsError } from "../runtime.ts";
+import type { LineFlags } from "./lines.ts";
+import { FileReader, type ReaderOptions, type ReadOutcome } from "./reader.ts";
+
+export interface TailerOptions extends ReaderOptions {
+  readonly rotateWaitMs: number;
+}
+
+export interface TailerEvents {
+  line(tailer: Tailer, text: string, flags: LineFlags | undefined): void;
+  /** Rotations, truncations and errors, for logwisp's own log and SSE `event: rotation`. */
+  notice(tailer: Tailer, kind: "rotated" | "deleted" | "truncated" | "error" | "recovered", detail: string): void;
+}
+
+export interface TailerStatus {
+  path: string;
+  source: string;
+  identity: { dev: number; ino: number; prefix_bytes: number; prefix_hash: string } | null;
+  offset: number;
+  pending_bytes: number;
+  rotations: number;
+  truncations: number;
+  lines_read: number;
+  duplicates_risked: number;
+  draining: number;
+  error: string | null;
+}
+
+/** A reader whose path now names another file (or none): read until the grace window ends. */
+interface RetiredReader {
+  readonly reader: FileReader;
+  readonly until: number;
+}
+
+export class Tailer {
+  private current: FileReader | undefined;
+  private retired: RetiredReader[] = [];
+  private rotations = 0;
+  private truncations = 0;
+  private duplicatesRisked = 0;
+  private linesReadBefore = 0;
+  private error: string | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly source: string,
+    private readonly fs: FileSystem,
+    private readonly options: TailerOptions,
+    private readonly events: TailerEvents,
+  ) {}
+
+  /** True when nothing is open: a path that is gone can be forgotten. */
+  get idle(): boolean {
+    return this.current === undefined && this.retired.length === 0;
+  }
+
+  /**
+   * One poll. `fromEnd` is set for files that were there before logwisp started. Resolves "more" when a
+   * file still has unread bytes after this poll's budget.
+   */
+  async poll(stat: FileStat | undefined, fromEnd: boolean, now: number): Promise<ReadOutcome> {
+    let outcome: ReadOutcome = "eof";
+    const current = this.current;
+    if (current && (!stat || stat.kind !== "file" || !current.isSameFile(stat))) {
+      // read the old handle to EOF first: lines written just before a rename live only there
+      await current.read();
+      this.retire(current, now, stat ? "rotated" : "deleted");
+    }
+    // retired readers first: their lines were written before the new file's
+    for (const { reader } of this.retired) if ((await reader.read()) === "more") outcome = "more";
+    await this.finishExpired(now);
+    if (this.current && stat) outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
+    else if (stat?.kind === "file" && (await this.open(stat, fromEnd))) {
+      if (this.current && (await this.current.read()) === "more") outcome = "more";
+    }
+    return outcome;
+  }
+
+  private async readCurrent(reader: FileReader, stat: FileStat): Promise<ReadOutcome> {
+    const truncation = await reader.detectTruncation(stat);
+    if (truncation !== "none") {
+      this.truncations++;
+      // the same first bytes after a shrink may be a rewrite of lines already sent: they go out again
+      if (truncation === "shrunk-same-prefix") this.duplicatesRisked++;
+      this.events.notice(this, "truncated", `${this.path} truncated at offset ${reader.offset}; reading from 0`);
+      await reader.restartAfterTruncation(stat);
+    }
+    if (stat.size <= reader.offset) return "eof";
+    return reader.read();
+  }
+
+  private async open(stat: FileStat, fromEnd: boolean): Promise<boolean> {
+    try {
+      const handle = await this.fs.open(this.path);
+      // the path may have changed between stat and open: trust the handle
+      const opened = await handle.stat();
+      let start = 0;
+      if (fromEnd) start = await FileReader.startOffsetAtEnd(handle, opened.size, this.options);
+      const reader = new FileReader(
+        handle,
+        opened.dev,
+        opened.ino,
+        opened,
+        start === -1 ? opened.size : start,
+        this.options,
+        (text, flags) => this.events.line(this, text, flags),
+      );
+      if (start === -1) reader.skipToNextLine();
+      await reader.rememberPrefix(opened.size);
+      this.current = reader;
+      this.clearError();
+      return true;
+    } catch (cause) {
+      this.reportError(cause);
+      return false;
+    }
+  }
+
+  private retire(reader: FileReader, now: number, kind: "rotated" | "deleted"): void {
+    this.current = undefined;
+    this.rotations++;
+    this.retired.push({ reader, until: now + this.options.rotateWaitMs });
+    this.events.notice(
+      this,
+      kind,
+      `${this.path} ${kind}; draining the old file for ${this.options.rotateWaitMs} ms at offset ${reader.offset}`,
+    );
+  }
+
+  private async finishExpired(now: number): Promise<void> {
+    if (this.retired.length === 0) return;
+    const keep: RetiredReader[] = [];
+    for (const entry of this.retired) {
+      if (entry.until > now) keep.push(entry);
+      else {
+        await entry.reader.read();
+        this.linesReadBefore += entry.reader.linesRead;
+        await entry.reader.finish();
+      }
+    }
+    this.retired = keep;
+  }
+
+  reportError(cause: unknown): void {
+    const { code, message } = asFsError(cause);
+    const text = code === "EACCES" || code === "EPERM" ? `permission denied: ${this.path}` : `${this.path}: ${message}`;
+    if (this.error === text) return;
+    this.error = text;
+    this.events.notice(this, "error", `${text} (will retry)`);
+  }
+
+  private clearError(): void {
+    if (this.error === undefined) return;
+    this.error = undefined;
+    this.events.notice(this, "recovered", `${this.path} is readable again`);
+  }
+
+  /** Stops following. Held partial lines are not emitted: logwisp stopping is not the file going away. */
+  async close(): Promise<void> {
+    const readers = [...this.retired.map((entry) => entry.reader), ...(this.current ? [this.current] : [])];
+    this.retired = [];
+    this.current = undefined;
+    await Promise.all(readers.map((reader) => reader.close()));
+  }
+
+  status(): TailerStatus {
+    const reader = this.current;
+    const readers = [...this.retired.map((entry) => entry.reader), ...(reader ? [reader] : [])];
+    return {
+      path: this.path,
+      source: this.source,
+      identity: reader
+        ? {
+            dev: reader.dev,
+            ino: reader.ino,
+            prefix_bytes: reader.prefix.length,
+            prefix_hash: reader.prefix.hash.toString(16).padStart(8, "0"),
+          }
+        : null,
+      offset: reader?.offset ?? 0,
+      pending_bytes: reader?.pendingBytes ?? 0,
+      rotations: this.rotations,
+      truncations: this.truncations,
+      lines_read: this.linesReadBefore + readers.reduce((sum, r) => sum + r.linesRead, 0),
+      duplicates_risked: this.duplicatesRisked,
+      draining: this.retired.length,
+      error: this.error ?? null,
+    };
+  }
+}
+
+export function asFsError(cause: unknown): FsError {
+  if (typeof cause === "object" && cause !== null) {
+    const { code, message } = cause as { code?: unknown; message?: unknown };
+    return { code: typeof code === "string" ? code : "EUNKNOWN", message: String(message ?? cause) };
+  }
+  return { code: "EUNKNOWN", message: String(cause) };
+}
