@@ -94,8 +94,9 @@ export class LineSplitter {
       return;
     }
     if (this.heldBytes + tail.length > this.maxLineBytes) {
-      this.hold(tail);
-      return this.finishLine(new Uint8Array(0));
+      this.hold(tail); // emits the head, marked truncated, and starts skipping the rest
+      this.skippingRest = false; // …which ends here, at this line's newline
+      return;
     }
     this.held.push(tail);
     this.heldBytes += tail.length;

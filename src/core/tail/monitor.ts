@@ -22,7 +22,11 @@ export interface MonitorOptions {
 
 export interface MonitorEvents {
   line(source: string, path: string, text: string, flags: LineFlags | undefined): void;
-  notice(kind: "rotated" | "deleted" | "truncated" | "error" | "recovered", path: string, detail: string): void;
+  notice(
+    kind: "rotated" | "deleted" | "truncated" | "error" | "recovered",
+    path: string,
+    detail: string,
+  ): void;
 }
 
 type MonitorRuntime = Pick<Runtime, "fs" | "resolvePath" | "joinPath" | "basename" | "dirname" | "watch">;
@@ -131,7 +135,13 @@ export class Monitor {
       let tailer = this.tailers.get(path);
       if (!tailer) {
         if (!stat) continue;
-        tailer = new Tailer(path, this.runtime.basename(path), this.runtime.fs, this.tailerOptions(), this.tailerEvents);
+        tailer = new Tailer(
+          path,
+          this.runtime.basename(path),
+          this.runtime.fs,
+          this.tailerOptions(),
+          this.tailerEvents,
+        );
         this.tailers.set(path, tailer);
       }
       if ((await tailer.poll(stat, initial, now)) === "more") more = true;

@@ -97,7 +97,10 @@ export class FileReader {
 
   /** Remembers the file's first bytes as they are now: its fingerprint from here on. */
   async rememberPrefix(size: number): Promise<void> {
-    this.prefix = comparePrefix(EMPTY_PREFIX, await readPrefix(this.handle, size, this.options.buffer)).prefix;
+    this.prefix = comparePrefix(
+      EMPTY_PREFIX,
+      await readPrefix(this.handle, size, this.options.buffer),
+    ).prefix;
   }
 
   /** Restart at 0 after a truncation: the held partial line is dropped, a leading hole of NULs skipped. */

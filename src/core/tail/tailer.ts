@@ -12,7 +12,11 @@ export interface TailerOptions extends ReaderOptions {
 export interface TailerEvents {
   line(tailer: Tailer, text: string, flags: LineFlags | undefined): void;
   /** Rotations, truncations and errors, for logwisp's own log and SSE `event: rotation`. */
-  notice(tailer: Tailer, kind: "rotated" | "deleted" | "truncated" | "error" | "recovered", detail: string): void;
+  notice(
+    tailer: Tailer,
+    kind: "rotated" | "deleted" | "truncated" | "error" | "recovered",
+    detail: string,
+  ): void;
 }
 
 export interface TailerStatus {
@@ -72,7 +76,8 @@ export class Tailer {
     // retired readers first: their lines were written before the new file's
     for (const { reader } of this.retired) if ((await reader.read()) === "more") outcome = "more";
     await this.finishExpired(now);
-    if (this.current && stat) outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
+    if (this.current && stat)
+      outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
     else if (stat?.kind === "file" && (await this.open(stat, fromEnd))) {
       if (this.current && (await this.current.read()) === "more") outcome = "more";
     }
@@ -85,7 +90,11 @@ export class Tailer {
       this.truncations++;
       // the same first bytes after a shrink may be a rewrite of lines already sent: they go out again
       if (truncation === "shrunk-same-prefix") this.duplicatesRisked++;
-      this.events.notice(this, "truncated", `${this.path} truncated at offset ${reader.offset}; reading from 0`);
+      this.events.notice(
+        this,
+        "truncated",
+        `${this.path} truncated at offset ${reader.offset}; reading from 0`,
+      );
       await reader.restartAfterTruncation(stat);
     }
     if (stat.size <= reader.offset) return "eof";
@@ -146,7 +155,8 @@ export class Tailer {
 
   reportError(cause: unknown): void {
     const { code, message } = asFsError(cause);
-    const text = code === "EACCES" || code === "EPERM" ? `permission denied: ${this.path}` : `${this.path}: ${message}`;
+    const text =
+      code === "EACCES" || code === "EPERM" ? `permission denied: ${this.path}` : `${this.path}: ${message}`;
     if (this.error === text) return;
     this.error = text;
     this.events.notice(this, "error", `${text} (will retry)`);

@@ -1,0 +1,36 @@
+// https://nodejs.org/api/fs.html#promises-api
+
+import type { Stats } from "node:fs";
+import { open, readdir, readFile, stat } from "node:fs/promises";
+import type { FileHandle, FileKind, FileStat, FileSystem } from "../../core/runtime.ts";
+
+function toFileStat(stats: Stats): FileStat {
+  const kind: FileKind = stats.isFile() ? "file" : stats.isDirectory() ? "directory" : "other";
+  return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, kind };
+}
+
+export const nodeFileSystem: FileSystem = {
+  async stat(path) {
+    try {
+      return toFileStat(await stat(path));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  },
+  async open(path): Promise<FileHandle> {
+    const handle = await open(path, "r");
+    return {
+      async read(buffer, position) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        return bytesRead;
+      },
+      async stat() {
+        return toFileStat(await handle.stat());
+      },
+      close: () => handle.close(),
+    };
+  },
+  readDir: (path) => readdir(path),
+  readText: (path) => readFile(path, "utf8"),
+};

@@ -1,0 +1,75 @@
+// https://nodejs.org/api/net.html#netcreateserveroptions-connectionlistener
+import { createServer, type Socket } from "node:net";
+import {
+  AddressInUseError,
+  type Listener,
+  type ListenOptions,
+  type TcpConnection,
+} from "../../core/runtime.ts";
+
+function toConnection(socket: Socket): TcpConnection {
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, 30_000);
+  const closeListeners: Array<() => void> = [];
+  let closed = false;
+  const drainWaiters: Array<() => void> = [];
+  socket.on("drain", () => {
+    for (const waiter of drainWaiters.splice(0)) waiter();
+  });
+  socket.on("close", () => {
+    closed = true;
+    for (const waiter of drainWaiters.splice(0)) waiter();
+    for (const listener of closeListeners) listener();
+  });
+  // a reset by the peer is a normal end of a session, reported through "close"
+  socket.on("error", () => undefined);
+  return {
+    remoteAddress: socket.remoteAddress ?? "",
+    remotePort: socket.remotePort ?? 0,
+    write(bytes) {
+      if (closed) return Promise.reject(new Error("connection closed"));
+      if (socket.write(bytes)) return Promise.resolve();
+      return new Promise((resolve) => drainWaiters.push(resolve));
+    },
+    onClose: (listener) => {
+      if (closed) listener();
+      else closeListeners.push(listener);
+    },
+    onData: (listener) => socket.on("data", listener),
+    close: () => {
+      socket.end();
+      // a peer that does not read would keep the socket half-open: make sure it goes
+      setTimeout(() => socket.destroy(), 1000).unref();
+    },
+  };
+}
+
+export function listenTcp(
+  options: ListenOptions,
+  onConnection: (connection: TcpConnection) => void,
+): Promise<Listener> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    onConnection(toConnection(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(error.code === "EADDRINUSE" ? new AddressInUseError(options.host, options.port) : error);
+    });
+    server.listen({ host: options.host, port: options.port }, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : options.port;
+      resolve({
+        host: options.host,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            for (const socket of sockets) socket.destroy();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Entry point: pick the adapter for the runtime we run on, read the config, run the service.
+// Exit codes: 0 after a clean stop, 1 when the service cannot start (port in use), 2 for bad input.
+
+import { ConfigError } from "./core/config/errors.ts";
+import { loadConfig } from "./core/config/load.ts";
+import { AddressInUseError, type Runtime } from "./core/runtime.ts";
+import { Service } from "./core/service.ts";
+import { VERSION } from "./version.ts";
+
+async function loadRuntime(): Promise<Runtime> {
+  return (await import("./adapters/node/index.ts")).createNodeRuntime();
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const runtime: Runtime = await loadRuntime();
+  let request: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    request = await loadConfig(runtime, argv);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    runtime.log(error.format());
+    runtime.exit(2);
+  }
+  if (request.kind === "help") {
+    runtime.print(request.text);
+    runtime.exit(0);
+  }
+  if (request.kind === "version") {
+    runtime.print(`logwisp ${VERSION} (${runtime.name} ${runtime.version})\n`);
+    runtime.exit(0);
+  }
+  const service = new Service(runtime, request.config, VERSION);
+  let signals = 0;
+  runtime.onSignal((signal) => {
+    signals++;
+    if (signals > 1) runtime.exit(130);
+    runtime.log(`${signal}: shutting down (send it again to exit at once)`);
+    void service.stop().then(() => runtime.exit(0));
+  });
+  if (request.configFile) runtime.log(`config file ${request.configFile}`);
+  try {
+    await service.start();
+  } catch (error) {
+    if (error instanceof AddressInUseError) {
+      runtime.log(`cannot start: ${error.message} (choose another port or stop what uses it)`);
+      runtime.exit(1);
+    }
+    throw error;
+  }
+}
+
+const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);
+main(args).catch((error: unknown) => {
+  console.error(`logwisp: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

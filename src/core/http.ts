@@ -1,0 +1,94 @@
+// The HTTP side as a runtime-agnostic fetch handler (a Hono app): GET /stream (SSE) and GET /status.
+// Adapters only serve it.
+
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { encodeSseEvent } from "./framing.ts";
+import type { FetchHandler } from "./runtime.ts";
+import type { StreamServer } from "./stream-server.ts";
+
+interface Bindings {
+  remoteAddress: string;
+}
+
+export interface HttpAppOptions {
+  /** The SSE stream server; undefined never happens while HTTP is on, but keeps the app testable alone. */
+  readonly sse: StreamServer;
+  readonly status: () => unknown;
+}
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  // nginx and similar proxies buffer responses unless told not to; a live stream must not be buffered
+  "x-accel-buffering": "no",
+};
+
+export function createHttpApp(options: HttpAppOptions): FetchHandler {
+  const app = new Hono<{ Bindings: Bindings }>();
+  app.use("*", cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] }));
+  app.get("/stream", (c) => sseResponse(options.sse, c.env.remoteAddress, c.req.raw.signal));
+  app.get("/status", (c) => c.json(options.status()));
+  app.all("/stream", (c) => methodNotAllowed(c.req.method));
+  app.all("/status", (c) => methodNotAllowed(c.req.method));
+  app.notFound((c) =>
+    c.json({ error: "not found", path: c.req.path, endpoints: ["/stream", "/status"] }, 404),
+  );
+  app.onError((error, c) => c.json({ error: "internal error", detail: error.message }, 500));
+  return (request, info) => app.fetch(request, { remoteAddress: info.remoteAddress });
+}
+
+function methodNotAllowed(method: string): Response {
+  return Response.json(
+    { error: `method ${method} not allowed`, allow: "GET" },
+    { status: 405, headers: { allow: "GET" } },
+  );
+}
+
+/**
+ * An SSE response whose body is pulled by the runtime: the next batch is taken from the client's queue
+ * only when the socket took the previous one, so backpressure is the runtime's own. Frames are the hub's
+ * shared bytes (encoded once per entry), which is why this is not hono's per-call `writeSSE`.
+ */
+function sseResponse(server: StreamServer, remoteAddress: string, signal: AbortSignal): Response {
+  const subscriber = server.open(remoteAddress);
+  let finish = () => undefined as void;
+  const session = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const end = () => {
+    subscriber.close();
+    finish();
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controllerRef = controller;
+      controller.enqueue(encodeSseEvent("connected", JSON.stringify({ client_id: subscriber.id })));
+    },
+    async pull(controller) {
+      const batch = await subscriber.next();
+      if (!batch) {
+        end();
+        closeQuietly(controller);
+        return;
+      }
+      controller.enqueue(batch.bytes);
+      subscriber.markDelivered(batch.entries);
+    },
+    cancel: end,
+  });
+  signal.addEventListener("abort", end, { once: true });
+  server.track(subscriber, session, () => {
+    if (controllerRef) closeQuietly(controllerRef);
+  });
+  return new Response(body, { status: 200, headers: SSE_HEADERS });
+}
+
+function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array>): void {
+  try {
+    controller.close();
+  } catch {
+    // already closed by the client or by the end of the queue
+  }
+}

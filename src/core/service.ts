@@ -1,0 +1,151 @@
+// Wires config → monitor → hub → servers. start() listens, scans, and says "ready"; stop() says goodbye
+// to every client and releases every file and socket.
+
+import type { Config } from "./config/schema.ts";
+import { type LogEntry, parseLine, serializeEntry } from "./entry.ts";
+import { encodeSseEvent } from "./framing.ts";
+import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./heartbeat.ts";
+import { createHttpApp } from "./http.ts";
+import { Hub } from "./hub.ts";
+import type { Listener, Runtime } from "./runtime.ts";
+import { buildStatus } from "./status.ts";
+import { StreamServer } from "./stream-server.ts";
+import type { LineFlags } from "./tail/lines.ts";
+import { Monitor } from "./tail/monitor.ts";
+import { serveTcpClient } from "./tcp.ts";
+import { nowMicros } from "./time.ts";
+
+/** How long a shutdown lets each client's queue drain before hanging up. */
+export const SHUTDOWN_GRACE_MS = 2000;
+
+const DISCONNECT_FRAME = encodeSseEvent("disconnect", JSON.stringify({ reason: "server_shutdown" }));
+
+export class Service {
+  readonly hub = new Hub();
+  readonly startedAtMs = Date.now();
+  private readonly monitor: Monitor;
+  private readonly tcp: StreamServer | undefined;
+  private readonly sse: StreamServer | undefined;
+  private readonly listeners: { tcp?: Listener; http?: Listener } = {};
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly runtime: Runtime,
+    readonly config: Config,
+    readonly version: string,
+  ) {
+    const { monitor, tcpserver, httpserver } = config;
+    this.monitor = new Monitor(
+      runtime,
+      {
+        checkIntervalMs: monitor.check_interval_ms,
+        rotateWaitMs: monitor.rotate_wait_ms,
+        maxLineBytes: monitor.max_line_bytes,
+        targets: monitor.targets,
+      },
+      {
+        line: (source, _path, text, flags) => this.publishLine(source, text, flags),
+        notice: (kind, path, detail) => {
+          runtime.log(detail);
+          if (kind === "rotated" || kind === "deleted" || kind === "truncated") {
+            this.hub.broadcast("sse", encodeSseEvent("rotation", JSON.stringify({ path, kind })));
+          }
+        },
+      },
+    );
+    if (tcpserver.enabled) {
+      const heartbeat = tcpserver.heartbeat;
+      this.tcp = new StreamServer(this.hub, {
+        transport: "tcp",
+        bufferSize: tcpserver.buffer_size,
+        heartbeatIntervalSeconds: heartbeat.enabled ? heartbeat.interval_seconds : undefined,
+        encodeHeartbeat: (stats, nowMs) => encodeTcpHeartbeat(heartbeat, stats, nowMs),
+        startedAtMs: this.startedAtMs,
+      });
+    }
+    if (httpserver.enabled) {
+      const heartbeat = httpserver.heartbeat;
+      this.sse = new StreamServer(this.hub, {
+        transport: "sse",
+        bufferSize: httpserver.buffer_size,
+        heartbeatIntervalSeconds: heartbeat.enabled ? heartbeat.interval_seconds : undefined,
+        encodeHeartbeat: (stats, nowMs) => encodeSseHeartbeat(heartbeat, stats, nowMs),
+        startedAtMs: this.startedAtMs,
+      });
+    }
+  }
+
+  /** Listens first (a port in use fails before anything else starts), then scans the targets. */
+  async start(): Promise<void> {
+    const { tcpserver, httpserver } = this.config;
+    try {
+      const sse = this.sse;
+      if (sse) {
+        const app = createHttpApp({ sse, status: () => this.status() });
+        this.listeners.http = await this.runtime.serveHttp(app, {
+          host: httpserver.host,
+          port: httpserver.port,
+        });
+        this.runtime.log(`http server listening on ${formatAddress(this.listeners.http)}`);
+        sse.startHeartbeat();
+      }
+      const tcp = this.tcp;
+      if (tcp) {
+        this.listeners.tcp = await this.runtime.listenTcp(
+          { host: tcpserver.host, port: tcpserver.port },
+          (connection) => serveTcpClient(tcp, connection),
+        );
+        this.runtime.log(`tcp server listening on ${formatAddress(this.listeners.tcp)}`);
+        tcp.startHeartbeat();
+      }
+      await this.monitor.start();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.runtime.log(`ready, following ${this.monitor.fileCount} files`);
+  }
+
+  /** Idempotent: SSE clients get `event: disconnect`, queues drain (bounded), then everything closes. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.monitor.stop();
+      await Promise.all([
+        this.sse?.shutdown(DISCONNECT_FRAME, SHUTDOWN_GRACE_MS),
+        this.tcp?.shutdown(undefined, SHUTDOWN_GRACE_MS),
+      ]);
+      // every session has ended (or its grace ran out): the listeners may now hang up on whatever is left
+      await Promise.all([this.listeners.http?.close(), this.listeners.tcp?.close()]);
+    })();
+    return this.stopping;
+  }
+
+  status(): unknown {
+    return buildStatus({
+      runtime: this.runtime,
+      version: this.version,
+      startedAtMs: this.startedAtMs,
+      config: this.config,
+      hub: this.hub,
+      files: this.monitor.status(),
+      listeners: this.listeners,
+    });
+  }
+
+  private publishLine(source: string, text: string, flags: LineFlags | undefined): void {
+    if (this.hub.activeClients() === 0) {
+      // nobody to send it to: count it, skip the parse and the serialisation
+      this.hub.published++;
+      return;
+    }
+    const entry: LogEntry = parseLine(text, source, nowMicros());
+    if (flags) entry.fields = { ...entry.fields, ...flags };
+    this.hub.publish(serializeEntry(entry));
+  }
+}
+
+export function formatAddress(listener: Listener): string {
+  return listener.host.includes(":")
+    ? `[${listener.host}]:${listener.port}`
+    : `${listener.host}:${listener.port}`;
+}

@@ -1,0 +1,72 @@
+// GET /status: what an operator needs to know why a line did or did not arrive. It never shows file
+// contents or the environment.
+
+import type { Config } from "./config/schema.ts";
+import type { Hub, Transport } from "./hub.ts";
+import type { Listener, Runtime } from "./runtime.ts";
+import type { TailerStatus } from "./tail/tailer.ts";
+
+export interface StatusInput {
+  readonly runtime: Pick<Runtime, "name" | "version">;
+  readonly version: string;
+  readonly startedAtMs: number;
+  readonly config: Config;
+  readonly hub: Hub;
+  readonly files: TailerStatus[];
+  readonly listeners: { tcp?: Listener; http?: Listener };
+}
+
+export function buildStatus(input: StatusInput) {
+  const { config, hub } = input;
+  const now = Date.now();
+  return {
+    service: "logwisp",
+    version: input.version,
+    runtime: { name: input.runtime.name, version: input.runtime.version },
+    started_at: new Date(input.startedAtMs).toISOString(),
+    uptime_seconds: Math.floor((now - input.startedAtMs) / 1000),
+    monitor: {
+      check_interval_ms: config.monitor.check_interval_ms,
+      rotate_wait_ms: config.monitor.rotate_wait_ms,
+      max_line_bytes: config.monitor.max_line_bytes,
+      targets: config.monitor.targets,
+      files: input.files,
+    },
+    servers: {
+      tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp),
+      http: serverStatus(hub, "sse", config.httpserver, input.listeners.http),
+    },
+    clients: hub.clients().map((client) => ({
+      id: client.id,
+      transport: client.transport,
+      remote_address: client.remoteAddress,
+      connected_at: new Date(client.connectedAt).toISOString(),
+      delivered: client.delivered,
+      dropped: client.dropped,
+      queued: client.queued,
+    })),
+    totals: {
+      published: hub.published,
+      delivered: hub.counters.tcp.delivered + hub.counters.sse.delivered,
+      dropped: hub.counters.tcp.dropped + hub.counters.sse.dropped,
+    },
+  };
+}
+
+type ServerConfig = Config["tcpserver"] | Config["httpserver"];
+
+function serverStatus(hub: Hub, transport: Transport, config: ServerConfig, listener: Listener | undefined) {
+  if (!config.enabled) return { enabled: false };
+  const counters = hub.counters[transport];
+  return {
+    enabled: true,
+    host: config.host,
+    port: listener?.port ?? config.port,
+    buffer_size: config.buffer_size,
+    heartbeat: config.heartbeat,
+    active_clients: hub.activeClients(transport),
+    total_connections: counters.connections,
+    delivered: counters.delivered,
+    dropped: counters.dropped,
+  };
+}

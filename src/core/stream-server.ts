@@ -1,0 +1,117 @@
+// What the TCP and SSE servers share: their clients, their heartbeat timer and their shutdown. A session's
+// pump awaits the transport's write before taking the next batch, and each batch is everything queued.
+
+import type { Batch, Hub, Subscriber, Transport } from "./hub.ts";
+
+export interface HeartbeatStats {
+  activeClients: number;
+  uptimeSeconds: number;
+}
+
+export interface StreamServerOptions {
+  readonly transport: Transport;
+  readonly bufferSize: number;
+  /** Seconds between heartbeats; undefined when heartbeats are off. */
+  readonly heartbeatIntervalSeconds: number | undefined;
+  /** One heartbeat frame for every client of this server, built once per tick. */
+  readonly encodeHeartbeat: (stats: HeartbeatStats, nowMs: number) => Uint8Array;
+  readonly startedAtMs: number;
+}
+
+export class StreamServer {
+  private readonly pumps = new Set<Promise<void>>();
+  /** How to hang up on each client, for a shutdown whose grace period ran out. */
+  private readonly closers = new Map<Subscriber, () => void>();
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly options: StreamServerOptions,
+  ) {}
+
+  get transport(): Transport {
+    return this.options.transport;
+  }
+
+  /** A new client: its subscriber starts receiving entries published from now on. */
+  open(remoteAddress: string): Subscriber {
+    return this.hub.subscribe({
+      transport: this.options.transport,
+      remoteAddress,
+      bufferSize: this.options.bufferSize,
+    });
+  }
+
+  /**
+   * Moves batches from the subscriber to the transport until either ends. `write` resolves when the
+   * transport can take more; it rejects (or the subscriber closes) when the client is gone.
+   */
+  pump(
+    subscriber: Subscriber,
+    write: (bytes: Uint8Array) => Promise<void>,
+    close: () => void,
+  ): Promise<void> {
+    const run = (async () => {
+      try {
+        for (let batch: Batch | undefined = await subscriber.next(); batch; batch = await subscriber.next()) {
+          await write(batch.bytes);
+          subscriber.markDelivered(batch.entries);
+        }
+      } catch {
+        // the client went away mid-write: nothing to deliver to any more
+      } finally {
+        subscriber.close();
+        close();
+      }
+    })();
+    this.track(subscriber, run, close);
+    return run;
+  }
+
+  /** Keeps a session visible to shutdown (SSE's pump is pull-driven by the response stream instead). */
+  track(subscriber: Subscriber, session: Promise<void>, close: () => void): void {
+    this.closers.set(subscriber, close);
+    this.pumps.add(session);
+    void session.finally(() => {
+      this.pumps.delete(session);
+      this.closers.delete(subscriber);
+    });
+  }
+
+  startHeartbeat(): void {
+    const seconds = this.options.heartbeatIntervalSeconds;
+    if (seconds === undefined) return;
+    this.heartbeatTimer = setInterval(() => {
+      const now = Date.now();
+      const stats = {
+        activeClients: this.hub.activeClients(),
+        uptimeSeconds: Math.floor((now - this.options.startedAtMs) / 1000),
+      };
+      if (this.hub.activeClients(this.options.transport) === 0) return;
+      this.hub.broadcast(this.options.transport, this.options.encodeHeartbeat(stats, now));
+    }, seconds * 1000);
+  }
+
+  /**
+   * Stops heartbeats, offers each client a last frame (SSE's disconnect event), and lets every queue drain
+   * for up to graceMs; clients still writing after that are closed.
+   */
+  async shutdown(lastFrame: Uint8Array | undefined, graceMs: number): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    for (const subscriber of this.hub.clients()) {
+      if (subscriber.transport !== this.options.transport) continue;
+      if (lastFrame) subscriber.offer(lastFrame, false);
+      subscriber.end();
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all(this.pumps), grace]);
+    clearTimeout(timer);
+    for (const [subscriber, close] of this.closers) {
+      subscriber.close();
+      close();
+    }
+  }
+}
