@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { concatBytes, encodeJsonLine, encodeSseComment, encodeSseData, encodeSseEvent } from "./framing.ts";
+
+const decoder = new TextDecoder();
+const text = (bytes: Uint8Array): string => decoder.decode(bytes);
+
+describe("encodeJsonLine", () => {
+  const cases: [string, string][] = [
+    ['{"a":1}', '{"a":1}\n'],
+    ["", "\n"],
+    ['{"m":"é😀"}', '{"m":"é😀"}\n'],
+  ];
+  for (const [json, expected] of cases) {
+    test(JSON.stringify(json), () => assert.equal(text(encodeJsonLine(json)), expected));
+  }
+  test("encodes UTF-8", () => assert.deepEqual([...encodeJsonLine("é")], [0xc3, 0xa9, 0x0a]));
+});
+
+describe("encodeSseData", () => {
+  const cases: [string, string | undefined, string][] = [
+    ['{"a":1}', undefined, 'data: {"a":1}\n\n'],
+    ['{"a":1}', "42", 'id: 42\ndata: {"a":1}\n\n'],
+    ["", undefined, "data: \n\n"],
+    [" leading space kept", undefined, "data:  leading space kept\n\n"],
+    ["a\nb", undefined, "data: a\ndata: b\n\n"],
+    ["a\r\nb", undefined, "data: a\ndata: b\n\n"],
+    ["a\rb", undefined, "data: a\ndata: b\n\n"],
+    ["a\n\nb\n", undefined, "data: a\ndata: \ndata: b\ndata: \n\n"],
+    ["x", "4\n2", "id: 42\ndata: x\n\n"],
+    ["x", "", "id: \ndata: x\n\n"],
+  ];
+  for (const [data, id, expected] of cases) {
+    test(`${JSON.stringify(data)} id=${JSON.stringify(id)}`, () =>
+      assert.equal(text(encodeSseData(data, id)), expected));
+  }
+});
+
+describe("encodeSseEvent", () => {
+  const cases: [string, string, string][] = [
+    ["connected", '{"client_id":"c1"}', 'event: connected\ndata: {"client_id":"c1"}\n\n'],
+    ["multi", "one\ntwo\r\nthree", "event: multi\ndata: one\ndata: two\ndata: three\n\n"],
+    ["forged\r\ndata: x", "y", "event: forgeddata: x\ndata: y\n\n"],
+    ["empty", "", "event: empty\ndata: \n\n"],
+  ];
+  for (const [event, data, expected] of cases) {
+    test(`${event}`, () => assert.equal(text(encodeSseEvent(event, data)), expected));
+  }
+});
+
+describe("encodeSseComment", () => {
+  const cases: [string, string][] = [
+    ["heartbeat", ": heartbeat\n\n"],
+    ["", ": \n\n"],
+    ["a\nb\rc", ": a\n: b\n: c\n\n"],
+  ];
+  for (const [comment, expected] of cases) {
+    test(JSON.stringify(comment), () => assert.equal(text(encodeSseComment(comment)), expected));
+  }
+});
+
+describe("concatBytes", () => {
+  const a = Uint8Array.of(1, 2);
+  const b = Uint8Array.of(3);
+  const c = new Uint8Array(0);
+  const cases: [string, Uint8Array[], number | undefined, number[]][] = [
+    ["none", [], undefined, []],
+    ["one", [a], undefined, [1, 2]],
+    ["several", [a, c, b, a], undefined, [1, 2, 3, 1, 2]],
+    ["with the total given", [b, a], 3, [3, 1, 2]],
+  ];
+  for (const [name, chunks, total, expected] of cases) {
+    test(name, () => assert.deepEqual([...concatBytes(chunks, total)], expected));
+  }
+  test("a single chunk is returned itself, not copied", () => assert.equal(concatBytes([a]), a));
+  test("several chunks are copied into a new array", () => {
+    const joined = concatBytes([a, b]);
+    assert.notEqual(joined.buffer, a.buffer);
+    assert.equal(joined.byteLength, 3);
+  });
+  test("a view into a larger buffer contributes only its own bytes", () => {
+    const view = new Uint8Array(Uint8Array.of(9, 8, 7, 6).buffer, 1, 2);
+    assert.deepEqual([...concatBytes([view, b])], [8, 7, 3]);
+  });
+});

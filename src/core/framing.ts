@@ -1,0 +1,58 @@
+// Bytes on the wire. Each entry is encoded once per framing and the same bytes go to every client.
+
+// One encoder for the process: TextEncoder holds no state between calls.
+const encoder = new TextEncoder();
+
+/** Any of the three SSE line endings (CRLF, LF, CR); data holding one must go out as several lines. */
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/** TCP: one JSON document per line. */
+export function encodeJsonLine(json: string): Uint8Array {
+  return encoder.encode(`${json}\n`);
+}
+
+/** SSE message: `id: <id>` (when given), one `data:` line per line of `data`, then the blank line. */
+export function encodeSseData(data: string, id?: string): Uint8Array {
+  const idLine = id === undefined ? "" : `id: ${singleLine(id)}\n`;
+  return encoder.encode(`${idLine}${prefixLines("data: ", data)}\n`);
+}
+
+/** SSE named event: `event: <event>`, one `data:` line per line of `data`, then the blank line. */
+export function encodeSseEvent(event: string, data: string): Uint8Array {
+  return encoder.encode(`event: ${singleLine(event)}\n${prefixLines("data: ", data)}\n`);
+}
+
+/** SSE comment (ignored by EventSource; keeps proxies from closing an idle stream): `: <text>` per line. */
+export function encodeSseComment(text: string): Uint8Array {
+  return encoder.encode(`${prefixLines(": ", text)}\n`);
+}
+
+/** The chunks as one array, one allocation; a single chunk is returned as is. `totalBytes` saves a pass. */
+export function concatBytes(chunks: readonly Uint8Array[], totalBytes?: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
+  let length = totalBytes;
+  if (length === undefined) {
+    length = 0;
+    for (const chunk of chunks) length += chunk.byteLength;
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function prefixLines(prefix: string, text: string): string {
+  // the common case (every entry: serialized JSON has no raw line breaks) costs one test, no split
+  if (!LINE_BREAK.test(text)) return `${prefix}${text}\n`;
+  let out = "";
+  for (const line of text.split(LINE_BREAK)) out += `${prefix}${line}\n`;
+  return out;
+}
+
+// A line break in an id or event name would end the field early and start a forged one.
+function singleLine(value: string): string {
+  return LINE_BREAK.test(value) ? value.replace(/[\r\n]/g, "") : value;
+}
