@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Hub } from "./hub.ts";
+
+const decoder = new TextDecoder();
+
+test("publish fans out to every subscriber in its own framing", async () => {
+  const hub = new Hub();
+  const tcp = hub.subscribe({ transport: "tcp", remoteAddress: "127.0.0.1", bufferSize: 10 });
+  const sse = hub.subscribe({ transport: "sse", remoteAddress: "127.0.0.1", bufferSize: 10 });
+  hub.publish('{"n":1}');
+  hub.publish('{"n":2}');
+  const tcpBatch = await tcp.next();
+  const sseBatch = await sse.next();
+  assert.equal(decoder.decode(tcpBatch?.bytes), '{"n":1}\n{"n":2}\n');
+  assert.equal(decoder.decode(sseBatch?.bytes), 'data: {"n":1}\n\ndata: {"n":2}\n\n');
+  assert.equal(tcpBatch?.entries, 2);
+  assert.equal(hub.published, 2);
+});
+
+test("the encoded bytes are shared, not re-encoded per subscriber", () => {
+  const hub = new Hub();
+  const a = hub.subscribe({ transport: "tcp", remoteAddress: "a", bufferSize: 10 });
+  const b = hub.subscribe({ transport: "tcp", remoteAddress: "b", bufferSize: 10 });
+  const seen: Uint8Array[] = [];
+  for (const s of [a, b]) {
+    const offer = s.offer.bind(s);
+    s.offer = (bytes, isEntry) => {
+      seen.push(bytes);
+      offer(bytes, isEntry);
+    };
+  }
+  hub.publish("{}");
+  assert.equal(seen.length, 2);
+  assert.equal(seen[0], seen[1]);
+});
+
+test("a full queue drops new entries for that subscriber only, counted per client and in total", async () => {
+  const hub = new Hub();
+  const slow = hub.subscribe({ transport: "tcp", remoteAddress: "slow", bufferSize: 2 });
+  const fast = hub.subscribe({ transport: "tcp", remoteAddress: "fast", bufferSize: 100 });
+  for (let n = 1; n <= 5; n++) hub.publish(`{"n":${n}}`);
+  assert.equal(slow.dropped, 3);
+  assert.equal(slow.queued, 2);
+  assert.equal(fast.dropped, 0);
+  assert.equal(hub.counters.tcp.dropped, 3);
+  assert.equal(decoder.decode((await slow.next())?.bytes), '{"n":1}\n{"n":2}\n');
+  assert.equal((await fast.next())?.entries, 5);
+});
+
+test("heartbeats and events are queued but never counted as entries or drops", async () => {
+  const hub = new Hub();
+  const sub = hub.subscribe({ transport: "sse", remoteAddress: "x", bufferSize: 1 });
+  hub.broadcast("sse", new TextEncoder().encode(": hb\n\n"));
+  hub.broadcast("sse", new TextEncoder().encode(": hb\n\n"));
+  assert.equal(sub.dropped, 0);
+  const batch = await sub.next();
+  assert.equal(batch?.entries, 0);
+  assert.equal(decoder.decode(batch?.bytes), ": hb\n\n");
+});
+
+test("broadcast reaches only the named transport", () => {
+  const hub = new Hub();
+  const tcp = hub.subscribe({ transport: "tcp", remoteAddress: "x", bufferSize: 5 });
+  hub.broadcast("sse", new Uint8Array([1]));
+  assert.equal(tcp.queued, 0);
+});
+
+test("next waits for data, and end drains the queue before resolving undefined", async () => {
+  const hub = new Hub();
+  const sub = hub.subscribe({ transport: "tcp", remoteAddress: "x", bufferSize: 5 });
+  const pending = sub.next();
+  hub.publish("{}");
+  assert.equal((await pending)?.entries, 1);
+  hub.publish("{}");
+  sub.end();
+  hub.publish("{}"); // after end: not queued
+  assert.equal((await sub.next())?.entries, 1);
+  assert.equal(await sub.next(), undefined);
+});
+
+test("close removes the subscriber at once and releases a waiting pump", async () => {
+  const hub = new Hub();
+  const sub = hub.subscribe({ transport: "sse", remoteAddress: "x", bufferSize: 5 });
+  const pending = sub.next();
+  sub.close();
+  assert.equal(await pending, undefined);
+  assert.equal(hub.activeClients(), 0);
+  assert.equal(hub.clients().length, 0);
+  assert.equal(hub.counters.sse.connections, 1);
+});
+
+test("delivered counts move when the session marks a batch written", async () => {
+  const hub = new Hub();
+  const sub = hub.subscribe({ transport: "tcp", remoteAddress: "x", bufferSize: 5 });
+  hub.publish("{}");
+  hub.publish("{}");
+  const batch = await sub.next();
+  sub.markDelivered(batch?.entries ?? 0);
+  assert.equal(sub.delivered, 2);
+  assert.equal(hub.counters.tcp.delivered, 2);
+});
+
+test("client ids are unique and name their transport", () => {
+  const hub = new Hub();
+  const a = hub.subscribe({ transport: "tcp", remoteAddress: "x", bufferSize: 1 });
+  const b = hub.subscribe({ transport: "sse", remoteAddress: "x", bufferSize: 1 });
+  assert.notEqual(a.id, b.id);
+  assert.match(a.id, /^tcp-/);
+  assert.match(b.id, /^sse-/);
+});

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type LineFlags, LineSplitter, utf8Boundary } from "./lines.ts";
+
+type Emitted = [text: string, flags: LineFlags | undefined];
+
+function split(
+  chunks: Array<string | Uint8Array>,
+  maxLineBytes = 1024,
+): { lines: Emitted[]; splitter: LineSplitter } {
+  const lines: Emitted[] = [];
+  const splitter = new LineSplitter(maxLineBytes, (text, flags) => lines.push([text, flags]));
+  const encoder = new TextEncoder();
+  for (const chunk of chunks) splitter.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
+  return { lines, splitter };
+}
+
+const texts = (lines: Emitted[]) => lines.map(([text]) => text);
+
+test("splits on newlines and holds the unfinished last line", () => {
+  const { lines, splitter } = split(["a\nb\nc"]);
+  assert.deepEqual(texts(lines), ["a", "b"]);
+  assert.equal(splitter.pendingBytes, 1);
+});
+
+test("a line split across chunks is joined", () => {
+  assert.deepEqual(texts(split(["hel", "lo wo", "rld\nnext\n"]).lines), ["hello world", "next"]);
+});
+
+test("a character split across chunks is decoded whole", () => {
+  const euro = new TextEncoder().encode("€\n"); // e2 82 ac 0a
+  const { lines } = split([euro.subarray(0, 1), euro.subarray(1, 2), euro.subarray(2)]);
+  assert.deepEqual(texts(lines), ["€"]);
+});
+
+test("invalid UTF-8 becomes U+FFFD and the next line still arrives", () => {
+  const { lines } = split([new Uint8Array([0x61, 0xff, 0xfe, 0x62, 0x0a]), "good\n"]);
+  assert.deepEqual(texts(lines), ["a\uFFFD\uFFFDb", "good"]);
+});
+
+test("one trailing carriage return is removed, others kept", () => {
+  assert.deepEqual(texts(split(["crlf\r\n", "two\r\r\n"]).lines), ["crlf", "two\r"]);
+});
+
+test("empty lines and lone CRs are skipped", () => {
+  assert.deepEqual(texts(split(["\n\n\r\nx\n\n"]).lines), ["x"]);
+});
+
+test("a NUL inside a line is kept", () => {
+  assert.deepEqual(texts(split(["a\u0000b\n"]).lines), ["a\u0000b"]);
+});
+
+test("a line over maxLineBytes within one chunk is cut once and marked truncated", () => {
+  const { lines } = split([`${"x".repeat(20)}\nok\n`], 8);
+  assert.deepEqual(lines, [
+    ["xxxxxxxx", { truncated: true }],
+    ["ok", undefined],
+  ]);
+});
+
+test("a long line arriving in pieces is emitted once, the rest skipped up to its newline", () => {
+  const { lines, splitter } = split(["xxxxx", "xxxxx", "xxxxx", "xxxxx", "x\nafter\n"], 8);
+  assert.deepEqual(lines, [
+    ["xxxxxxxx", { truncated: true }],
+    ["after", undefined],
+  ]);
+  assert.equal(splitter.pendingBytes, 0);
+});
+
+test("memory stays bounded while skipping the rest of a long line", () => {
+  const { splitter } = split(["y".repeat(100), "y".repeat(100), "y".repeat(100)], 16);
+  assert.equal(splitter.pendingBytes, 0);
+});
+
+test("a held line plus its tail over the limit is cut", () => {
+  const { lines } = split(["abcdef", "ghijkl\nz\n"], 8);
+  assert.deepEqual(lines, [
+    ["abcdefgh", { truncated: true }],
+    ["z", undefined],
+  ]);
+});
+
+test("truncation cuts on a character boundary", () => {
+  const { lines } = split(["aa€€€\n"], 6); // a a e2 82 ac e2 | 82 ac ...
+  assert.deepEqual(lines, [["aa€", { truncated: true }]]);
+});
+
+test("flushPartial emits the held line marked partial, once", () => {
+  const { lines, splitter } = split(["done\nhalf"]);
+  splitter.flushPartial();
+  splitter.flushPartial();
+  assert.deepEqual(lines, [
+    ["done", undefined],
+    ["half", { partial: true }],
+  ]);
+});
+
+test("resetAfterTruncation drops the held line and skips a leading run of NULs", () => {
+  const { lines, splitter } = split(["old partial"]);
+  splitter.resetAfterTruncation();
+  splitter.push(new Uint8Array([0, 0, 0]));
+  splitter.push(new Uint8Array([0, 0x6e, 0x65, 0x77, 0x0a, 0, 0x0a]));
+  assert.deepEqual(texts(lines), ["new", "\u0000"]);
+});
+
+test("skipToNextLine drops bytes up to the next newline", () => {
+  const { lines, splitter } = split([]);
+  splitter.skipToNextLine();
+  splitter.push(new TextEncoder().encode("tail of a line\nwhole\n"));
+  assert.deepEqual(texts(lines), ["whole"]);
+});
+
+test("utf8Boundary backs off continuation bytes only", () => {
+  const bytes = new TextEncoder().encode("a€b"); // 61 e2 82 ac 62
+  assert.equal(utf8Boundary(bytes, 1), 1);
+  assert.equal(utf8Boundary(bytes, 2), 1);
+  assert.equal(utf8Boundary(bytes, 3), 1);
+  assert.equal(utf8Boundary(bytes, 4), 4);
+  assert.equal(utf8Boundary(bytes, 10), 5);
+});

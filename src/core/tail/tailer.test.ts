@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import {
+  appendFileSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, test } from "node:test";
+import { nodeFileSystem } from "../../adapters/node/fs.ts";
+import type { LineFlags } from "./lines.ts";
+import { Tailer } from "./tailer.ts";
+
+let dir: string;
+let path: string;
+let lines: Array<[string, LineFlags | undefined]>;
+let notices: string[];
+let tailer: Tailer;
+let clock: number;
+
+function makeTailer(rotateWaitMs = 1000, maxLineBytes = 1024): Tailer {
+  return new Tailer(
+    path,
+    "app.log",
+    nodeFileSystem,
+    {
+      rotateWaitMs,
+      maxLineBytes,
+      maxBytesPerPoll: 1 << 20,
+      buffer: new Uint8Array(64),
+      yieldBetweenChunks: () => Promise.resolve(),
+    },
+    {
+      line: (_t, text, flags) => lines.push([text, flags]),
+      notice: (_t, kind) => notices.push(kind),
+    },
+  );
+}
+
+async function poll(fromEnd = false, advanceMs = 10): Promise<string[]> {
+  clock += advanceMs;
+  const before = lines.length;
+  await tailer.poll(await nodeFileSystem.stat(path), fromEnd, clock);
+  return lines.slice(before).map(([text]) => text);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "logwisp-tailer-"));
+  path = join(dir, "app.log");
+  lines = [];
+  notices = [];
+  clock = 0;
+  tailer = makeTailer();
+});
+
+afterEach(async () => {
+  await tailer.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a file present at start is followed from after its last newline", async () => {
+  writeFileSync(path, "old 1\nold 2\nhalf");
+  assert.deepEqual(await poll(true), []);
+  appendFileSync(path, " done\nnew\n");
+  assert.deepEqual(await poll(), ["half done", "new"]);
+});
+
+test("a file with no newline at start is one unfinished line, read from 0", async () => {
+  writeFileSync(path, "begun");
+  assert.deepEqual(await poll(true), []);
+  appendFileSync(path, " and ended\n");
+  assert.deepEqual(await poll(), ["begun and ended"]);
+});
+
+test("a file that appears later is read from its start", async () => {
+  assert.deepEqual(await poll(false), []);
+  writeFileSync(path, "first\nsecond\n");
+  assert.deepEqual(await poll(), ["first", "second"]);
+});
+
+test("rename rotation: lines written to the old file before and after the rename arrive once, in order", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "a1\n");
+  assert.deepEqual(await poll(), ["a1"]);
+  appendFileSync(path, "a2\n");
+  renameSync(path, `${path}.1`);
+  appendFileSync(`${path}.1`, "a3 after rename\n");
+  writeFileSync(path, "b1\n");
+  assert.deepEqual(await poll(), ["a2", "a3 after rename", "b1"]);
+  appendFileSync(`${path}.1`, "a4 late\n");
+  appendFileSync(path, "b2\n");
+  assert.deepEqual(await poll(), ["a4 late", "b2"]);
+  assert.equal(tailer.status().rotations, 1);
+  assert.deepEqual(notices, ["rotated"]);
+});
+
+test("after the grace window the old file's partial line is emitted, marked partial, and the file released", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "x\nunfinished");
+  renameSync(path, `${path}.1`);
+  assert.deepEqual(await poll(), ["x"]);
+  assert.equal(tailer.status().draining, 1);
+  appendFileSync(`${path}.1`, " still");
+  await poll(false, 2000);
+  assert.deepEqual(lines.at(-1), ["unfinished still", { partial: true }]);
+  assert.equal(tailer.status().draining, 0);
+  assert.equal(tailer.idle, true);
+});
+
+test("copytruncate: a truncation restarts at 0, drops the held partial line, re-emits nothing", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "one\ntwo\nheld");
+  assert.deepEqual(await poll(), ["one", "two"]);
+  truncateSync(path, 0);
+  appendFileSync(path, "three\n");
+  assert.deepEqual(await poll(), ["three"]);
+  assert.equal(tailer.status().truncations, 1);
+});
+
+test("truncate-and-regrow past the old offset between polls is caught by the prefix hash", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "short\n");
+  assert.deepEqual(await poll(), ["short"]);
+  writeFileSync(path, "completely different and longer content\nline two\n");
+  assert.deepEqual(await poll(), ["completely different and longer content", "line two"]);
+  assert.equal(tailer.status().truncations, 1);
+});
+
+test("a leading run of NULs after a truncation (writer without O_APPEND) is skipped", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "0123456789\n");
+  assert.deepEqual(await poll(), ["0123456789"]);
+  truncateSync(path, 0);
+  writeFileSync(path, Buffer.concat([Buffer.alloc(11), Buffer.from("after hole\n")]));
+  assert.deepEqual(await poll(), ["after hole"]);
+});
+
+test("delete and recreate: the old handle is drained, the new file read from 0", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "before\n");
+  unlinkSync(path);
+  assert.deepEqual(await poll(), ["before"]);
+  assert.deepEqual(notices, ["deleted"]);
+  writeFileSync(path, "again\n");
+  assert.deepEqual(await poll(), ["again"]);
+});
+
+test("replaced by another file between polls (atomic rename over it)", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "old\n");
+  writeFileSync(`${path}.tmp`, "replacement\n");
+  renameSync(`${path}.tmp`, path);
+  assert.deepEqual(await poll(), ["old", "replacement"]);
+});
+
+test("a long line is cut once, marked truncated, and the file keeps being followed", async () => {
+  tailer = makeTailer(1000, 100);
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, `${"z".repeat(500)}\nnext\n`);
+  await poll();
+  assert.deepEqual(lines, [
+    ["z".repeat(100), { truncated: true }],
+    ["next", undefined],
+  ]);
+});
+
+test("a permission error is reported once, retried, and the file read from its start once readable", async () => {
+  let refuse = true;
+  const fs = {
+    ...nodeFileSystem,
+    open: (p: string) =>
+      refuse
+        ? Promise.reject(Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" }))
+        : nodeFileSystem.open(p),
+  };
+  tailer = new Tailer(
+    path,
+    "app.log",
+    fs,
+    {
+      rotateWaitMs: 10,
+      maxLineBytes: 64,
+      maxBytesPerPoll: 1024,
+      buffer: new Uint8Array(64),
+      yieldBetweenChunks: () => Promise.resolve(),
+    },
+    { line: (_t, text, flags) => lines.push([text, flags]), notice: (_t, kind) => notices.push(kind) },
+  );
+  writeFileSync(path, "x\n");
+  await poll(true);
+  await poll(true);
+  assert.deepEqual(notices, ["error"]);
+  assert.match(tailer.status().error ?? "", /permission denied/);
+  refuse = false;
+  assert.deepEqual(await poll(), ["x"]);
+  assert.deepEqual(notices, ["error", "recovered"]);
+});
