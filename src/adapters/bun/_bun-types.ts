@@ -1,0 +1,57 @@
+// The part of Bun's API this adapter uses, typed by hand: no Bun type package is installed.
+// https://bun.sh/docs/api/tcp · https://bun.sh/docs/api/http
+
+/** A TCP socket of `Bun.listen`; `data` holds whatever the adapter attaches to it. */
+export interface BunSocket<Data> {
+  data: Data;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Bytes the socket took (0 when its buffer is full, -1 when closed); the rest is the caller's to resend. */
+  write(bytes: Uint8Array): number;
+  /** Sends what the kernel holds, then closes. */
+  end(): void;
+  setNoDelay(noDelay: boolean): boolean;
+  setKeepAlive(enable: boolean, initialDelayMs: number): boolean;
+}
+
+export interface BunSocketHandler<Data> {
+  open(socket: BunSocket<Data>): void;
+  data(socket: BunSocket<Data>, bytes: Uint8Array): void;
+  /** The socket can take more bytes after a short write. */
+  drain(socket: BunSocket<Data>): void;
+  close(socket: BunSocket<Data>, error?: Error): void;
+  error(socket: BunSocket<Data>, error: Error): void;
+}
+
+export interface BunTcpListener {
+  readonly port: number;
+  stop(closeActiveConnections?: boolean): void;
+}
+
+export interface BunServer {
+  readonly port: number;
+  requestIP(request: Request): { address: string; family: string; port: number } | null;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+
+export interface BunServeOptions {
+  hostname: string;
+  port: number;
+  /** Seconds a connection may be idle; 0 turns the timeout off. */
+  idleTimeout: number;
+  development: boolean;
+  fetch(request: Request, server: BunServer): Response | Promise<Response>;
+}
+
+export interface BunApi {
+  readonly version: string;
+  listen<Data>(options: { hostname: string; port: number; socket: BunSocketHandler<Data> }): BunTcpListener;
+  serve(options: BunServeOptions): BunServer;
+}
+
+/** Errors Bun throws at listen time carry an errno code (EADDRINUSE, EACCES, …). */
+export function errorCode(error: unknown): string | undefined {
+  return (error as { code?: unknown } | null)?.code as string | undefined;
+}
+
+export const Bun: BunApi = (globalThis as unknown as { Bun: BunApi }).Bun;

@@ -1,0 +1,27 @@
+// https://bun.sh/docs/api/http (Bun.serve) — the core's fetch handler served as is.
+import {
+  AddressInUseError,
+  type FetchHandler,
+  type Listener,
+  type ListenOptions,
+} from "../../core/runtime.ts";
+import { Bun, errorCode } from "./_bun-types.ts";
+
+export async function serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
+  try {
+    const server = Bun.serve({
+      hostname: options.host,
+      port: options.port,
+      // streams live for hours: Bun's default 10 s idle timeout would cut a quiet SSE stream
+      idleTimeout: 0,
+      // errors are the core's to answer (its 500 JSON), never Bun's HTML error page
+      development: false,
+      fetch: (request, server) =>
+        handler(request, { remoteAddress: server.requestIP(request)?.address ?? "" }),
+    });
+    return { host: options.host, port: server.port, close: () => server.stop(true) };
+  } catch (error) {
+    if (errorCode(error) === "EADDRINUSE") throw new AddressInUseError(options.host, options.port);
+    throw error;
+  }
+}

@@ -1,0 +1,103 @@
+// https://bun.sh/docs/api/tcp (Bun.listen) — socket.write takes what fits and returns how many bytes; the
+// rest waits here and goes out from the `drain` handler, so a slow client never loses or reorders bytes.
+import {
+  AddressInUseError,
+  type Listener,
+  type ListenOptions,
+  type TcpConnection,
+} from "../../core/runtime.ts";
+import { Bun, type BunSocket, errorCode } from "./_bun-types.ts";
+
+/** One accepted socket as the port's connection; Bun's handlers are per listener, so it rides on `socket.data`. */
+class BunTcpConnection implements TcpConnection {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  private readonly unwritten: Uint8Array[] = [];
+  private readonly drainWaiters: Array<() => void> = [];
+  private readonly closeListeners: Array<() => void> = [];
+  private readonly dataListeners: Array<(bytes: Uint8Array) => void> = [];
+  private closed = false;
+
+  constructor(private readonly socket: BunSocket<BunTcpConnection>) {
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("connection closed"));
+    this.unwritten.push(bytes);
+    if (this.flush()) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Writes what the socket takes, in order; true when nothing is left waiting. Called again on drain. */
+  flush(): boolean {
+    while (this.unwritten.length > 0) {
+      const head = this.unwritten[0] as Uint8Array;
+      const written = this.socket.write(head);
+      if (written < head.length) {
+        this.unwritten[0] = head.subarray(Math.max(written, 0));
+        return false;
+      }
+      this.unwritten.shift();
+    }
+    for (const waiter of this.drainWaiters.splice(0)) waiter();
+    return true;
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  onData(listener: (bytes: Uint8Array) => void): void {
+    this.dataListeners.push(listener);
+  }
+
+  received(bytes: Uint8Array): void {
+    for (const listener of this.dataListeners) listener(bytes);
+  }
+
+  ended(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwritten.length = 0;
+    for (const waiter of this.drainWaiters.splice(0)) waiter();
+    for (const listener of this.closeListeners) listener();
+  }
+
+  // Bun's end() hands the kernel's queued bytes to the peer and closes at once, even if the peer never
+  // reads: no half-open socket to time out as on Node
+  close(): void {
+    this.socket.end();
+  }
+}
+
+export async function listenTcp(
+  options: ListenOptions,
+  onConnection: (connection: TcpConnection) => void,
+): Promise<Listener> {
+  try {
+    const listener = Bun.listen<BunTcpConnection>({
+      hostname: options.host,
+      port: options.port,
+      socket: {
+        open(socket) {
+          socket.data = new BunTcpConnection(socket);
+          onConnection(socket.data);
+        },
+        data: (socket, bytes) => socket.data.received(bytes),
+        drain: (socket) => void socket.data.flush(),
+        close: (socket) => socket.data.ended(),
+        // a reset by the peer is a normal end of a session, reported through close
+        error: () => undefined,
+      },
+    });
+    return { host: options.host, port: listener.port, close: async () => listener.stop(true) };
+  } catch (error) {
+    if (errorCode(error) === "EADDRINUSE") throw new AddressInUseError(options.host, options.port);
+    throw error;
+  }
+}
