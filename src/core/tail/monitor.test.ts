@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, test } from "node:test";
+import { createNodeRuntime } from "../../adapters/node/index.ts";
+import { Monitor, type MonitorTarget } from "./monitor.ts";
+
+let dir: string;
+let monitor: Monitor | undefined;
+let received: string[];
+let notices: string[];
+
+function start(targets: MonitorTarget[], checkIntervalMs = 20, withWatch = false): Promise<void> {
+  const runtime = createNodeRuntime();
+  monitor = new Monitor(
+    withWatch ? runtime : { ...runtime, watch: undefined },
+    { checkIntervalMs, rotateWaitMs: 50, maxLineBytes: 4096, targets },
+    {
+      line: (source, _path, text) => received.push(`${source}: ${text}`),
+      notice: (kind, _path, detail) => notices.push(`${kind}: ${detail}`),
+    },
+  );
+  return monitor.start();
+}
+
+async function waitFor(expected: string[], { anyOrder = false } = {}): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (received.length < expected.length && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(anyOrder ? [...received].sort() : received, anyOrder ? [...expected].sort() : expected);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "logwisp-monitor-"));
+  received = [];
+  notices = [];
+});
+
+afterEach(async () => {
+  await monitor?.stop();
+  monitor = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a directory target picks up matching files as they appear and ignores the rest", async () => {
+  writeFileSync(join(dir, "old.log"), "before start\n");
+  await start([{ path: dir, pattern: "*.log" }]);
+  writeFileSync(join(dir, "new.log"), "one\n");
+  writeFileSync(join(dir, "skip.txt"), "never\n");
+  appendFileSync(join(dir, "old.log"), "two\n");
+  await waitFor(["new.log: one", "old.log: two"], { anyOrder: true });
+});
+
+test("removed files are released, and a removed-and-recreated directory is followed again", async () => {
+  const logs = join(dir, "logs");
+  mkdirSync(logs);
+  writeFileSync(join(logs, "a.log"), "");
+  await start([{ path: logs, pattern: "*.log" }]);
+  assert.equal(monitor?.fileCount, 1);
+  rmSync(logs, { recursive: true });
+  const deadline = Date.now() + 3000;
+  while ((monitor?.fileCount ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(monitor?.fileCount, 0);
+  mkdirSync(logs);
+  writeFileSync(join(logs, "a.log"), "back\n");
+  await waitFor(["a.log: back"]);
+});
+
+test("a file target that does not exist yet is followed once it appears, from its start", async () => {
+  const path = join(dir, "later.log");
+  await start([{ path, pattern: "*.log", is_file: true }]);
+  writeFileSync(path, "first\n");
+  await waitFor(["later.log: first"]);
+});
+
+test("a target path is auto-detected as a file", async () => {
+  const path = join(dir, "single.txt");
+  writeFileSync(path, "");
+  await start([{ path, pattern: "*.log" }]);
+  appendFileSync(path, "line\n");
+  await waitFor(["single.txt: line"]);
+});
+
+test("rotation inside a directory target delivers the old file's tail and the new file", async () => {
+  const path = join(dir, "app.log");
+  writeFileSync(path, "");
+  await start([{ path: dir, pattern: "*.log" }]);
+  appendFileSync(path, "a\n");
+  await waitFor(["app.log: a"]);
+  appendFileSync(path, "b\n");
+  renameSync(path, join(dir, "app.log.1"));
+  writeFileSync(path, "c\n");
+  await waitFor(["app.log: a", "app.log: b", "app.log: c"]);
+});
+
+test("a watch hint delivers a line well before the next poll", async () => {
+  const path = join(dir, "hinted.log");
+  writeFileSync(path, "");
+  await start([{ path: dir, pattern: "*.log" }], 60_000, true);
+  // chokidar needs a moment to arm its watcher; lines appended after that arrive on the hint alone
+  const deadline = Date.now() + 5000;
+  let n = 0;
+  while (received.length === 0 && Date.now() < deadline) {
+    appendFileSync(path, `line ${n++}\n`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(received.length > 0, "no line arrived although the poll interval is a minute");
+});
