@@ -1,0 +1,108 @@
+// The subset of the Deno namespace this adapter uses (https://docs.deno.com/api/deno/), declared here
+// because no Deno type package is installed; the shapes follow Deno 2's lib.deno.ns.d.ts.
+
+export interface DenoFileInfo {
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+  readonly size: number;
+  readonly mtime: Date | null;
+  /** null on Windows; set on Linux and macOS. */
+  readonly dev: number | null;
+  readonly ino: number | null;
+}
+
+export interface DenoFsFile {
+  read(buffer: Uint8Array): Promise<number | null>;
+  seek(offset: number, whence: DenoSeekMode): Promise<number>;
+  stat(): Promise<DenoFileInfo>;
+  close(): void;
+}
+
+/** Deno.SeekMode.Start */
+export type DenoSeekMode = 0;
+
+export interface DenoNetAddr {
+  readonly transport: "tcp" | "udp";
+  readonly hostname: string;
+  readonly port: number;
+}
+
+export interface DenoConn {
+  readonly remoteAddr: DenoNetAddr;
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** May write fewer bytes than given; resolves with how many went out. */
+  write(bytes: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  setNoDelay(noDelay?: boolean): void;
+  setKeepAlive(keepAlive?: boolean): void;
+  close(): void;
+}
+
+export interface DenoListener {
+  readonly addr: DenoNetAddr;
+  accept(): Promise<DenoConn>;
+  close(): void;
+}
+
+export interface DenoServeOptions {
+  readonly hostname: string;
+  readonly port: number;
+  onListen?(addr: DenoNetAddr): void;
+  onError?(error: unknown): Response | Promise<Response>;
+}
+
+export interface DenoServeHandlerInfo {
+  readonly remoteAddr: DenoNetAddr;
+}
+
+export interface DenoHttpServer {
+  readonly addr: DenoNetAddr;
+  readonly finished: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface DenoFsEvent {
+  readonly kind: string;
+  readonly paths: string[];
+}
+
+export interface DenoFsWatcher extends AsyncIterable<DenoFsEvent> {
+  close(): void;
+}
+
+export type DenoSignal = "SIGINT" | "SIGTERM";
+
+type ErrorClass = new (...args: never[]) => Error;
+
+export interface DenoApi {
+  readonly version: { readonly deno: string };
+  readonly errors: {
+    readonly NotFound: ErrorClass;
+    readonly PermissionDenied: ErrorClass;
+    readonly NotCapable: ErrorClass;
+    readonly AddrInUse: ErrorClass;
+    readonly BadResource: ErrorClass;
+    readonly Interrupted: ErrorClass;
+  };
+  readonly env: {
+    toObject(): Record<string, string>;
+  };
+  readonly stdout: { writeSync(bytes: Uint8Array): number };
+  readonly stderr: { writeSync(bytes: Uint8Array): number };
+  cwd(): string;
+  exit(code: number): never;
+  stat(path: string): Promise<DenoFileInfo>;
+  open(path: string, options: { read: true }): Promise<DenoFsFile>;
+  readDir(path: string): AsyncIterable<{ readonly name: string }>;
+  readTextFile(path: string): Promise<string>;
+  listen(options: { hostname: string; port: number; transport: "tcp" }): DenoListener;
+  serve(
+    options: DenoServeOptions,
+    handler: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>,
+  ): DenoHttpServer;
+  watchFs(path: string, options: { recursive: boolean }): DenoFsWatcher;
+  addSignalListener(signal: DenoSignal, handler: () => void): void;
+}
+
+/** The Deno global; only ever called when `globalThis.Deno` exists (src/cli.ts checks). */
+export const Deno: DenoApi = (globalThis as unknown as { Deno: DenoApi }).Deno;

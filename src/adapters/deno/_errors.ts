@@ -1,0 +1,34 @@
+// Deno's errors in the port's terms: a `code` like Node's, and a missing --allow-* flag said plainly.
+import { Deno } from "./_deno-types.ts";
+
+/**
+ * A permission the process was started without (Deno.errors.NotCapable). Its code is WASI's ENOTCAPABLE,
+ * not EACCES, so the core prints this message (which names the flag) instead of "permission denied".
+ */
+export class MissingPermissionError extends Error {
+  readonly code = "ENOTCAPABLE";
+
+  constructor(
+    readonly flag: string,
+    target: string,
+  ) {
+    super(`deno needs ${flag} for ${target} (run with ${flag})`);
+    this.name = "MissingPermissionError";
+    // the CLI prints a fatal error's stack: for an expected condition one line is all it needs
+    this.stack = this.message;
+  }
+}
+
+/** Errors of Deno's classes that carry no `code` of their own get the one Node would give. */
+const CODES: ReadonlyArray<[new (...args: never[]) => Error, string]> = [
+  [Deno.errors.NotFound, "ENOENT"],
+  [Deno.errors.PermissionDenied, "EACCES"],
+];
+
+/** What a failed Deno call on `target` means for the core; `flag` is the permission that call needs. */
+export function fromDenoError(error: unknown, flag: string, target: string): unknown {
+  if (error instanceof Deno.errors.NotCapable) return new MissingPermissionError(flag, target);
+  if (!(error instanceof Error) || "code" in error) return error;
+  const code = CODES.find(([kind]) => error instanceof kind)?.[1];
+  return code === undefined ? error : Object.assign(error, { code });
+}

@@ -1,0 +1,57 @@
+// https://docs.deno.com/api/deno/~/Deno.stat · https://docs.deno.com/api/deno/~/Deno.open · https://docs.deno.com/api/deno/~/Deno.readDir
+import type { FileHandle, FileKind, FileStat, FileSystem } from "../../core/runtime.ts";
+import { Deno, type DenoFileInfo } from "./_deno-types.ts";
+import { fromDenoError } from "./_errors.ts";
+
+const SEEK_START = 0;
+
+function toFileStat(info: DenoFileInfo): FileStat {
+  const kind: FileKind = info.isFile ? "file" : info.isDirectory ? "directory" : "other";
+  // dev and ino are null only on Windows, which logwisp does not claim to support on Deno
+  return {
+    dev: info.dev ?? 0,
+    ino: info.ino ?? 0,
+    size: info.size,
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    kind,
+  };
+}
+
+async function readable<T>(path: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw fromDenoError(error, "--allow-read", path);
+  }
+}
+
+export const denoFileSystem: FileSystem = {
+  async stat(path) {
+    try {
+      return toFileStat(await Deno.stat(path));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw fromDenoError(error, "--allow-read", path);
+    }
+  },
+  async open(path): Promise<FileHandle> {
+    const file = await readable(path, () => Deno.open(path, { read: true }));
+    return {
+      // Deno.FsFile has no positional read: seek, then read. The monitor reads one file at a time, so no
+      // two reads on one handle overlap.
+      async read(buffer, position) {
+        await file.seek(position, SEEK_START);
+        return (await file.read(buffer)) ?? 0;
+      },
+      stat: async () => toFileStat(await file.stat()),
+      close: async () => file.close(),
+    };
+  },
+  readDir: (path) =>
+    readable(path, async () => {
+      const names: string[] = [];
+      for await (const entry of Deno.readDir(path)) names.push(entry.name);
+      return names;
+    }),
+  readText: (path) => readable(path, () => Deno.readTextFile(path)),
+};

@@ -1,0 +1,43 @@
+// https://docs.deno.com/api/deno/~/Deno.serve
+import {
+  AddressInUseError,
+  type FetchHandler,
+  type Listener,
+  type ListenOptions,
+} from "../../core/runtime.ts";
+import { Deno, type DenoHttpServer } from "./_deno-types.ts";
+import { fromDenoError } from "./_errors.ts";
+
+/**
+ * server.shutdown() waits for every response body to end; the core has already ended each SSE stream, but
+ * a client that stopped reading keeps its body unfinished, so shutdown gets this long and no longer.
+ */
+const SHUTDOWN_WAIT_MS = 1000;
+
+export function serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
+  let server: DenoHttpServer;
+  try {
+    server = Deno.serve(
+      // logwisp prints its own "listening" line
+      { hostname: options.host, port: options.port, onListen: () => undefined },
+      (request, info) => handler(request, { remoteAddress: info.remoteAddr.hostname }),
+    );
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      return Promise.reject(new AddressInUseError(options.host, options.port));
+    }
+    return Promise.reject(fromDenoError(error, "--allow-net", `${options.host}:${options.port}`));
+  }
+  return Promise.resolve({
+    host: options.host,
+    port: server.addr.port,
+    async close() {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SHUTDOWN_WAIT_MS);
+      });
+      await Promise.race([server.shutdown(), waited]);
+      clearTimeout(timer);
+    },
+  });
+}

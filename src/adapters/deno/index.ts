@@ -1,0 +1,70 @@
+// The Runtime for Deno: Deno.stat/open/readDir, Deno.listen, Deno.serve and Deno.watchFs.
+// https://docs.deno.com/api/deno/
+import { basename, dirname, join, resolve } from "node:path";
+import type { Runtime } from "../../core/runtime.ts";
+import { Deno, type DenoSignal } from "./_deno-types.ts";
+import { MissingPermissionError } from "./_errors.ts";
+import { denoFileSystem } from "./fs.ts";
+import { serveHttp } from "./http.ts";
+import { listenTcp } from "./tcp.ts";
+import { watch } from "./watch.ts";
+
+const encoder = new TextEncoder();
+
+/** Synchronous, so nothing is lost when exit() follows at once; writeSync may take only part of the bytes. */
+function writeAll(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  for (let offset = 0; offset < bytes.length; ) offset += stream.writeSync(bytes.subarray(offset));
+}
+
+export function createDenoRuntime(): Runtime {
+  const log = (line: string): void => writeAll(Deno.stderr, `logwisp: ${line}\n`);
+  /**
+   * Env and cwd are read on first use, not here, so --help and --version need no permission at all; a
+   * missing one is a start-up error with the flag to add, like a bad config value (exit 2).
+   */
+  const granted = <T>(flag: string, what: string, read: () => T): (() => T) => {
+    let value: { readonly is: T } | undefined;
+    return () => {
+      try {
+        value ??= { is: read() };
+        return value.is;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotCapable)) throw error;
+        log(new MissingPermissionError(flag, what).message);
+        return Deno.exit(2);
+      }
+    };
+  };
+  const env = granted("--allow-env", "LOGWISP_* variables and HOME", () => Deno.env.toObject());
+  const cwd = granted("--allow-read", "the working directory", () => Deno.cwd());
+  return {
+    name: "deno",
+    version: Deno.version.deno,
+    fs: denoFileSystem,
+    get env() {
+      return env();
+    },
+    get cwd() {
+      return cwd();
+    },
+    get homeDir() {
+      return env().HOME;
+    },
+    resolvePath: (path, base) => resolve(base ?? cwd(), path),
+    joinPath: (...parts) => join(...parts),
+    basename: (path) => basename(path),
+    dirname: (path) => dirname(path),
+    listenTcp,
+    serveHttp,
+    watch,
+    onSignal(listener) {
+      for (const signal of ["SIGINT", "SIGTERM"] as const satisfies DenoSignal[]) {
+        Deno.addSignalListener(signal, () => listener(signal));
+      }
+    },
+    log,
+    print: (text) => writeAll(Deno.stdout, text),
+    exit: (code) => Deno.exit(code),
+  };
+}
