@@ -1,0 +1,75 @@
+// The command-line flags, as in the Go original, each mapped onto schema keys. What a flag's value means,
+// its default and most descriptions come from the schema (keys.ts); only the flag spelling lives here.
+import { keySpec } from "./keys.ts";
+import type { ConfigKey } from "./schema.ts";
+
+export type FlagAction =
+  | { readonly kind: "set"; readonly keys: readonly [ConfigKey, ...ConfigKey[]]; readonly invert?: boolean }
+  | { readonly kind: "config" | "help" | "version" };
+
+export interface FlagSpec {
+  /** Without dashes; `-name` and `--name` are both accepted, like Go's flag package. */
+  readonly name: string;
+  readonly alias?: string;
+  /** Placeholder for the value in help (`PORT`); absent for a boolean flag, which takes only `=value`. */
+  readonly valueName?: string;
+  /** Help text when the first key's schema description does not fit the flag. */
+  readonly help?: string;
+  readonly action: FlagAction;
+}
+
+function set(...keys: [ConfigKey, ...ConfigKey[]]): FlagAction {
+  return { kind: "set", keys };
+}
+
+export const FLAGS: readonly FlagSpec[] = [
+  {
+    name: "config",
+    valueName: "FILE",
+    help: "Config file path (default: ~/.config/logwisp.toml if present)",
+    action: { kind: "config" },
+  },
+  { name: "check-interval", valueName: "MS", action: set("monitor.check_interval_ms") },
+  { name: "rotate-wait", valueName: "MS", action: set("monitor.rotate_wait_ms") },
+  { name: "max-line-bytes", valueName: "N", action: set("monitor.max_line_bytes") },
+  {
+    name: "host",
+    valueName: "ADDR",
+    help: "Listen address of both servers",
+    action: set("tcpserver.host", "httpserver.host"),
+  },
+  { name: "enable-tcp", action: set("tcpserver.enabled") },
+  { name: "tcp-port", valueName: "PORT", action: set("tcpserver.port") },
+  { name: "tcp-buffer-size", valueName: "SIZE", action: set("tcpserver.buffer_size") },
+  { name: "enable-http", action: set("httpserver.enabled") },
+  {
+    name: "disable-http",
+    help: "Disable HTTP server",
+    action: { kind: "set", keys: ["httpserver.enabled"], invert: true },
+  },
+  { name: "http-port", valueName: "PORT", action: set("httpserver.port") },
+  { name: "http-buffer-size", valueName: "SIZE", action: set("httpserver.buffer_size") },
+  { name: "help", alias: "h", help: "Show this help and exit", action: { kind: "help" } },
+  { name: "version", alias: "v", help: "Print the version and exit", action: { kind: "version" } },
+];
+
+const BY_NAME = new Map<string, FlagSpec>(
+  FLAGS.flatMap((flag) => [[flag.name, flag] as const, ...(flag.alias ? [[flag.alias, flag] as const] : [])]),
+);
+
+export function findFlag(name: string): FlagSpec | undefined {
+  return BY_NAME.get(name);
+}
+
+export function flagHelp(flag: FlagSpec): string {
+  if (flag.help !== undefined) return flag.help;
+  return flag.action.kind === "set" ? keySpec(flag.action.keys[0]).description : flag.name;
+}
+
+/** `--tcp-port PORT`, `--enable-tcp[=BOOL]`, `-h, --help`. */
+export function flagUsage(flag: FlagSpec): string {
+  const alias = flag.alias === undefined ? "" : `-${flag.alias}, `;
+  const value =
+    flag.valueName !== undefined ? ` ${flag.valueName}` : flag.action.kind === "set" ? "[=BOOL]" : "";
+  return `${alias}--${flag.name}${value}`;
+}

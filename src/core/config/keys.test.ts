@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CONFIG_KEYS, CONFIG_SECTIONS, envNameOf, findKey, findKeyByEnv, keySpec } from "./keys.ts";
+
+test("the catalogue lists every leaf key with its env name and kind", () => {
+  assert.deepEqual(
+    CONFIG_KEYS.map((spec) => [spec.key, spec.env, spec.kind]),
+    [
+      ["monitor.check_interval_ms", "LOGWISP_MONITOR_CHECK_INTERVAL_MS", "integer"],
+      ["monitor.rotate_wait_ms", "LOGWISP_MONITOR_ROTATE_WAIT_MS", "integer"],
+      ["monitor.max_line_bytes", "LOGWISP_MONITOR_MAX_LINE_BYTES", "integer"],
+      ["monitor.targets", "LOGWISP_MONITOR_TARGETS", "targets"],
+      ...(["TCP", "HTTP"] as const).flatMap((protocol) => {
+        const section = `${protocol.toLowerCase()}server`;
+        const env = `LOGWISP_${protocol}SERVER_`;
+        return [
+          [`${section}.enabled`, `${env}ENABLED`, "boolean"],
+          [`${section}.host`, `${env}HOST`, "string"],
+          [`${section}.port`, `${env}PORT`, "integer"],
+          [`${section}.buffer_size`, `${env}BUFFER_SIZE`, "integer"],
+          [`${section}.heartbeat.enabled`, `${env}HEARTBEAT_ENABLED`, "boolean"],
+          [`${section}.heartbeat.interval_seconds`, `${env}HEARTBEAT_INTERVAL_SECONDS`, "integer"],
+          [`${section}.heartbeat.include_timestamp`, `${env}HEARTBEAT_INCLUDE_TIMESTAMP`, "boolean"],
+          [`${section}.heartbeat.include_stats`, `${env}HEARTBEAT_INCLUDE_STATS`, "boolean"],
+          [`${section}.heartbeat.format`, `${env}HEARTBEAT_FORMAT`, "choice"],
+        ];
+      }),
+    ],
+  );
+});
+
+test("sections are the tables of the schema", () => {
+  assert.deepEqual(
+    [...CONFIG_SECTIONS],
+    ["monitor", "tcpserver", "tcpserver.heartbeat", "httpserver", "httpserver.heartbeat"],
+  );
+});
+
+test("key facts come from the schema: defaults, descriptions, expected text", () => {
+  const port = keySpec("httpserver.port");
+  assert.equal(port.defaultValue, 8080);
+  assert.equal(port.expected, "an integer from 0 to 65535");
+  assert.match(port.description, /HTTP port/);
+  assert.equal(keySpec("tcpserver.port").defaultValue, 9090);
+  assert.equal(keySpec("monitor.check_interval_ms").expected, "an integer >= 10");
+  assert.equal(keySpec("httpserver.heartbeat.format").defaultValue, "comment");
+  assert.deepEqual(keySpec("monitor.targets").defaultValue, [{ path: "./", pattern: "*.log" }]);
+});
+
+test("lookups by key and env name", () => {
+  assert.equal(findKey("tcpserver.heartbeat.format")?.env, "LOGWISP_TCPSERVER_HEARTBEAT_FORMAT");
+  assert.equal(findKey("tcpserver.heartbeat"), undefined);
+  assert.equal(findKeyByEnv("LOGWISP_HTTPSERVER_BUFFER_SIZE")?.key, "httpserver.buffer_size");
+  assert.equal(findKeyByEnv("LOGWISP_HTTPSERVER_PROT"), undefined);
+  assert.equal(envNameOf("a.b_c"), "LOGWISP_A_B_C");
+});

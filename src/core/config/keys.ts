@@ -1,0 +1,112 @@
+// The key catalogue: every leaf of ConfigSchema with the facts the other sources need (env name, how to
+// read a string as its value, default, description), found by walking the schema so nothing is listed twice.
+import { type ConfigKey, ConfigSchema, defaultConfig } from "./schema.ts";
+
+/** How a text value (env or flag) becomes the key's value before the schema checks it. */
+export type ValueKind = "boolean" | "integer" | "string" | "choice" | "targets";
+
+export interface KeySpec {
+  readonly key: ConfigKey;
+  /** `LOGWISP_<SECTION>_<KEY>`, upper-cased, dots as underscores. */
+  readonly env: string;
+  readonly kind: ValueKind;
+  readonly defaultValue: unknown;
+  readonly description: string;
+  /** What a valid value looks like, in words (the schema's own message). */
+  readonly expected: string;
+}
+
+/** The parts of a valibot schema object that the walk reads. */
+interface SchemaNode {
+  readonly type: string;
+  readonly message?: unknown;
+  readonly entries?: Readonly<Record<string, SchemaNode>>;
+  readonly wrapped?: SchemaNode;
+  readonly pipe?: readonly { readonly type: string; readonly description?: unknown }[];
+}
+
+const KIND_BY_SCHEMA_TYPE: Readonly<Record<string, ValueKind>> = {
+  boolean: "boolean",
+  number: "integer",
+  string: "string",
+  picklist: "choice",
+  array: "targets",
+};
+
+export const ENV_PREFIX = "LOGWISP_";
+
+export function envNameOf(path: string): string {
+  return ENV_PREFIX + path.replaceAll(".", "_").toUpperCase();
+}
+
+function unwrap(node: SchemaNode): SchemaNode {
+  return node.wrapped === undefined ? node : unwrap(node.wrapped);
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  let value = root;
+  for (const segment of path.split(".")) {
+    value =
+      typeof value === "object" && value !== null ? (value as Record<string, unknown>)[segment] : undefined;
+  }
+  return value;
+}
+
+function walk(
+  node: SchemaNode,
+  prefix: string,
+  defaults: unknown,
+  out: { keys: KeySpec[]; sections: string[] },
+) {
+  for (const [name, child] of Object.entries(node.entries ?? {})) {
+    const path = prefix === "" ? name : `${prefix}.${name}`;
+    const inner = unwrap(child);
+    if (inner.type === "strict_object") {
+      out.sections.push(path);
+      walk(inner, path, defaults, out);
+      continue;
+    }
+    const kind = KIND_BY_SCHEMA_TYPE[inner.type];
+    if (kind === undefined) throw new Error(`config schema: no text reading for ${path} (${inner.type})`);
+    const description = inner.pipe?.find((item) => item.type === "description")?.description;
+    out.keys.push({
+      key: path as ConfigKey,
+      env: envNameOf(path),
+      kind,
+      defaultValue: valueAt(defaults, path),
+      description: typeof description === "string" ? description : path,
+      expected: typeof inner.message === "string" ? inner.message : inner.type,
+    });
+  }
+}
+
+function catalogue(): { keys: KeySpec[]; sections: string[] } {
+  const out = { keys: [] as KeySpec[], sections: [] as string[] };
+  walk(ConfigSchema, "", defaultConfig(), out);
+  return out;
+}
+
+const CATALOGUE = catalogue();
+
+/** Every leaf key, in schema order. */
+export const CONFIG_KEYS: readonly KeySpec[] = CATALOGUE.keys;
+
+/** Every table path (`monitor`, `tcpserver`, `tcpserver.heartbeat`, …). */
+export const CONFIG_SECTIONS: ReadonlySet<string> = new Set(CATALOGUE.sections);
+
+const BY_KEY = new Map<string, KeySpec>(CONFIG_KEYS.map((spec) => [spec.key, spec]));
+const BY_ENV = new Map<string, KeySpec>(CONFIG_KEYS.map((spec) => [spec.env, spec]));
+
+export function findKey(path: string): KeySpec | undefined {
+  return BY_KEY.get(path);
+}
+
+export function findKeyByEnv(name: string): KeySpec | undefined {
+  return BY_ENV.get(name);
+}
+
+export function keySpec(key: ConfigKey): KeySpec {
+  const spec = BY_KEY.get(key);
+  if (spec === undefined) throw new Error(`config schema has no key ${key}`);
+  return spec;
+}

@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ConfigError } from "./errors.ts";
+import { issues, load, run, type Setup } from "./fake-runtime.test.ts";
+import { defaultConfig } from "./schema.ts";
+
+test("no file, env or flags: the defaults", async () => {
+  const result = await run({});
+  assert.deepEqual(result.config, defaultConfig());
+  assert.equal(result.configFile, undefined);
+  assert.ok(Object.values(result.sources).every((source) => source === "default"));
+});
+
+test("keys not set anywhere keep their defaults next to keys that are set", async () => {
+  const result = await run({ env: { LOGWISP_HTTPSERVER_PORT: "9000" } });
+  assert.equal(result.config.httpserver.port, 9000);
+  assert.equal(result.config.tcpserver.port, 9090);
+  assert.equal(result.sources["tcpserver.port"], "default");
+});
+
+test("--help and --version short-circuit before anything is checked", async () => {
+  const broken: Setup = {
+    env: { LOGWISP_HTTPSERVER_PORT: "abc" },
+    argv: ["--config", "/nope.toml", "--bogus"],
+  };
+  const help = await load({ ...broken, argv: [...(broken.argv ?? []), "--help"] });
+  assert.ok(!(help.result instanceof ConfigError) && help.result.kind === "help");
+  assert.match(help.result.text, /--tcp-port PORT/);
+  const version = await load({ ...broken, argv: ["-v", ...(broken.argv ?? [])] });
+  assert.deepEqual(version.result, { kind: "version" });
+});
+
+test("~/.config/logwisp.toml is read when present", async () => {
+  const result = await run({
+    home: "home",
+    files: { "home/.config/logwisp.toml": "[tcpserver]\nport = 1234\n" },
+  });
+  assert.equal(result.config.tcpserver.port, 1234);
+  assert.equal(result.sources["tcpserver.port"], "file");
+  assert.equal(result.configFile, join(result.dir, "home/.config/logwisp.toml"));
+});
+
+test("~/.config/logwisp.toml is skipped without error when absent", async () => {
+  const result = await run({
+    home: "home",
+    files: { "home/.config/other.toml": "[tcpserver]\nport = 1234\n" },
+  });
+  assert.equal(result.config.tcpserver.port, 9090);
+  assert.equal(result.configFile, undefined);
+});
+
+test("--config replaces the home file instead of adding to it", async () => {
+  const result = await run({
+    home: "home",
+    files: {
+      "home/.config/logwisp.toml": "[tcpserver]\nport = 1234\n",
+      "mine.toml": "[httpserver]\nport = 1\n",
+    },
+    argv: ["--config", "mine.toml"],
+  });
+  assert.equal(result.config.tcpserver.port, 9090);
+  assert.equal(result.config.httpserver.port, 1);
+});
+
+test("LOGWISP_CONFIG_FILE is read relative to LOGWISP_CONFIG_DIR", async () => {
+  const result = await run({
+    files: { "etc/lw.toml": "[httpserver]\nport = 4321\n" },
+    env: { LOGWISP_CONFIG_FILE: "lw.toml", LOGWISP_CONFIG_DIR: "$DIR/etc" },
+  });
+  assert.equal(result.config.httpserver.port, 4321);
+  assert.equal(result.configFile, join(result.dir, "etc/lw.toml"));
+});
+
+test("LOGWISP_CONFIG_FILE alone is relative to cwd; a missing one is an error", async () => {
+  const ok = await run({
+    files: { "lw.toml": "[httpserver]\nport = 4321\n" },
+    env: { LOGWISP_CONFIG_FILE: "lw.toml" },
+  });
+  assert.equal(ok.config.httpserver.port, 4321);
+  const [issue] = await issues({ env: { LOGWISP_CONFIG_FILE: "gone.toml" } });
+  assert.equal(issue?.origin, "LOGWISP_CONFIG_FILE");
+  assert.equal(issue?.expected, "an existing file");
+});
+
+test("an explicit --config that is missing is an error naming the path", async () => {
+  const found = await issues({ argv: ["--config", "$DIR/missing.toml"] });
+  assert.equal(found.length, 1);
+  assert.equal(found[0]?.source, "flag");
+  assert.equal(found[0]?.origin, "--config");
+  assert.match(String(found[0]?.value), /missing\.toml$/);
+});
+
+test("malformed TOML is an error naming the file", async () => {
+  const { result, dir } = await load({
+    files: { "bad.toml": "[httpserver\n" },
+    argv: ["--config", "bad.toml"],
+  });
+  assert.ok(result instanceof ConfigError);
+  assert.match(
+    result.format(),
+    new RegExp(`^invalid config file from file ${join(dir, "bad.toml")}: expected valid TOML \\(line 1`),
+  );
+});
+
+test("an unknown key in the file is an error naming the key path", async () => {
+  const { result } = await load({
+    files: { "c.toml": "[httpserver]\nprot = 8080\n" },
+    argv: ["--config", "c.toml"],
+  });
+  assert.ok(result instanceof ConfigError);
+  assert.match(
+    result.format(),
+    /^unknown httpserver\.prot from file \S+c\.toml: got 8080, expected a known key; did you mean httpserver\.port\?$/,
+  );
+});
+
+test("relative target paths in the file stay as written (relative to the process cwd)", async () => {
+  const result = await run({
+    files: { "conf/c.toml": '[[monitor.targets]]\npath = "logs"\n' },
+    argv: ["--config", "conf/c.toml"],
+  });
+  assert.deepEqual(result.config.monitor.targets, [{ path: "logs", pattern: "*.log" }]);
+});
+
+test("problems from every source are reported together, each with its source", async () => {
+  const found = await issues({
+    files: { "c.toml": "[httpserver]\nport = 70000\nbuffer_size = 0\n[monitor]\ntypo = 1\n" },
+    env: {
+      LOGWISP_MONITOR_CHECK_INTERVAL_MS: "abc",
+      LOGWISP_TCPSERVER_HEARTBEAT_FORMAT: "comment",
+      LOGWISP_NOPE: "1",
+    },
+    argv: ["--config", "c.toml", "--tcp-prot", "--rotate-wait", "-5", "./a::maybe"],
+  });
+  assert.deepEqual(
+    found.map((issue) => [issue.key, issue.source, issue.origin.replace(/^\/.*\//, "")]),
+    [
+      ["monitor.typo", "file", "c.toml"],
+      ["monitor.check_interval_ms", "env", "LOGWISP_MONITOR_CHECK_INTERVAL_MS"],
+      ["LOGWISP_NOPE", "env", "LOGWISP_NOPE"],
+      ["--tcp-prot", "flag", "--tcp-prot"],
+      ["monitor.targets[0].is_file", "flag", 'argument "./a::maybe"'],
+      ["monitor.rotate_wait_ms", "flag", "--rotate-wait"],
+      ["tcpserver.heartbeat.format", "env", "LOGWISP_TCPSERVER_HEARTBEAT_FORMAT"],
+      ["httpserver.port", "file", "c.toml"],
+      ["httpserver.buffer_size", "file", "c.toml"],
+    ],
+  );
+});
+
+test("the error text is one line per issue in the documented shape", async () => {
+  const { result } = await load({ env: { LOGWISP_HTTPSERVER_PORT: "abc" } });
+  assert.ok(result instanceof ConfigError);
+  assert.equal(
+    result.format(),
+    'invalid httpserver.port from env LOGWISP_HTTPSERVER_PORT: got "abc", expected an integer from 0 to 65535',
+  );
+});
+
+const invalidValues: Array<[string, Setup, string]> = [
+  ["negative interval", { argv: ["--check-interval", "-1"] }, "monitor.check_interval_ms"],
+  ["port 70000", { env: { LOGWISP_TCPSERVER_PORT: "70000" } }, "tcpserver.port"],
+  ["format xml", { env: { LOGWISP_HTTPSERVER_HEARTBEAT_FORMAT: "xml" } }, "httpserver.heartbeat.format"],
+  ["buffer_size 0", { argv: ["--http-buffer-size", "0"] }, "httpserver.buffer_size"],
+  ["empty target path", { argv: [":*.log"] }, "monitor.targets[0].path"],
+  ["empty target list", { env: { LOGWISP_MONITOR_TARGETS: "," } }, "monitor.targets"],
+];
+
+for (const [name, setup, key] of invalidValues) {
+  test(`${name} is an error`, async () => {
+    assert.deepEqual(
+      (await issues(setup)).map((issue) => issue.key),
+      [key],
+    );
+  });
+}

@@ -1,0 +1,41 @@
+// The entry point: read flags, env and the config file, merge them (defaults < file < env < flags) and
+// check the result once against the schema, reporting every problem from every source together.
+import { parseArgv } from "./argv.ts";
+import { readEnv } from "./env.ts";
+import { ConfigError, type ConfigSource } from "./errors.ts";
+import { type ConfigFileReading, type ConfigRuntime, chooseConfigFile, readConfigFile } from "./file.ts";
+import { renderHelp } from "./help.ts";
+import { mergeSettings } from "./merge.ts";
+import type { Config } from "./schema.ts";
+
+export type CliRequest =
+  | {
+      kind: "run";
+      config: Config;
+      /** The config file that was read, if any. */
+      configFile?: string;
+      /** Per leaf key (`"httpserver.port"`), which source supplied the value in `config`. */
+      sources: Record<string, ConfigSource>;
+    }
+  | { kind: "help"; text: string }
+  | { kind: "version" };
+
+/** `argv` is what follows the program name. Throws ConfigError listing every problem found. */
+export async function loadConfig(runtime: ConfigRuntime, argv: readonly string[]): Promise<CliRequest> {
+  const args = parseArgv(argv);
+  // Help and version answer before anything else is checked, so they work even with a broken setup.
+  if (args.help) return { kind: "help", text: renderHelp() };
+  if (args.version) return { kind: "version" };
+  const env = readEnv(runtime.env);
+  const choice = chooseConfigFile(runtime, {
+    flag: args.configFile,
+    envFile: env.configFile,
+    envDir: env.configDir,
+  });
+  const file: ConfigFileReading =
+    choice === undefined ? { settings: [], issues: [] } : await readConfigFile(runtime, choice);
+  const merged = mergeSettings([...file.settings, ...env.settings, ...args.settings]);
+  const issues = [...file.issues, ...env.issues, ...args.issues, ...(merged.ok ? [] : merged.issues)];
+  if (issues.length > 0 || !merged.ok) throw new ConfigError(issues);
+  return { kind: "run", config: merged.config, configFile: file.loadedPath, sources: merged.sources };
+}

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as v from "valibot";
+import { ConfigSchema, defaultConfig } from "./schema.ts";
+
+test("defaultConfig has every key with the documented default", () => {
+  assert.deepEqual(defaultConfig(), {
+    monitor: {
+      check_interval_ms: 100,
+      rotate_wait_ms: 5000,
+      max_line_bytes: 1048576,
+      targets: [{ path: "./", pattern: "*.log" }],
+    },
+    tcpserver: {
+      enabled: false,
+      host: "0.0.0.0",
+      port: 9090,
+      buffer_size: 1000,
+      heartbeat: {
+        enabled: false,
+        interval_seconds: 30,
+        include_timestamp: true,
+        include_stats: false,
+        format: "json",
+      },
+    },
+    httpserver: {
+      enabled: true,
+      host: "0.0.0.0",
+      port: 8080,
+      buffer_size: 1000,
+      heartbeat: {
+        enabled: true,
+        interval_seconds: 30,
+        include_timestamp: true,
+        include_stats: false,
+        format: "comment",
+      },
+    },
+  });
+});
+
+test("defaultConfig returns a fresh object each time", () => {
+  const first = defaultConfig();
+  first.monitor.targets.push({ path: "/x", pattern: "*" });
+  assert.equal(defaultConfig().monitor.targets.length, 1);
+});
+
+const rejected: Array<[string, unknown, string]> = [
+  ["negative interval", { monitor: { check_interval_ms: -1 } }, "monitor.check_interval_ms"],
+  ["interval below 10", { monitor: { check_interval_ms: 9 } }, "monitor.check_interval_ms"],
+  ["fractional interval", { monitor: { check_interval_ms: 10.5 } }, "monitor.check_interval_ms"],
+  ["negative rotate wait", { monitor: { rotate_wait_ms: -1 } }, "monitor.rotate_wait_ms"],
+  ["tiny max line", { monitor: { max_line_bytes: 1023 } }, "monitor.max_line_bytes"],
+  ["no targets", { monitor: { targets: [] } }, "monitor.targets"],
+  ["empty target path", { monitor: { targets: [{ path: "" }] } }, "monitor.targets.0.path"],
+  [
+    "target is_file not bool",
+    { monitor: { targets: [{ path: "/x", is_file: "yes" }] } },
+    "monitor.targets.0.is_file",
+  ],
+  ["port 70000", { httpserver: { port: 70000 } }, "httpserver.port"],
+  ["port -1", { tcpserver: { port: -1 } }, "tcpserver.port"],
+  ["port as string", { tcpserver: { port: "9090" } }, "tcpserver.port"],
+  ["buffer_size 0", { httpserver: { buffer_size: 0 } }, "httpserver.buffer_size"],
+  ["empty host", { httpserver: { host: "" } }, "httpserver.host"],
+  ["enabled as string", { tcpserver: { enabled: "true" } }, "tcpserver.enabled"],
+  ["http format xml", { httpserver: { heartbeat: { format: "xml" } } }, "httpserver.heartbeat.format"],
+  ["tcp format comment", { tcpserver: { heartbeat: { format: "comment" } } }, "tcpserver.heartbeat.format"],
+  [
+    "interval_seconds 0",
+    { tcpserver: { heartbeat: { interval_seconds: 0 } } },
+    "tcpserver.heartbeat.interval_seconds",
+  ],
+  ["unknown key", { httpserver: { prot: 1 } }, "httpserver.prot"],
+];
+
+for (const [name, input, path] of rejected) {
+  test(`schema rejects ${name}`, () => {
+    const result = v.safeParse(ConfigSchema, input);
+    assert.equal(result.success, false);
+    assert.deepEqual(
+      result.issues?.map((issue) => v.getDotPath(issue)),
+      result.issues?.map(() => path),
+    );
+  });
+}
+
+const accepted: Array<[string, unknown]> = [
+  ["port 0 (any free port)", { tcpserver: { port: 0 } }],
+  ["port 65535", { httpserver: { port: 65535 } }],
+  ["interval 10", { monitor: { check_interval_ms: 10 } }],
+  ["http json heartbeat", { httpserver: { heartbeat: { format: "json" } } }],
+  ["file target", { monitor: { targets: [{ path: "/a.log", is_file: true }] } }],
+];
+
+for (const [name, input] of accepted) {
+  test(`schema accepts ${name}`, () => {
+    assert.equal(v.safeParse(ConfigSchema, input).success, true);
+  });
+}
+
+test("schema error messages say what is expected", () => {
+  const result = v.safeParse(ConfigSchema, { httpserver: { port: 70000, heartbeat: { format: "xml" } } });
+  assert.deepEqual(
+    result.issues?.map((issue) => issue.message),
+    ["an integer from 0 to 65535", 'one of "comment", "json"'],
+  );
+});

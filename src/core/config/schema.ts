@@ -1,0 +1,150 @@
+// The one definition of every config key: its type, its bounds, its default and its one-line description.
+// Env names (keys.ts), flag help (flags.ts, help.ts) and error wording ("expected …") are all read from here.
+import * as v from "valibot";
+
+/** Each builder puts the user-facing "expected …" text on every check, so a failed check says it directly. */
+function integerKey(min: number, max: number, fallback: number, description: string) {
+  const expected =
+    max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+  return v.optional(
+    v.pipe(
+      v.number(expected),
+      v.integer(expected),
+      v.minValue(min, expected),
+      v.maxValue(max, expected),
+      v.description(description),
+    ),
+    fallback,
+  );
+}
+
+function atLeast(min: number, fallback: number, description: string) {
+  return integerKey(min, Number.MAX_SAFE_INTEGER, fallback, description);
+}
+
+function portKey(fallback: number, description: string) {
+  return integerKey(0, 65535, fallback, description);
+}
+
+function booleanKey(fallback: boolean, description: string) {
+  return v.optional(v.pipe(v.boolean("true or false"), v.description(description)), fallback);
+}
+
+function textKey(fallback: string, description: string) {
+  return v.optional(
+    v.pipe(v.string("a non-empty string"), v.minLength(1, "a non-empty string"), v.description(description)),
+    fallback,
+  );
+}
+
+function choiceKey<const TOptions extends readonly [string, ...string[]]>(
+  options: TOptions,
+  fallback: TOptions[number],
+  description: string,
+) {
+  const expected = `one of ${options.map((option) => JSON.stringify(option)).join(", ")}`;
+  return v.optional(v.pipe(v.picklist(options, expected), v.description(description)), fallback);
+}
+
+/** One followed path: a file, or a directory whose entries matching `pattern` are followed. */
+export const TargetSchema = v.strictObject(
+  {
+    // Relative paths stay relative to the process cwd, wherever they were written (file, env or argument).
+    path: v.pipe(v.string("a non-empty path"), v.minLength(1, "a non-empty path")),
+    pattern: v.optional(
+      v.pipe(v.string("a non-empty glob pattern"), v.minLength(1, "a non-empty glob pattern")),
+      "*.log",
+    ),
+    // Absent means "auto-detect from what is at `path` when monitoring starts".
+    is_file: v.optional(v.boolean("true or false")),
+  },
+  "a target table { path, pattern, is_file }",
+);
+
+const MonitorSchema = v.strictObject(
+  {
+    check_interval_ms: atLeast(10, 100, "File check interval in ms"),
+    rotate_wait_ms: atLeast(0, 5000, "How long in ms to keep reading a rotated-away file"),
+    max_line_bytes: atLeast(1024, 1048576, "Longest line in bytes; longer lines are split"),
+    targets: v.optional(
+      v.pipe(
+        v.array(TargetSchema, "a list of targets"),
+        v.minLength(1, "at least one target"),
+        v.description("Paths to monitor"),
+      ),
+      () => [{ path: "./", pattern: "*.log" }],
+    ),
+  },
+  "a table",
+);
+
+function heartbeatSchema<const TFormats extends readonly [string, ...string[]]>(
+  enabled: boolean,
+  formats: TFormats,
+  format: TFormats[number],
+  protocol: string,
+) {
+  return v.strictObject(
+    {
+      enabled: booleanKey(enabled, `Send ${protocol} heartbeats`),
+      interval_seconds: atLeast(1, 30, `Seconds between ${protocol} heartbeats`),
+      include_timestamp: booleanKey(true, `Put the current UTC time in ${protocol} heartbeats`),
+      include_stats: booleanKey(false, `Put client count and uptime in ${protocol} heartbeats`),
+      format: choiceKey(formats, format, `${protocol} heartbeat format`),
+    },
+    "a table",
+  );
+}
+
+function serverSchema<const TFormats extends readonly [string, ...string[]]>(
+  protocol: string,
+  defaults: { enabled: boolean; port: number; heartbeatEnabled: boolean; format: TFormats[number] },
+  formats: TFormats,
+) {
+  const { enabled, port, heartbeatEnabled, format } = defaults;
+  return v.strictObject(
+    {
+      enabled: booleanKey(enabled, `Enable ${protocol} server`),
+      host: textKey("0.0.0.0", `${protocol} listen address`),
+      port: portKey(port, `${protocol} port; 0 picks any free port`),
+      buffer_size: atLeast(1, 1000, `${protocol} per-client buffer size in entries`),
+      heartbeat: v.optional(heartbeatSchema(heartbeatEnabled, formats, format, protocol), {}),
+    },
+    "a table",
+  );
+}
+
+export const ConfigSchema = v.strictObject(
+  {
+    monitor: v.optional(MonitorSchema, {}),
+    // TCP heartbeats are JSON lines: a comment has no meaning on a raw stream.
+    tcpserver: v.optional(
+      serverSchema("TCP", { enabled: false, port: 9090, heartbeatEnabled: false, format: "json" }, ["json"]),
+      {},
+    ),
+    httpserver: v.optional(
+      serverSchema("HTTP", { enabled: true, port: 8080, heartbeatEnabled: true, format: "comment" }, [
+        "comment",
+        "json",
+      ]),
+      {},
+    ),
+  },
+  "a table",
+);
+
+export type Config = v.InferOutput<typeof ConfigSchema>;
+export type TargetConfig = Config["monitor"]["targets"][number];
+
+type LeafPaths<T, TPrefix extends string = ""> = {
+  [K in keyof T & string]-?: NonNullable<T[K]> extends readonly unknown[] | string | number | boolean
+    ? `${TPrefix}${K}`
+    : LeafPaths<NonNullable<T[K]>, `${TPrefix}${K}.`>;
+}[keyof T & string];
+
+/** A leaf key path such as `"httpserver.heartbeat.format"`; `monitor.targets` is one leaf (replaced whole). */
+export type ConfigKey = LeafPaths<Config>;
+
+export function defaultConfig(): Config {
+  return v.parse(ConfigSchema, {});
+}
