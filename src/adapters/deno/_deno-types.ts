@@ -53,6 +53,8 @@ export interface DenoServeOptions {
 
 export interface DenoServeHandlerInfo {
   readonly remoteAddr: DenoNetAddr;
+  /** Settles when the response was sent or the exchange ended early (the client went away). */
+  readonly completed: Promise<void>;
 }
 
 export interface DenoHttpServer {

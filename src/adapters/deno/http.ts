@@ -14,13 +14,31 @@ import { fromDenoError } from "./_errors.ts";
  */
 const SHUTDOWN_WAIT_MS = 1000;
 
+/**
+ * Reading request.signal makes Deno print its "legacy abort" notice, and the core reads it on GET /stream to
+ * learn when the exchange is over: give GET and HEAD requests a signal that info.completed aborts instead,
+ * which says the same (response sent, or the client gone) quietly. Other methods never reach a stream.
+ */
+function withCompletionSignal(request: Request, completed: Promise<void>): Request {
+  if (request.method !== "GET" && request.method !== "HEAD") return request;
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  completed.then(abort, abort);
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    signal: controller.signal,
+  });
+}
+
 export function serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   let server: DenoHttpServer;
   try {
     server = Deno.serve(
       // logwisp prints its own "listening" line
       { hostname: options.host, port: options.port, onListen: () => undefined },
-      (request, info) => handler(request, { remoteAddress: info.remoteAddr.hostname }),
+      (request, info) =>
+        handler(withCompletionSignal(request, info.completed), { remoteAddress: info.remoteAddr.hostname }),
     );
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
