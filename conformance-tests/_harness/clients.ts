@@ -21,6 +21,8 @@ export interface EntryStream {
   nextEntry(predicate?: Predicate<Entry>, ms?: number): Promise<Entry>;
   /** Every log entry received so far, in order. */
   entries(): Entry[];
+  /** First entry ever received that matches, wherever the cursor is (for lines of another file). */
+  waitForEntry(predicate: Predicate<Entry>, ms?: number): Promise<Entry>;
   expectNoEntry(predicate: Predicate<Entry>, ms: number, what?: string): Promise<void>;
   close(): void;
 }
@@ -147,6 +149,7 @@ export function openSse(
           events,
           nextEntry: (predicate, waitMs) => entryCursor.next(predicate, waitMs),
           entries: () => entryCursor.all(),
+          waitForEntry: (predicate, waitMs) => entryCursor.find(predicate, waitMs),
           expectNoEntry: (predicate, waitMs, what) => entryCursor.expectNone(predicate, waitMs, what),
           close: () => req.destroy(),
         });
@@ -204,6 +207,22 @@ class EntryCursor<T> {
       },
       ms,
       `a log entry${predicate.name ? ` (${predicate.name})` : ""} after entry #${this.#cursor} on ${this.label}`,
+    );
+  }
+
+  find(predicate: Predicate<Entry>, ms = DEFAULT_TIMEOUT_MS): Promise<Entry> {
+    let scanned = 0;
+    return this.inbox.until(
+      () => {
+        this.#sync();
+        for (; scanned < this.#entries.length; scanned += 1) {
+          const entry = this.#entries[scanned] as Entry;
+          if (predicate(entry)) return entry;
+        }
+        return undefined;
+      },
+      ms,
+      `a log entry${predicate.name ? ` (${predicate.name})` : ""} on ${this.label}`,
     );
   }
 
@@ -285,6 +304,7 @@ export function openTcp(port: number, host = "127.0.0.1", ms = DEFAULT_TIMEOUT_M
         socket,
         nextEntry: (predicate, waitMs) => entryCursor.next(predicate, waitMs),
         entries: () => entryCursor.all(),
+        waitForEntry: (predicate, waitMs) => entryCursor.find(predicate, waitMs),
         expectNoEntry: (predicate, waitMs, what) => entryCursor.expectNone(predicate, waitMs, what),
         send: (text) =>
           new Promise((done, fail) => socket.write(text, (error) => (error ? fail(error) : done()))),

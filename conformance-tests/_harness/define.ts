@@ -2,17 +2,22 @@
 import type { RuntimeUnderTest } from "./runtimes.ts";
 
 export interface ConformanceCase {
-  /** `area: behaviour`, e.g. `rotation: rename`; the test is named `<runtime> › <name>`. */
+  /** `area: behaviour`, e.g. `tailing: rename rotation`; the test is named `<runtime> › <name>`. */
   readonly name: string;
   readonly run: (rt: RuntimeUnderTest) => Promise<void>;
   /** Per-case time limit; most cases need far less. */
   readonly timeoutMs: number;
+  /**
+   * Runs alone, after the concurrent cases: for cases that load the machine (bursts) or measure latency,
+   * which would disturb or be disturbed by their neighbours.
+   */
+  readonly exclusive: boolean;
 }
 
 export function defineCase(
   name: string,
   run: (rt: RuntimeUnderTest) => Promise<void>,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; exclusive?: boolean } = {},
 ): ConformanceCase {
-  return { name, run, timeoutMs: options.timeoutMs ?? 30_000 };
+  return { name, run, timeoutMs: options.timeoutMs ?? 30_000, exclusive: options.exclusive ?? false };
 }

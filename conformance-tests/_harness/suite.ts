@@ -1,5 +1,5 @@
 // Registers every conformance case with node:test for one runtime: `<runtime> › <case name>`.
-import { afterEach, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { cliCases } from "../cases/cli.ts";
 import { configCases } from "../cases/config.ts";
 import { entryCases } from "../cases/entry.ts";
@@ -9,7 +9,7 @@ import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
 import { tcpCases } from "../cases/tcp.ts";
-import { runCleanups } from "./cleanup.ts";
+import { runScoped, runUnscopedCleanups } from "./cleanup.ts";
 import type { ConformanceCase } from "./define.ts";
 import type { RuntimeUnderTest } from "./runtimes.ts";
 
@@ -25,12 +25,34 @@ export const allCases: readonly ConformanceCase[] = [
   ...lifecycleCases,
 ];
 
-export function runConformance(rt: RuntimeUnderTest): void {
-  // Processes, sockets and temp dirs of a case are released even when it failed or timed out.
-  afterEach(runCleanups);
-  for (const conformanceCase of allCases) {
-    test(`${rt.name} › ${conformanceCase.name}`, { timeout: conformanceCase.timeoutMs }, () =>
-      conformanceCase.run(rt),
+/**
+ * Most of a case's time is the runtime starting up and then waiting on the network, so a few run at once
+ * (CONFORMANCE_CONCURRENCY, default 4); each owns its process, ports and temp dir.
+ */
+const concurrency = Number(process.env.CONFORMANCE_CONCURRENCY ?? 4) || 1;
+
+function register(rt: RuntimeUnderTest, cases: readonly ConformanceCase[]): void {
+  for (const conformanceCase of cases) {
+    const name = `${rt.name} › ${conformanceCase.name}`;
+    // node:test's own timeout is only a backstop: runScoped fails the case first and releases its resources.
+    test(name, { timeout: conformanceCase.timeoutMs + 15_000 }, () =>
+      runScoped(() => conformanceCase.run(rt), conformanceCase.timeoutMs, name),
     );
   }
+}
+
+export function runConformance(rt: RuntimeUnderTest): void {
+  after(runUnscopedCleanups);
+  describe(`${rt.name} conformance`, { concurrency }, () => {
+    register(
+      rt,
+      allCases.filter((conformanceCase) => !conformanceCase.exclusive),
+    );
+  });
+  describe(`${rt.name} conformance, one at a time`, () => {
+    register(
+      rt,
+      allCases.filter((conformanceCase) => conformanceCase.exclusive),
+    );
+  });
 }

@@ -67,9 +67,9 @@ export const configCases = [
   defineCase("config: ~/.config/logwisp.toml is read when present", async (rt) => {
     // HOME is the temp dir, so this is the child's own ~/.config/logwisp.toml.
     const served = await serve(rt, {
-      files: { ".config/logwisp.toml": "[tcpserver]\nbuffer_size = 222\n" },
+      files: { ".config/logwisp.toml": "[httpserver]\nbuffer_size = 222\n" },
     });
-    assert.equal((await served.status()).servers.tcp.buffer_size, 222);
+    assert.equal((await served.status()).servers.http.buffer_size, 222);
   }),
 
   defineCase("config: LOGWISP_TCPSERVER_ENABLED and _PORT turn TCP on", async (rt) => {

@@ -47,18 +47,22 @@ export const sseCases = [
     assert.notEqual(data.client_id, "");
   }),
 
-  defineCase("sse: an appended line arrives as a data entry within 1.5 s", async (rt) => {
-    const served = await serve(rt);
-    const client = await connectedSse(served);
-    const started = Date.now();
-    await served.logs.appendLines("app.log", ["hello over sse"]);
-    const entry = await client.nextEntry(byMessage("hello over sse"));
-    const latencyMs = Date.now() - started;
-    assert.ok(latencyMs < 1500, `took ${latencyMs} ms`);
-    const event = client.events.items.find((item) => sseEntry(item)?.message === "hello over sse");
-    assert.equal(event?.event, undefined, "an entry is a plain data message, not a named event");
-    assert.equal(entry.source, "app.log");
-  }),
+  defineCase(
+    "sse: an appended line arrives as a data entry within 1.5 s",
+    async (rt) => {
+      const served = await serve(rt);
+      const client = await connectedSse(served);
+      const started = Date.now();
+      await served.logs.appendLines("app.log", ["hello over sse"]);
+      const entry = await client.nextEntry(byMessage("hello over sse"));
+      const latencyMs = Date.now() - started;
+      assert.ok(latencyMs < 1500, `took ${latencyMs} ms`);
+      const event = client.events.items.find((item) => sseEntry(item)?.message === "hello over sse");
+      assert.equal(event?.event, undefined, "an entry is a plain data message, not a named event");
+      assert.equal(entry.source, "app.log");
+    },
+    { exclusive: true },
+  ),
 
   defineCase("sse: two clients both get every line", async (rt) => {
     const served = await serve(rt);
