@@ -20,38 +20,33 @@ function writeAll(stream: { writeSync(bytes: Uint8Array): number }, text: string
 export function createDenoRuntime(): Runtime {
   const log = (line: string): void => writeAll(Deno.stderr, `logwisp: ${line}\n`);
   /**
-   * Env and cwd are read on first use, not here, so --help and --version need no permission at all; a
-   * missing one is a start-up error with the flag to add, like a bad config value (exit 2).
+   * Env is read on first use, not here, so --help and --version need no --allow-env of the adapter's own;
+   * without it the run stops like a bad config value does (exit 2), naming the flag.
    */
-  const granted = <T>(flag: string, what: string, read: () => T): (() => T) => {
-    let value: { readonly is: T } | undefined;
-    return () => {
-      try {
-        value ??= { is: read() };
-        return value.is;
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotCapable)) throw error;
-        log(new MissingPermissionError(flag, what).message);
-        return Deno.exit(2);
-      }
-    };
+  let env: Record<string, string> | undefined;
+  const readEnv = (): Record<string, string> => {
+    try {
+      env ??= Deno.env.toObject();
+      return env;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotCapable)) throw error;
+      log(new MissingPermissionError("--allow-env", "LOGWISP_* variables and HOME").message);
+      return Deno.exit(2);
+    }
   };
-  const env = granted("--allow-env", "LOGWISP_* variables and HOME", () => Deno.env.toObject());
-  const cwd = granted("--allow-read", "the working directory", () => Deno.cwd());
+  const cwd = Deno.cwd();
   return {
     name: "deno",
     version: Deno.version.deno,
     fs: denoFileSystem,
     get env() {
-      return env();
+      return readEnv();
     },
-    get cwd() {
-      return cwd();
-    },
+    cwd,
     get homeDir() {
-      return env().HOME;
+      return readEnv().HOME;
     },
-    resolvePath: (path, base) => resolve(base ?? cwd(), path),
+    resolvePath: (path, base) => resolve(base ?? cwd, path),
     joinPath: (...parts) => join(...parts),
     basename: (path) => basename(path),
     dirname: (path) => dirname(path),
