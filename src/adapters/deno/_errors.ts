@@ -1,4 +1,5 @@
 // Deno's errors in the port's terms: a `code` like Node's, and a missing --allow-* flag said plainly.
+import { AddressInUseError, type ListenOptions } from "../../core/runtime.ts";
 import { Deno } from "./_deno-types.ts";
 
 /**
@@ -31,4 +32,10 @@ export function fromDenoError(error: unknown, flag: string, target: string): unk
   if (!(error instanceof Error) || "code" in error) return error;
   const code = CODES.find(([kind]) => error instanceof kind)?.[1];
   return code === undefined ? error : Object.assign(error, { code });
+}
+
+/** Why Deno.listen or Deno.serve threw: the address is taken, --allow-net is missing, or something else. */
+export function fromListenError(error: unknown, { host, port }: ListenOptions): unknown {
+  if (error instanceof Deno.errors.AddrInUse) return new AddressInUseError(host, port);
+  return fromDenoError(error, "--allow-net", `${host}:${port}`);
 }

@@ -1,12 +1,7 @@
 // https://docs.deno.com/api/deno/~/Deno.serve
-import {
-  AddressInUseError,
-  type FetchHandler,
-  type Listener,
-  type ListenOptions,
-} from "../../core/runtime.ts";
+import type { FetchHandler, Listener, ListenOptions } from "../../core/runtime.ts";
 import { Deno, type DenoHttpServer } from "./_deno-types.ts";
-import { fromDenoError } from "./_errors.ts";
+import { fromListenError } from "./_errors.ts";
 
 /**
  * server.shutdown() waits for every response body to end; the core has already ended each SSE stream, but
@@ -41,10 +36,7 @@ export function serveHttp(handler: FetchHandler, options: ListenOptions): Promis
         handler(withCompletionSignal(request, info.completed), { remoteAddress: info.remoteAddr.hostname }),
     );
   } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) {
-      return Promise.reject(new AddressInUseError(options.host, options.port));
-    }
-    return Promise.reject(fromDenoError(error, "--allow-net", `${options.host}:${options.port}`));
+    return Promise.reject(fromListenError(error, options));
   }
   return Promise.resolve({
     host: options.host,

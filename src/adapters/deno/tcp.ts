@@ -1,12 +1,7 @@
 // https://docs.deno.com/api/deno/~/Deno.listen
-import {
-  AddressInUseError,
-  type Listener,
-  type ListenOptions,
-  type TcpConnection,
-} from "../../core/runtime.ts";
+import type { Listener, ListenOptions, TcpConnection } from "../../core/runtime.ts";
 import { Deno, type DenoConn, type DenoListener } from "./_deno-types.ts";
-import { fromDenoError } from "./_errors.ts";
+import { fromListenError } from "./_errors.ts";
 
 /** How long a closed session waits for the peer's FIN before dropping the socket (a non-reader never sends one). */
 const HANG_UP_GRACE_MS = 1000;
@@ -76,10 +71,7 @@ export function listenTcp(
   try {
     listener = Deno.listen({ hostname: options.host, port: options.port, transport: "tcp" });
   } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) {
-      return Promise.reject(new AddressInUseError(options.host, options.port));
-    }
-    return Promise.reject(fromDenoError(error, "--allow-net", `${options.host}:${options.port}`));
+    return Promise.reject(fromListenError(error, options));
   }
   const connections = new Set<DenoConn>();
   let closing = false;
