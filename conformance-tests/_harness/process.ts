@@ -1,5 +1,6 @@
 // Starts the real logwisp CLI as a child process in a fresh temp dir and watches its stdout/stderr.
 import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,14 +47,28 @@ const LISTENING_LINE = /^logwisp: (http|tcp) server listening on (?:\[([^\]]+)\]
 
 const live = new Set<ChildProcess>();
 // Last resort if the test process itself is torn down: never leave a logwisp running.
-process.on("exit", () => {
+const liveDirs = new Set<string>();
+const killLive = (): void => {
   for (const child of live) child.kill("SIGKILL");
-});
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+};
+process.on("exit", killLive);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(signal, () => {
+    killLive();
+    // The handler is gone now: re-raising applies the default action, so the test process still ends.
+    process.kill(process.pid, signal);
+  });
+}
 
 /** Creates a temp dir under os.tmpdir() that is removed after the case. */
 export async function makeTempDir(prefix = "logwisp-conformance-"): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  onCleanup(() => rm(dir, { recursive: true, force: true, maxRetries: 3 }));
+  liveDirs.add(dir);
+  onCleanup(async () => {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    liveDirs.delete(dir);
+  });
   return dir;
 }
 

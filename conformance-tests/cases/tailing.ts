@@ -68,6 +68,25 @@ export const tailingCases = [
     },
   ),
 
+  defineCase("tailing: a directory target removed and recreated is followed again", async (rt) => {
+    const served = await serve(rt, {
+      files: { "logs/app.log": "" },
+      args: ["--rotate-wait", "300", "logs:*.log"],
+    });
+    const client = await connectedSse(served);
+    await served.logs.appendLines("logs/app.log", ["before"]);
+    await client.nextEntry(byMessage("before"));
+    await served.logs.remove("logs");
+    await pollUntil(
+      async () => ((await served.status()).monitor.files.length === 0 ? true : undefined),
+      "the removed directory's file to be released",
+      10_000,
+    );
+    await served.logs.appendLines("logs/app.log", ["after"]);
+    await client.nextEntry(byMessage("after"));
+    assertExactlyOnce(client, { old: ["before"], "logs/app.log": ["after"] });
+  }),
+
   defineCase("tailing: rename rotation delivers every line once, in order", async (rt) => {
     const served = await serve(rt, { tcp: true, files: { "app.log": "" } });
     const sse = await connectedSse(served);
