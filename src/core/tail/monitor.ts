@@ -1,17 +1,14 @@
-// Targets → tailers. Polls every check_interval_ms (the source of truth) and polls sooner when a watch
-// hint arrives. Directory targets pick up matching files as they appear; removed files are released.
+// Paths → tailers, on a schedule. Every followed path is stat'ed every check_interval_ms while it is
+// active. While watch hints cover the targets, a quiet path is checked less and less often (at most every
+// QUIET_POLL_CAP_MS), and so is the directory listing, and a hint polls at once; that keeps 500 idle files
+// near zero CPU. The poll stays the source of truth: a missed or duplicated hint costs latency, never a line.
 
 import type { FileStat, Runtime, Watcher } from "../runtime.ts";
-import { globToRegExp } from "./glob.ts";
+import { Discovery, type MonitorTarget } from "./discovery.ts";
 import type { LineFlags } from "./lines.ts";
-import { asFsError, Tailer, type TailerEvents, type TailerStatus } from "./tailer.ts";
+import { asFsError, Tailer, type TailerStatus } from "./tailer.ts";
 
-export interface MonitorTarget {
-  readonly path: string;
-  readonly pattern: string;
-  /** Absent: decided from what is at the path when it exists. */
-  readonly is_file?: boolean | undefined;
-}
+export type { MonitorTarget } from "./discovery.ts";
 
 export interface MonitorOptions {
   readonly checkIntervalMs: number;
@@ -20,39 +17,41 @@ export interface MonitorOptions {
   readonly targets: readonly MonitorTarget[];
 }
 
+export type NoticeKind = "rotated" | "deleted" | "truncated" | "error" | "recovered";
+
 export interface MonitorEvents {
   line(source: string, path: string, text: string, flags: LineFlags | undefined): void;
-  notice(
-    kind: "rotated" | "deleted" | "truncated" | "error" | "recovered",
-    path: string,
-    detail: string,
-  ): void;
+  notice(kind: NoticeKind, path: string, detail: string): void;
 }
 
 type MonitorRuntime = Pick<Runtime, "fs" | "resolvePath" | "joinPath" | "basename" | "dirname" | "watch">;
 
 const READ_CHUNK_BYTES = 64 * 1024;
 const MAX_BYTES_PER_POLL = 4 * 1024 * 1024;
+/** Longest gap between two stats of a quiet file whose directory is watched. */
+export const QUIET_POLL_CAP_MS = 5000;
 
-interface ResolvedTarget {
-  readonly path: string;
-  readonly matcher: RegExp;
-  readonly declaredIsFile: boolean | undefined;
-  /** What the path was at the last scan; decides which directory to watch. */
-  isFile?: boolean | undefined;
-  /** Errors are reported once per target until they change. */
-  lastError?: string;
+interface Followed {
+  readonly tailer: Tailer;
+  /** When this path is next stat'ed (epoch ms). */
+  dueAt: number;
+  /** Polls in a row that saw no change; the gap grows with it. */
+  quietPolls: number;
+  last: FileStat | undefined;
 }
 
 export class Monitor {
-  private readonly targets: ResolvedTarget[];
-  private readonly tailers = new Map<string, Tailer>();
+  private readonly discovery: Discovery;
+  private readonly followed = new Map<string, Followed>();
+  /** The paths the targets named at the last listing. */
+  private listed = new Set<string>();
   private readonly watchers: Watcher[] = [];
   private readonly buffer = new Uint8Array(READ_CHUNK_BYTES);
-  private readonly tailerEvents: TailerEvents;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private polling: Promise<void> | undefined;
   private pollAgain = false;
+  /** When the targets are next listed; a hint naming an unknown path lists them at once. */
+  private discoverAt = 0;
   private stopped = false;
 
   constructor(
@@ -60,31 +59,26 @@ export class Monitor {
     private readonly options: MonitorOptions,
     private readonly events: MonitorEvents,
   ) {
-    this.targets = options.targets.map((target) => ({
-      path: runtime.resolvePath(target.path),
-      matcher: globToRegExp(target.pattern),
-      declaredIsFile: target.is_file,
-    }));
-    this.tailerEvents = {
-      line: (tailer, text, flags) => events.line(tailer.source, tailer.path, text, flags),
-      notice: (tailer, kind, detail) => events.notice(kind, tailer.path, detail),
-    };
+    this.discovery = new Discovery(runtime, options.targets, events.notice);
   }
 
   /** Initial scan (existing files from their end), then the poll loop and the watch hints. */
   async start(): Promise<void> {
     await this.pollOnce(true);
-    this.watchTargets();
+    this.watchDirectories();
     this.schedule();
   }
 
   get fileCount(): number {
-    return this.tailers.size;
+    return this.followed.size;
   }
 
-  /** A watch hint: poll now rather than at the next tick. Hints are coalesced; a missed one costs latency only. */
-  wake(): void {
+  /** A watch hint: poll the named path (or everything) now rather than at its next turn. */
+  wake(path?: string): void {
     if (this.stopped) return;
+    const followed = path === undefined ? undefined : this.followed.get(path);
+    if (followed) followed.dueAt = 0;
+    else this.discoverAt = 0;
     if (this.polling) {
       this.pollAgain = true;
       return;
@@ -98,17 +92,21 @@ export class Monitor {
     clearTimeout(this.timer);
     await Promise.all(this.watchers.map((watcher) => watcher.close().catch(() => undefined)));
     await this.polling;
-    await Promise.all([...this.tailers.values()].map((tailer) => tailer.close()));
-    this.tailers.clear();
+    await Promise.all([...this.followed.values()].map(({ tailer }) => tailer.close()));
+    this.followed.clear();
   }
 
   status(): TailerStatus[] {
-    return [...this.tailers.values()].map((tailer) => tailer.status());
+    return [...this.followed.values()].map(({ tailer }) => tailer.status());
   }
 
+  /** Sleeps until the earliest due path or listing: with everything quiet and watched, seconds, not 100 ms. */
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => this.runPolls(), this.options.checkIntervalMs);
+    let next = this.discoverAt;
+    for (const followed of this.followed.values()) next = Math.min(next, followed.dueAt);
+    const delay = Math.max(0, Math.min(next - Date.now(), QUIET_POLL_CAP_MS));
+    this.timer = setTimeout(() => this.runPolls(), delay);
   }
 
   private runPolls(): void {
@@ -125,96 +123,91 @@ export class Monitor {
       });
   }
 
-  /** One pass over every target. Resolves true when some file has more to read right away. */
+  /** One pass: discover paths, then poll each one that is due. True when a file has more to read now. */
   private async pollOnce(initial: boolean): Promise<boolean> {
-    const seen = new Map<string, FileStat | undefined>();
-    for (const target of this.targets) await this.scanTarget(target, seen);
-    let more = false;
-    const now = Date.now();
-    for (const [path, stat] of seen) {
-      let tailer = this.tailers.get(path);
-      if (!tailer) {
-        if (!stat) continue;
-        tailer = new Tailer(
-          path,
-          this.runtime.basename(path),
-          this.runtime.fs,
-          this.tailerOptions(),
-          this.tailerEvents,
-        );
-        this.tailers.set(path, tailer);
-      }
-      if ((await tailer.poll(stat, initial, now)) === "more") more = true;
+    let now = Date.now();
+    if (now >= this.discoverAt) {
+      this.listed = await this.discovery.scan();
+      for (const path of this.listed) if (!this.followed.has(path)) this.follow(path);
+      this.discoverAt = now + (this.watchers.length > 0 ? QUIET_POLL_CAP_MS : this.options.checkIntervalMs);
+      now = Date.now();
     }
-    // files no longer listed by any target: drain what is open, then forget them
-    for (const [path, tailer] of this.tailers) {
-      if (seen.has(path)) continue;
-      if ((await tailer.poll(undefined, false, now)) === "more") more = true;
-      if (tailer.idle) this.tailers.delete(path);
+    const listed = this.listed;
+    const due: Array<[string, Followed]> = [];
+    for (const entry of this.followed) {
+      // a path no target lists any more is polled at once, so its open file is drained and released;
+      // paths due within the next interval are polled now too, so quiet paths share one wake-up
+      if (!listed.has(entry[0]) || entry[1].dueAt <= now + this.options.checkIntervalMs) due.push(entry);
+    }
+    // one batch of stats: a round trip to the runtime's I/O threads per poll, not per file
+    const stats = await Promise.all(
+      due.map(([path, { tailer }]) => (listed.has(path) ? this.statQuietly(tailer, path) : undefined)),
+    );
+    let more = false;
+    for (const [i, [path, followed]] of due.entries()) {
+      const stat = stats[i];
+      if ((await followed.tailer.poll(stat, initial, now)) === "more") more = true;
+      this.reschedule(followed, stat, now);
+      if (!listed.has(path) && followed.tailer.idle) this.followed.delete(path);
     }
     return more;
   }
 
-  private async scanTarget(target: ResolvedTarget, seen: Map<string, FileStat | undefined>): Promise<void> {
-    const { fs } = this.runtime;
+  private follow(path: string): void {
+    const tailer = new Tailer(
+      path,
+      this.runtime.basename(path),
+      this.runtime.fs,
+      {
+        maxLineBytes: this.options.maxLineBytes,
+        maxBytesPerPoll: MAX_BYTES_PER_POLL,
+        rotateWaitMs: this.options.rotateWaitMs,
+        buffer: this.buffer,
+        yieldBetweenChunks: yieldToEventLoop,
+      },
+      {
+        line: (t, text, flags) => this.events.line(t.source, t.path, text, flags),
+        notice: (t, kind, detail) => this.events.notice(kind, t.path, detail),
+      },
+    );
+    this.followed.set(path, { tailer, dueAt: 0, quietPolls: 0, last: undefined });
+  }
+
+  private async statQuietly(tailer: Tailer, path: string): Promise<FileStat | undefined> {
     try {
-      const stat = await fs.stat(target.path);
-      const isFile = target.declaredIsFile ?? (stat ? stat.kind !== "directory" : undefined);
-      target.isFile = isFile;
-      if (isFile === true) seen.set(target.path, stat);
-      else if (stat?.kind === "directory") {
-        for (const name of await fs.readDir(target.path)) {
-          if (!target.matcher.test(name)) continue;
-          const path = this.runtime.joinPath(target.path, name);
-          const fileStat = await fs.stat(path).catch(() => undefined);
-          if (fileStat?.kind === "file") seen.set(path, fileStat);
-        }
-      }
-      this.clearTargetError(target);
+      return await this.runtime.fs.stat(path);
     } catch (cause) {
-      this.reportTargetError(target, asFsError(cause));
+      tailer.reportError(cause);
+      return undefined;
     }
   }
 
-  private tailerOptions() {
-    return {
-      maxLineBytes: this.options.maxLineBytes,
-      maxBytesPerPoll: MAX_BYTES_PER_POLL,
-      rotateWaitMs: this.options.rotateWaitMs,
-      buffer: this.buffer,
-      yieldBetweenChunks: yieldToEventLoop,
-    };
+  private reschedule(followed: Followed, stat: FileStat | undefined, now: number): void {
+    const { last } = followed;
+    const changed =
+      !stat || !last || stat.size !== last.size || stat.mtimeMs !== last.mtimeMs || stat.ino !== last.ino;
+    followed.last = stat;
+    const interval = this.options.checkIntervalMs;
+    // a file draining a rotated-away predecessor, or one that just changed, stays on the short interval
+    if (changed || !followed.tailer.settled || this.watchers.length === 0) {
+      followed.quietPolls = 0;
+      followed.dueAt = now + interval;
+      return;
+    }
+    followed.quietPolls++;
+    followed.dueAt = now + Math.min(interval * 2 ** Math.min(followed.quietPolls, 8), QUIET_POLL_CAP_MS);
   }
 
-  private watchTargets(): void {
+  private watchDirectories(): void {
     const { watch } = this.runtime;
     if (!watch) return;
-    const dirs = new Set<string>();
-    for (const target of this.targets) {
-      // a file target's directory is watched, so its creation and renames wake the monitor too
-      dirs.add(target.isFile === false ? target.path : this.runtime.dirname(target.path));
-    }
-    for (const dir of dirs) {
+    for (const dir of this.discovery.watchedDirectories()) {
       try {
-        this.watchers.push(watch.call(this.runtime, dir, () => this.wake()));
+        this.watchers.push(watch.call(this.runtime, dir, (path) => this.wake(path)));
       } catch {
         // no watch for this directory (missing, or no inotify slots): polling alone still finds everything
       }
     }
-  }
-
-  private reportTargetError(target: ResolvedTarget, error: { code: string; message: string }): void {
-    const text =
-      error.code === "EACCES" || error.code === "EPERM" ? `permission denied: ${target.path}` : error.message;
-    if (target.lastError === text) return;
-    target.lastError = text;
-    this.events.notice("error", target.path, `${text} (will retry)`);
-  }
-
-  private clearTargetError(target: ResolvedTarget): void {
-    if (target.lastError === undefined) return;
-    target.lastError = undefined;
-    this.events.notice("recovered", target.path, `${target.path} is readable again`);
   }
 }
 

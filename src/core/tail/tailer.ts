@@ -56,6 +56,11 @@ export class Tailer {
     private readonly events: TailerEvents,
   ) {}
 
+  /** Nothing is being drained and no error is pending: the path may be checked less often while quiet. */
+  get settled(): boolean {
+    return this.retired.length === 0 && this.error === undefined;
+  }
+
   /** True when nothing is open: a path that is gone can be forgotten. */
   get idle(): boolean {
     return this.current === undefined && this.retired.length === 0;

@@ -1,0 +1,129 @@
+// Targets → the paths to follow. A directory target lists its entries each poll and keeps the names that
+// match its glob; a file target is its path, whether or not anything is there yet.
+
+import type { FileSystem, Runtime } from "../runtime.ts";
+import { globToRegExp } from "./glob.ts";
+import { asFsError } from "./tailer.ts";
+
+export interface MonitorTarget {
+  readonly path: string;
+  readonly pattern: string;
+  /** Absent: decided from what is at the path when it exists. */
+  readonly is_file?: boolean | undefined;
+}
+
+export type DiscoveryNotice = (kind: "error" | "recovered", path: string, detail: string) => void;
+
+type DiscoveryRuntime = Pick<Runtime, "fs" | "resolvePath" | "joinPath" | "dirname">;
+
+/**
+ * A directory is listed again when its mtime changed, when that mtime is recent enough that a coarse
+ * clock could hide a second change, or when this long has passed since the last listing.
+ */
+export const RELIST_AFTER_MS = 2000;
+
+interface Listing {
+  readonly mtimeMs: number;
+  readonly listedAt: number;
+  readonly paths: readonly string[];
+}
+
+interface ResolvedTarget {
+  readonly path: string;
+  readonly matcher: RegExp;
+  readonly declaredIsFile: boolean | undefined;
+  /** What the path was at the last scan: decides which directory to watch. */
+  isFile: boolean | undefined;
+  /** Reported once until it changes, never once per poll. */
+  lastError: string | undefined;
+  listing: Listing | undefined;
+}
+
+export class Discovery {
+  private readonly targets: ResolvedTarget[];
+
+  constructor(
+    private readonly runtime: DiscoveryRuntime,
+    targets: readonly MonitorTarget[],
+    private readonly notice: DiscoveryNotice,
+  ) {
+    this.targets = targets.map((target) => ({
+      path: runtime.resolvePath(target.path),
+      matcher: globToRegExp(target.pattern),
+      declaredIsFile: target.is_file,
+      isFile: target.is_file,
+      lastError: undefined,
+      listing: undefined,
+    }));
+  }
+
+  /** Every path any target names right now. */
+  async scan(): Promise<Set<string>> {
+    const paths = new Set<string>();
+    for (const target of this.targets) await this.scanTarget(target, paths);
+    return paths;
+  }
+
+  /** Directories whose changes should wake the monitor: a directory target, or a file target's parent. */
+  watchedDirectories(): Set<string> {
+    const dirs = new Set<string>();
+    for (const target of this.targets) {
+      dirs.add(target.isFile === false ? target.path : this.runtime.dirname(target.path));
+    }
+    return dirs;
+  }
+
+  private async scanTarget(target: ResolvedTarget, paths: Set<string>): Promise<void> {
+    const { fs } = this.runtime;
+    try {
+      if (target.declaredIsFile === true) {
+        paths.add(target.path);
+        return;
+      }
+      const stat = await fs.stat(target.path);
+      target.isFile = target.declaredIsFile ?? (stat ? stat.kind !== "directory" : undefined);
+      if (target.isFile === true) paths.add(target.path);
+      else if (stat?.kind === "directory") {
+        const listing = await this.listDirectory(fs, target, stat.mtimeMs);
+        for (const path of listing.paths) paths.add(path);
+      } else target.listing = undefined;
+      this.clearError(target);
+    } catch (cause) {
+      this.reportError(target, asFsError(cause));
+    }
+  }
+
+  /** Lists a directory target's matching paths, or reuses the last listing while nothing can have changed. */
+  private async listDirectory(fs: FileSystem, target: ResolvedTarget, mtimeMs: number): Promise<Listing> {
+    const now = Date.now();
+    const last = target.listing;
+    if (
+      last &&
+      last.mtimeMs === mtimeMs &&
+      now - mtimeMs > RELIST_AFTER_MS &&
+      now - last.listedAt < RELIST_AFTER_MS
+    ) {
+      return last;
+    }
+    const paths: string[] = [];
+    for (const name of await fs.readDir(target.path)) {
+      if (target.matcher.test(name)) paths.push(this.runtime.joinPath(target.path, name));
+    }
+    target.listing = { mtimeMs, listedAt: now, paths };
+    return target.listing;
+  }
+
+  private reportError(target: ResolvedTarget, error: { code: string; message: string }): void {
+    const text =
+      error.code === "EACCES" || error.code === "EPERM" ? `permission denied: ${target.path}` : error.message;
+    if (target.lastError === text) return;
+    target.lastError = text;
+    this.notice("error", target.path, `${text} (will retry)`);
+  }
+
+  private clearError(target: ResolvedTarget): void {
+    if (target.lastError === undefined) return;
+    target.lastError = undefined;
+    this.notice("recovered", target.path, `${target.path} is readable again`);
+  }
+}
