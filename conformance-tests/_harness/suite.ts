@@ -27,9 +27,9 @@ export const allCases: readonly ConformanceCase[] = [
 
 /**
  * Most of a case's time is the runtime starting up and then waiting on the network, so a few run at once
- * (CONFORMANCE_CONCURRENCY, default 4); each owns its process, ports and temp dir.
+ * (CONFORMANCE_CONCURRENCY, default 6); each owns its process, ports and temp dir.
  */
-const concurrency = Number(process.env.CONFORMANCE_CONCURRENCY ?? 4) || 1;
+const concurrency = Number(process.env.CONFORMANCE_CONCURRENCY ?? 6) || 1;
 
 function register(rt: RuntimeUnderTest, cases: readonly ConformanceCase[]): void {
   for (const conformanceCase of cases) {
