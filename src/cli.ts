@@ -9,6 +9,10 @@ import { Service } from "./core/service.ts";
 import { VERSION } from "./version.ts";
 
 async function loadRuntime(): Promise<Runtime> {
+  const runtimeGlobals = globalThis as { Bun?: unknown; Deno?: unknown };
+  if (runtimeGlobals.Bun !== undefined) return (await import("./adapters/bun/index.ts")).createBunRuntime();
+  if (runtimeGlobals.Deno !== undefined)
+    return (await import("./adapters/deno/index.ts")).createDenoRuntime();
   return (await import("./adapters/node/index.ts")).createNodeRuntime();
 }
 
@@ -19,7 +23,7 @@ async function main(argv: readonly string[]): Promise<void> {
     request = await loadConfig(runtime, argv);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    runtime.log(error.format());
+    for (const line of error.format().split("\n")) runtime.log(line);
     runtime.exit(2);
   }
   if (request.kind === "help") {

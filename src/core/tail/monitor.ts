@@ -163,7 +163,7 @@ export class Monitor {
         maxBytesPerPoll: MAX_BYTES_PER_POLL,
         rotateWaitMs: this.options.rotateWaitMs,
         buffer: this.buffer,
-        yieldBetweenChunks: yieldToEventLoop,
+        yieldToEventLoop,
       },
       {
         line: (t, text, flags) => this.events.line(t.source, t.path, text, flags),
@@ -211,7 +211,12 @@ export class Monitor {
   }
 }
 
-/** A macrotask turn, so socket writes and client pumps run between two chunks of a burst. */
+const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+
+/**
+ * An event-loop turn that includes I/O, so socket drains and client pumps run between two slices of a
+ * burst. setImmediate (Node, Bun and Deno all have it) runs right after I/O without setTimeout's clamp.
+ */
 function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }

@@ -14,11 +14,17 @@ export interface ReaderOptions {
   readonly maxBytesPerPoll: number;
   /** Shared scratch buffer for reads; the monitor reads one file at a time. */
   readonly buffer: Uint8Array;
-  /** Gives the event loop a turn between chunks so client queues drain during a burst. */
-  readonly yieldBetweenChunks: () => Promise<void>;
+  /** Gives the event loop a turn (I/O included) so client queues drain during a burst. */
+  readonly yieldToEventLoop: () => Promise<void>;
 }
 
 export type ReadOutcome = "eof" | "more";
+
+/**
+ * Lines handed to the hub between two event-loop turns. Well under the default buffer_size (1000), so a
+ * client that keeps reading drains its queue during a burst instead of losing entries to it.
+ */
+export const LINES_PER_TURN = 256;
 
 /** How a file was truncated under the reader, if it was. */
 export type Truncation = "none" | "shrunk" | "shrunk-same-prefix" | "regrown";
@@ -31,6 +37,9 @@ export class FileReader {
   private lastSize: number;
   private lastMtimeMs: number;
   private readonly splitter: LineSplitter;
+  /** Lines split from the last chunk, not yet handed on; parallel arrays so a line costs no tuple. */
+  private readonly pendingTexts: string[] = [];
+  private readonly pendingFlags: Array<LineFlags | undefined> = [];
 
   constructor(
     readonly handle: FileHandle,
@@ -39,14 +48,14 @@ export class FileReader {
     stat: FileStat,
     startOffset: number,
     private readonly options: ReaderOptions,
-    sink: ReaderLineSink,
+    private readonly sink: ReaderLineSink,
   ) {
     this.offset = startOffset;
     this.lastSize = stat.size;
     this.lastMtimeMs = stat.mtimeMs;
     this.splitter = new LineSplitter(options.maxLineBytes, (text, flags) => {
-      this.linesRead++;
-      sink(text, flags);
+      this.pendingTexts.push(text);
+      this.pendingFlags.push(flags);
     });
   }
 
@@ -120,15 +129,29 @@ export class FileReader {
       this.offset += n;
       readThisPoll += n;
       this.splitter.push(buffer.subarray(0, n));
+      await this.handOnLines();
       if (n < buffer.length) return "eof";
-      await this.options.yieldBetweenChunks();
     }
     return "more";
+  }
+
+  /** Hands the split lines on, LINES_PER_TURN at a time, with an event-loop turn between two slices. */
+  private async handOnLines(): Promise<void> {
+    const texts = this.pendingTexts;
+    const flags = this.pendingFlags;
+    for (let i = 0; i < texts.length; i++) {
+      if (i > 0 && i % LINES_PER_TURN === 0) await this.options.yieldToEventLoop();
+      this.linesRead++;
+      this.sink(texts[i] as string, flags[i]);
+    }
+    texts.length = 0;
+    flags.length = 0;
   }
 
   /** The file is gone for good: emit the unfinished line, marked partial, and close. */
   async finish(): Promise<void> {
     this.splitter.flushPartial();
+    await this.handOnLines();
     await this.close();
   }
 

@@ -32,7 +32,7 @@ function makeTailer(rotateWaitMs = 1000, maxLineBytes = 1024): Tailer {
       maxLineBytes,
       maxBytesPerPoll: 1 << 20,
       buffer: new Uint8Array(64),
-      yieldBetweenChunks: () => Promise.resolve(),
+      yieldToEventLoop: () => Promise.resolve(),
     },
     {
       line: (_t, text, flags) => lines.push([text, flags]),
@@ -194,7 +194,7 @@ test("a permission error is reported once, retried, and the file read from its s
       maxLineBytes: 64,
       maxBytesPerPoll: 1024,
       buffer: new Uint8Array(64),
-      yieldBetweenChunks: () => Promise.resolve(),
+      yieldToEventLoop: () => Promise.resolve(),
     },
     { line: (_t, text, flags) => lines.push([text, flags]), notice: (_t, kind) => notices.push(kind) },
   );
