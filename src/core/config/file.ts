@@ -1,5 +1,4 @@
 // The config file: which one, reading it (TOML via c12), and turning its tables into Settings.
-import { loadConfig as loadWithC12 } from "c12";
 import type { Runtime } from "../runtime.ts";
 import type { ConfigIssue, ConfigSource } from "./errors.ts";
 import { CONFIG_KEYS, CONFIG_SECTIONS, findKey } from "./keys.ts";
@@ -111,6 +110,9 @@ export async function readConfigFile(
     // Only this one file: no rc files, .env, package.json, global rc, `extends` (which may fetch from the
     // network), NODE_ENV-specific sections or remote sources. c12 reads the file with node:fs itself,
     // which Bun and Deno both provide.
+    // imported on first use: c12 pulls in jiti and dotenv, which read the environment at import time, and
+    // --help, --version and runs without a config file should need neither them nor their permissions
+    const { loadConfig: loadWithC12 } = await import("c12");
     const loaded = await loadWithC12<Record<string, unknown>>({
       configFile: choice.path,
       cwd: runtime.cwd,
