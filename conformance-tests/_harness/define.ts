@@ -14,6 +14,12 @@ export interface ConformanceCase {
   readonly exclusive: boolean;
 }
 
+/**
+ * Thrown by a case when the machine cannot exercise it (e.g. no IPv6 loopback), never for a runtime:
+ * the test is then reported as skipped with the reason.
+ */
+export class CaseSkipped extends Error {}
+
 export function defineCase(
   name: string,
   run: (rt: RuntimeUnderTest) => Promise<void>,

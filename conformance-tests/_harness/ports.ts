@@ -27,3 +27,14 @@ export async function freePort(): Promise<number> {
   if (address === null || typeof address === "string") throw new Error("freePort: no TCP address");
   return address.port;
 }
+
+/** Whether this machine can bind `host` at all (an IPv6 loopback is missing in some containers). */
+export async function canListenOn(host: string): Promise<boolean> {
+  const server = createServer();
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(0, host, () => resolve(true));
+  });
+  if (bound) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return bound;
+}

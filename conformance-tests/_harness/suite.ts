@@ -10,7 +10,7 @@ import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
 import { tcpCases } from "../cases/tcp.ts";
 import { runScoped, runUnscopedCleanups } from "./cleanup.ts";
-import type { ConformanceCase } from "./define.ts";
+import { CaseSkipped, type ConformanceCase } from "./define.ts";
 import type { RuntimeUnderTest } from "./runtimes.ts";
 
 export const allCases: readonly ConformanceCase[] = [
@@ -35,9 +35,14 @@ function register(rt: RuntimeUnderTest, cases: readonly ConformanceCase[]): void
   for (const conformanceCase of cases) {
     const name = `${rt.name} › ${conformanceCase.name}`;
     // node:test's own timeout is only a backstop: runScoped fails the case first and releases its resources.
-    test(name, { timeout: conformanceCase.timeoutMs + 15_000 }, () =>
-      runScoped(() => conformanceCase.run(rt), conformanceCase.timeoutMs, name),
-    );
+    test(name, { timeout: conformanceCase.timeoutMs + 15_000 }, async (t) => {
+      try {
+        await runScoped(() => conformanceCase.run(rt), conformanceCase.timeoutMs, name);
+      } catch (error) {
+        if (!(error instanceof CaseSkipped)) throw error;
+        t.skip(error.message);
+      }
+    });
   }
 }
 

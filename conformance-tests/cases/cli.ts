@@ -1,9 +1,9 @@
 // The command line: help, version, flag errors, config errors and the exit codes a script relies on.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { byMessage, isListening, openTcp } from "../_harness/clients.ts";
-import { defineCase } from "../_harness/define.ts";
-import { freePort, occupyPort } from "../_harness/ports.ts";
+import { byMessage, httpGet, isListening, openTcp } from "../_harness/clients.ts";
+import { CaseSkipped, defineCase } from "../_harness/define.ts";
+import { canListenOn, freePort, occupyPort } from "../_harness/ports.ts";
 import { type RunResult, runLogwisp, serveArgs, startLogwisp } from "../_harness/process.ts";
 import { type RuntimeUnderTest, repoRoot } from "../_harness/runtimes.ts";
 import { prepareDir, primeStream, writeConfig } from "../_harness/serve.ts";
@@ -195,6 +195,19 @@ export const cliCases = [
     await logs.appendLines("app.log", ["tcp only"]);
     const entry = await client.nextEntry(byMessage("tcp only"));
     assert.equal(entry.source, "app.log");
+  }),
+
+  defineCase("cli: an IPv6 --host is logged in brackets and served", async (rt) => {
+    if (!(await canListenOn("::1"))) throw new CaseSkipped("this machine has no IPv6 loopback");
+    const proc = await startLogwisp(rt, {
+      args: ["--host", "::1", "--http-port", "0", "--enable-tcp", "--tcp-port", "0"],
+    });
+    const http = proc.stderr().match(/^logwisp: http server listening on \[::1\]:(\d+)$/m);
+    const tcp = proc.stderr().match(/^logwisp: tcp server listening on \[::1\]:(\d+)$/m);
+    assert.ok(http && tcp, proc.stderr());
+    const status = await httpGet(`http://[::1]:${http[1]}/status`);
+    assert.equal(status.status, 200);
+    assert.equal(await isListening(Number(tcp[1]), "::1"), true);
   }),
 
   defineCase("cli: --disable-http serves TCP only", async (rt) => {

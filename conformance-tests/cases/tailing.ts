@@ -99,8 +99,9 @@ export const tailingCases = [
     await served.logs.rename("app.log", "app.log.1");
     await writer.writeLines(["a4", "a5"]);
     await served.logs.appendLines("app.log", ["b1", "b2"]);
-    await sse.waitForEntry(byMessage("b2"));
-    await sse.waitForEntry(byMessage("a5"), 7000);
+    // The new file is followed at once, while the old one is still being drained.
+    await sse.waitForEntry(byMessage("b2"), 3000);
+    await sse.waitForEntry(byMessage("a5"));
     // Still inside the grace window (rotate_wait_ms, 5 s by default): late writes to the old file arrive.
     await writer.writeLines(["a6"]);
     await sse.waitForEntry(byMessage("a6"));
@@ -121,6 +122,22 @@ export const tailingCases = [
       );
     }
     for (const line of tcp.lines.items) assert.ok(asEntry(line.json), `not an entry on TCP: ${line.raw}`);
+  }),
+
+  defineCase("tailing: a file recreated while the old one drains is followed at once", async (rt) => {
+    const served = await serve(rt, { files: { "app.log": "" } });
+    const client = await connectedSse(served);
+    const writer = await served.logs.openWriter("app.log");
+    await writer.writeLines(["a1"]);
+    await client.nextEntry(byMessage("a1"));
+    await served.logs.rename("app.log", "app.log.1");
+    // Nothing is at the path now, so the next poll can only call it deleted; the grace window starts.
+    await served.proc.waitForStderr(/deleted|rotated/);
+    await served.logs.appendLines("app.log", ["b1"]);
+    await client.waitForEntry(byMessage("b1"), 3000);
+    await writer.writeLines(["a2"]);
+    await client.waitForEntry(byMessage("a2"));
+    assertExactlyOnce(client, { "app.log.1": ["a1", "a2"], "app.log": ["b1"] });
   }),
 
   defineCase("tailing: rename rotation between two polls (SIGSTOP)", async (rt) => {
