@@ -78,7 +78,8 @@ export class Monitor {
     if (this.stopped) return;
     const followed = path === undefined ? undefined : this.followed.get(path);
     if (followed) followed.dueAt = 0;
-    else this.discoverAt = 0;
+    // a path we do not know, or one the last listing did not show: something was created or renamed
+    if (!followed || !this.listed.has(path as string)) this.discoverAt = 0;
     if (this.polling) {
       this.pollAgain = true;
       return;
