@@ -65,7 +65,11 @@ const MonitorSchema = v.strictObject(
   {
     check_interval_ms: atLeast(10, 100, "File check interval in ms"),
     rotate_wait_ms: atLeast(0, 5000, "How long in ms to keep reading a rotated-away file"),
-    max_line_bytes: atLeast(1024, 1048576, "Longest line in bytes; longer lines are split"),
+    max_line_bytes: atLeast(
+      1024,
+      1048576,
+      "Longest line in bytes; a longer line is cut, marked truncated, and the rest skipped",
+    ),
     targets: v.optional(
       v.pipe(
         v.array(TargetSchema, "a list of targets"),

@@ -64,13 +64,19 @@ export class Discovery {
     return paths;
   }
 
-  /** Directories whose changes should wake the monitor: a directory target, or a file target's parent. */
-  watchedDirectories(): Set<string> {
+  /**
+   * Directories whose changes should wake the monitor: a directory target that exists, or a file target's
+   * parent. A directory target that is missing has nothing to watch yet: `complete` is false until it is back.
+   */
+  watchedDirectories(): { dirs: Set<string>; complete: boolean } {
     const dirs = new Set<string>();
+    let complete = true;
     for (const target of this.targets) {
-      dirs.add(target.isFile === false ? target.path : this.runtime.dirname(target.path));
+      if (target.isFile === false) dirs.add(target.path);
+      else if (target.isFile === true) dirs.add(this.runtime.dirname(target.path));
+      else complete = false;
     }
-    return dirs;
+    return { dirs, complete };
   }
 
   private async scanTarget(target: ResolvedTarget, paths: Set<string>): Promise<void> {
@@ -82,6 +88,7 @@ export class Discovery {
       }
       const stat = await fs.stat(target.path);
       target.isFile = target.declaredIsFile ?? (stat ? stat.kind !== "directory" : undefined);
+      if (target.isFile === false && stat?.kind !== "directory") target.isFile = undefined;
       if (target.isFile === true) paths.add(target.path);
       else if (stat?.kind === "directory") {
         const listing = await this.listDirectory(fs, target, stat.mtimeMs);

@@ -45,7 +45,10 @@ export class Monitor {
   private readonly followed = new Map<string, Followed>();
   /** The paths the targets named at the last listing. */
   private listed = new Set<string>();
-  private readonly watchers: Watcher[] = [];
+  /** One watcher per directory that exists; a directory that went away is watched again when it is back. */
+  private readonly watchers = new Map<string, Watcher>();
+  /** Every target has a live watcher: only then may quiet paths and listings be checked less often. */
+  private watchComplete = false;
   private readonly buffer = new Uint8Array(READ_CHUNK_BYTES);
   private timer: ReturnType<typeof setTimeout> | undefined;
   private polling: Promise<void> | undefined;
@@ -65,7 +68,6 @@ export class Monitor {
   /** Initial scan (existing files from their end), then the poll loop and the watch hints. */
   async start(): Promise<void> {
     await this.pollOnce(true);
-    this.watchDirectories();
     this.schedule();
   }
 
@@ -91,7 +93,8 @@ export class Monitor {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await Promise.all(this.watchers.map((watcher) => watcher.close().catch(() => undefined)));
+    await Promise.all([...this.watchers.values()].map((watcher) => watcher.close().catch(() => undefined)));
+    this.watchers.clear();
     await this.polling;
     await Promise.all([...this.followed.values()].map(({ tailer }) => tailer.close()));
     this.followed.clear();
@@ -130,7 +133,8 @@ export class Monitor {
     if (now >= this.discoverAt) {
       this.listed = await this.discovery.scan();
       for (const path of this.listed) if (!this.followed.has(path)) this.follow(path);
-      this.discoverAt = now + (this.watchers.length > 0 ? QUIET_POLL_CAP_MS : this.options.checkIntervalMs);
+      this.syncWatchers();
+      this.discoverAt = now + (this.watchComplete ? QUIET_POLL_CAP_MS : this.options.checkIntervalMs);
       now = Date.now();
     }
     const listed = this.listed;
@@ -190,7 +194,7 @@ export class Monitor {
     followed.last = stat;
     const interval = this.options.checkIntervalMs;
     // a file draining a rotated-away predecessor, or one that just changed, stays on the short interval
-    if (changed || !followed.tailer.settled || this.watchers.length === 0) {
+    if (changed || !followed.tailer.settled || !this.watchComplete) {
       followed.quietPolls = 0;
       followed.dueAt = now + interval;
       return;
@@ -199,16 +203,29 @@ export class Monitor {
     followed.dueAt = now + Math.min(interval * 2 ** Math.min(followed.quietPolls, 8), QUIET_POLL_CAP_MS);
   }
 
-  private watchDirectories(): void {
+  private syncWatchers(): void {
     const { watch } = this.runtime;
-    if (!watch) return;
-    for (const dir of this.discovery.watchedDirectories()) {
+    if (!watch || this.stopped) return;
+    const { dirs, complete } = this.discovery.watchedDirectories();
+    let allWatched = complete;
+    for (const [dir, watcher] of this.watchers) {
+      if (dirs.has(dir)) continue;
+      this.watchers.delete(dir);
+      void watcher.close().catch(() => undefined);
+    }
+    for (const dir of dirs) {
+      if (this.watchers.has(dir)) continue;
       try {
-        this.watchers.push(watch.call(this.runtime, dir, (path) => this.wake(path)));
+        this.watchers.set(
+          dir,
+          watch.call(this.runtime, dir, (path) => this.wake(path)),
+        );
       } catch {
         // no watch for this directory (missing, or no inotify slots): polling alone still finds everything
+        allWatched = false;
       }
     }
+    this.watchComplete = allWatched;
   }
 }
 
