@@ -1,6 +1,8 @@
 // Bytes → lines. Lines are split on `\n` before decoding, so a character split across two reads is
 // decoded whole; invalid UTF-8 becomes U+FFFD; one trailing `\r` is removed; empty lines are skipped.
 
+import { concatBytes } from "../framing.ts";
+
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const NUL = 0x00;
@@ -115,17 +117,9 @@ export class LineSplitter {
   }
 
   private takeHeld(): Uint8Array {
-    const parts = this.held;
-    const total = this.heldBytes;
+    const joined = concatBytes(this.held, this.heldBytes);
     this.held = [];
     this.heldBytes = 0;
-    if (parts.length === 1 && parts[0]) return parts[0];
-    const joined = new Uint8Array(total);
-    let at = 0;
-    for (const part of parts) {
-      joined.set(part, at);
-      at += part.length;
-    }
     return joined;
   }
 
