@@ -56,11 +56,11 @@ export function buildStatus(input: StatusInput) {
 type ServerConfig = Config["tcpserver"] | Config["httpserver"];
 
 function serverStatus(hub: Hub, transport: Transport, config: ServerConfig, listener: Listener | undefined) {
-  if (!config.enabled) return { enabled: false };
   const counters = hub.counters[transport];
   return {
-    enabled: true,
+    enabled: config.enabled,
     host: config.host,
+    // the bound port (port 0 asks for any free one); the configured one while the server is off
     port: listener?.port ?? config.port,
     buffer_size: config.buffer_size,
     heartbeat: config.heartbeat,
