@@ -40,6 +40,8 @@ export interface BunServeOptions {
   /** Seconds a connection may be idle; 0 turns the timeout off. */
   idleTimeout: number;
   development: boolean;
+  /** SO_REUSEPORT; Bun turns it on by default when `development` is false. */
+  reusePort: boolean;
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
 }
 

@@ -16,6 +16,9 @@ export async function serveHttp(handler: FetchHandler, options: ListenOptions): 
       idleTimeout: 0,
       // errors are the core's to answer (its 500 JSON), never Bun's HTML error page
       development: false,
+      // Bun's production mode turns SO_REUSEPORT on: a second logwisp would then share the port silently
+      // instead of failing with AddressInUseError
+      reusePort: false,
       fetch: (request, server) =>
         handler(request, { remoteAddress: server.requestIP(request)?.address ?? "" }),
     });
