@@ -4,6 +4,7 @@
 
 import { ConfigError } from "./core/config/errors.ts";
 import { loadConfig } from "./core/config/load.ts";
+import { renderConfigToml } from "./core/config/print.ts";
 import { AddressInUseError, type Runtime } from "./core/runtime.ts";
 import { Service } from "./core/service.ts";
 import { VERSION } from "./version.ts";
@@ -32,6 +33,15 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (request.kind === "version") {
     runtime.print(`logwisp ${VERSION} (${runtime.name} ${runtime.version})\n`);
+    runtime.exit(0);
+  }
+  // Neither report starts the service: they answer from the checked config and exit.
+  if (request.kind === "print-config") {
+    runtime.print(renderConfigToml(request));
+    runtime.exit(0);
+  }
+  if (request.kind === "check-config") {
+    runtime.print(`config OK (${request.configFile ? `file ${request.configFile}` : "no config file"})\n`);
     runtime.exit(0);
   }
   const service = new Service(runtime, request.config, VERSION);

@@ -16,6 +16,8 @@ export interface ArgvReading {
   readonly configFile?: string;
   readonly help: boolean;
   readonly version: boolean;
+  readonly printConfig: boolean;
+  readonly checkConfig: boolean;
 }
 
 interface ArgvState {
@@ -24,6 +26,8 @@ interface ArgvState {
   configFile?: string;
   help: boolean;
   version: boolean;
+  printConfig: boolean;
+  checkConfig: boolean;
 }
 
 /** `--tcp-port=1` → name `tcp-port`, written `--tcp-port`, inline `1`. */
@@ -113,6 +117,8 @@ function readFlag(argv: readonly string[], index: number, state: ArgvState): num
   }
   if (flag.action.kind === "help") state.help = true;
   else if (flag.action.kind === "version") state.version = true;
+  else if (flag.action.kind === "print-config") state.printConfig = true;
+  else if (flag.action.kind === "check-config") state.checkConfig = true;
   else if (flag.valueName === undefined) applyBoolean(flag, written, inline, state);
   else {
     // Like Go, a flag that needs a value takes the next argument whatever it looks like (`--check-interval -5`).
@@ -150,7 +156,14 @@ function readTargets(texts: readonly string[], state: ArgvState): void {
 
 /** `argv` is what follows the program name. */
 export function parseArgv(argv: readonly string[]): ArgvReading {
-  const state: ArgvState = { settings: [], issues: [], help: false, version: false };
+  const state: ArgvState = {
+    settings: [],
+    issues: [],
+    help: false,
+    version: false,
+    printConfig: false,
+    checkConfig: false,
+  };
   const positional: string[] = [];
   let index = 0;
   while (index < argv.length) {

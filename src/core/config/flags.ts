@@ -5,7 +5,7 @@ import type { ConfigKey } from "./schema.ts";
 
 export type FlagAction =
   | { readonly kind: "set"; readonly keys: readonly [ConfigKey, ...ConfigKey[]]; readonly invert?: boolean }
-  | { readonly kind: "config" | "help" | "version" };
+  | { readonly kind: "config" | "help" | "version" | "print-config" | "check-config" };
 
 export interface FlagSpec {
   /** Without dashes; `-name` and `--name` are both accepted, like Go's flag package. */
@@ -49,6 +49,16 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: "http-port", valueName: "PORT", action: set("httpserver.port") },
   { name: "http-buffer-size", valueName: "SIZE", action: set("httpserver.buffer_size") },
+  {
+    name: "print-config",
+    help: "Print the effective config as TOML, each value with its source, and exit",
+    action: { kind: "print-config" },
+  },
+  {
+    name: "check-config",
+    help: 'Check the config (file, env, flags) and exit: 0 with "config OK", or 2 with every problem',
+    action: { kind: "check-config" },
+  },
   { name: "help", alias: "h", help: "Show this help and exit", action: { kind: "help" } },
   { name: "version", alias: "v", help: "Print the version and exit", action: { kind: "version" } },
 ];

@@ -14,15 +14,21 @@ export interface KeySpec {
   readonly description: string;
   /** What a valid value looks like, in words (the schema's own message). */
   readonly expected: string;
+  /** Marked with `secret()` in the schema: `--print-config` redacts its value. */
+  readonly secret: boolean;
 }
 
 /** The parts of a valibot schema object that the walk reads. */
-interface SchemaNode {
+export interface SchemaNode {
   readonly type: string;
   readonly message?: unknown;
   readonly entries?: Readonly<Record<string, SchemaNode>>;
   readonly wrapped?: SchemaNode;
-  readonly pipe?: readonly { readonly type: string; readonly description?: unknown }[];
+  readonly pipe?: readonly {
+    readonly type: string;
+    readonly description?: unknown;
+    readonly metadata?: { readonly secret?: unknown };
+  }[];
 }
 
 const KIND_BY_SCHEMA_TYPE: Readonly<Record<string, ValueKind>> = {
@@ -43,7 +49,8 @@ function unwrap(node: SchemaNode): SchemaNode {
   return node.wrapped === undefined ? node : unwrap(node.wrapped);
 }
 
-function valueAt(root: unknown, path: string): unknown {
+/** The value at a dotted path (`httpserver.heartbeat.format`) of a nested object, or undefined. */
+export function valueAt(root: unknown, path: string): unknown {
   let value = root;
   for (const segment of path.split(".")) {
     value =
@@ -76,23 +83,32 @@ function walk(
       defaultValue: valueAt(defaults, path),
       description: typeof description === "string" ? description : path,
       expected: typeof inner.message === "string" ? inner.message : inner.type,
+      secret: inner.pipe?.some((item) => item.type === "metadata" && item.metadata?.secret === true) ?? false,
     });
   }
 }
 
-function catalogue(): { keys: KeySpec[]; sections: string[] } {
+export interface KeyCatalogue {
+  /** Every leaf key, in schema order. */
+  readonly keys: readonly KeySpec[];
+  /** Every table path, in schema order (a table before its sub-tables). */
+  readonly sections: readonly string[];
+}
+
+/** The catalogue of any config-shaped schema; exported so tests can describe keys the real schema lacks. */
+export function catalogueOf(schema: SchemaNode, defaults: unknown): KeyCatalogue {
   const out = { keys: [] as KeySpec[], sections: [] as string[] };
-  walk(ConfigSchema, "", defaultConfig(), out);
+  walk(schema, "", defaults, out);
   return out;
 }
 
-const CATALOGUE = catalogue();
+export const CONFIG_CATALOGUE: KeyCatalogue = catalogueOf(ConfigSchema, defaultConfig());
 
 /** Every leaf key, in schema order. */
-export const CONFIG_KEYS: readonly KeySpec[] = CATALOGUE.keys;
+export const CONFIG_KEYS: readonly KeySpec[] = CONFIG_CATALOGUE.keys;
 
 /** Every table path (`monitor`, `tcpserver`, `tcpserver.heartbeat`, …). */
-export const CONFIG_SECTIONS: ReadonlySet<string> = new Set(CATALOGUE.sections);
+export const CONFIG_SECTIONS: ReadonlySet<string> = new Set(CONFIG_CATALOGUE.sections);
 
 const BY_KEY = new Map<string, KeySpec>(CONFIG_KEYS.map((spec) => [spec.key, spec]));
 const BY_ENV = new Map<string, KeySpec>(CONFIG_KEYS.map((spec) => [spec.env, spec]));

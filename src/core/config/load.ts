@@ -5,18 +5,23 @@ import { readEnv } from "./env.ts";
 import { ConfigError, type ConfigSource } from "./errors.ts";
 import { type ConfigFileReading, type ConfigRuntime, chooseConfigFile, readConfigFile } from "./file.ts";
 import { renderHelp } from "./help.ts";
-import { mergeSettings } from "./merge.ts";
+import { mergeSettings, type Provenance } from "./merge.ts";
 import type { Config } from "./schema.ts";
 
+/** A config that passed every check, and where each of its values came from. */
+export interface LoadedConfig {
+  config: Config;
+  /** The config file that was read, if any. */
+  configFile?: string;
+  /** Per leaf key (`"httpserver.port"`), which source supplied the value in `config`. */
+  sources: Record<string, ConfigSource>;
+  /** Per leaf key set by a file, variable or flag, that Setting (with its exact origin). */
+  provenance: Provenance;
+}
+
 export type CliRequest =
-  | {
-      kind: "run";
-      config: Config;
-      /** The config file that was read, if any. */
-      configFile?: string;
-      /** Per leaf key (`"httpserver.port"`), which source supplied the value in `config`. */
-      sources: Record<string, ConfigSource>;
-    }
+  /** Serve; or, for --print-config and --check-config, report on the config and exit without listening. */
+  | ({ kind: "run" | "print-config" | "check-config" } & LoadedConfig)
   | { kind: "help"; text: string }
   | { kind: "version" };
 
@@ -37,5 +42,8 @@ export async function loadConfig(runtime: ConfigRuntime, argv: readonly string[]
   const merged = mergeSettings([...file.settings, ...env.settings, ...args.settings]);
   const issues = [...file.issues, ...env.issues, ...args.issues, ...(merged.ok ? [] : merged.issues)];
   if (issues.length > 0 || !merged.ok) throw new ConfigError(issues);
-  return { kind: "run", config: merged.config, configFile: file.loadedPath, sources: merged.sources };
+  // --print-config shows the config it checked, so it also answers --check-config.
+  const kind = args.printConfig ? "print-config" : args.checkConfig ? "check-config" : "run";
+  const { config, sources, provenance } = merged;
+  return { kind, config, configFile: file.loadedPath, sources, provenance };
 }

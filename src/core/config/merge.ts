@@ -15,8 +15,16 @@ export interface Setting {
   readonly itemOrigins?: readonly string[];
 }
 
+/** Per leaf key, the Setting whose value won; a key no source set (so its default holds) is absent. */
+export type Provenance = Readonly<Partial<Record<ConfigKey, Setting>>>;
+
 export type MergeResult =
-  | { readonly ok: true; readonly config: Config; readonly sources: Record<string, ConfigSource> }
+  | {
+      readonly ok: true;
+      readonly config: Config;
+      readonly sources: Record<string, ConfigSource>;
+      readonly provenance: Provenance;
+    }
   | { readonly ok: false; readonly issues: ConfigIssue[] };
 
 /** `monitor.targets.0.path` → `monitor.targets[0].path`. */
@@ -94,5 +102,5 @@ export function mergeSettings(settings: readonly Setting[]): MergeResult {
   }
   const sources: Record<string, ConfigSource> = {};
   for (const spec of CONFIG_KEYS) sources[spec.key] = winners.get(spec.key)?.source ?? "default";
-  return { ok: true, config: result.output, sources };
+  return { ok: true, config: result.output, sources, provenance: Object.fromEntries(winners) };
 }

@@ -2,6 +2,15 @@
 // Env names (keys.ts), flag help (flags.ts, help.ts) and error wording ("expected …") are all read from here.
 import * as v from "valibot";
 
+/**
+ * Marks a key as secret: put it in the key's pipe (`v.pipe(v.string(), secret(), v.description(…))`) and
+ * `--print-config` prints `"<redacted>"` instead of its value. No key is secret yet; a future `[auth] token`
+ * would be.
+ */
+export function secret() {
+  return v.metadata({ secret: true });
+}
+
 /** Each builder puts the user-facing "expected …" text on every check, so a failed check says it directly. */
 function integerKey(min: number, max: number, fallback: number, description: string) {
   const expected =
