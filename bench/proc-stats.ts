@@ -1,0 +1,33 @@
+// CPU and memory of a process from /proc (Linux): utime + stime in seconds, current and peak RSS in KiB.
+import { readFileSync } from "node:fs";
+
+/** USER_HZ: the unit of utime and stime in /proc/<pid>/stat; 100 on every Linux build that matters. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export interface ProcSample {
+  readonly cpuSeconds: number;
+  readonly rssKiB: number;
+  readonly peakRssKiB: number;
+}
+
+export function sampleProcess(pid: number): ProcSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // fields after "(comm)": state is field 3, utime 14 and stime 15
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return {
+      cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND,
+      rssKiB: statusKiB(status, "VmRSS"),
+      peakRssKiB: statusKiB(status, "VmHWM"),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function statusKiB(status: string, key: string): number {
+  const match = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status);
+  return match ? Number(match[1]) : Number.NaN;
+}
