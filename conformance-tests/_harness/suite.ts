@@ -5,6 +5,7 @@ import { configCases } from "../cases/config.ts";
 import { entryCases } from "../cases/entry.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
+import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
@@ -23,6 +24,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...tailingCases,
   ...hubCases,
   ...lifecycleCases,
+  ...packagingCliCases,
 ];
 
 /**

@@ -99,7 +99,7 @@ test("a key marked secret() prints redacted, whatever its source", () => {
     auth: v.optional(
       v.strictObject({
         user: v.optional(v.string(), "admin"),
-        token: v.optional(v.pipe(v.string(), secret(), v.description("API token")), ""),
+        token: v.optional(v.pipe(v.string(), secret<string>(), v.description("API token")), ""),
       }),
       {},
     ),

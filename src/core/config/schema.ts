@@ -3,12 +3,12 @@
 import * as v from "valibot";
 
 /**
- * Marks a key as secret: put it in the key's pipe (`v.pipe(v.string(), secret(), v.description(…))`) and
+ * Marks a key as secret: put it in the key's pipe (`v.pipe(v.string(), secret<string>(), v.description(…))`) and
  * `--print-config` prints `"<redacted>"` instead of its value. No key is secret yet; a future `[auth] token`
  * would be.
  */
-export function secret() {
-  return v.metadata({ secret: true });
+export function secret<TInput>() {
+  return v.metadata<TInput, { readonly secret: true }>({ secret: true });
 }
 
 /** Each builder puts the user-facing "expected …" text on every check, so a failed check says it directly. */
