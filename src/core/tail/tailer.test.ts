@@ -207,3 +207,78 @@ test("a permission error is reported once, retried, and the file read from its s
   assert.deepEqual(await poll(), ["x"]);
   assert.deepEqual(notices, ["error", "recovered"]);
 });
+
+test("a file truncated and regrown just before it is renamed away is drained from 0, not from the old offset", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "first line\n");
+  assert.deepEqual(await poll(), ["first line"]);
+  // between two polls: copytruncate, the writer carries on, then the file is rotated away by rename
+  truncateSync(path, 0);
+  appendFileSync(path, "after the truncation\nsecond\n");
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, "new file\n");
+  assert.deepEqual(await poll(), ["after the truncation", "second", "new file"]);
+  assert.equal(tailer.status().truncations, 1);
+});
+
+test("a deleted file that was truncated before it went loses only what it no longer holds", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "a much longer first line\nheld partial");
+  assert.deepEqual(await poll(), ["a much longer first line"]);
+  truncateSync(path, 0);
+  appendFileSync(path, "short\n");
+  unlinkSync(path);
+  assert.deepEqual(await poll(), ["short"]);
+  await poll(false, 2000);
+  assert.deepEqual(
+    lines.at(-1),
+    ["short", undefined],
+    "the dropped partial line is not emitted at grace end",
+  );
+});
+
+test("a retired file is read to its end before it is let go, even past one poll's byte budget", async () => {
+  tailer = new Tailer(
+    path,
+    "app.log",
+    nodeFileSystem,
+    {
+      rotateWaitMs: 1000,
+      maxLineBytes: 1024,
+      maxBytesPerPoll: 64,
+      buffer: new Uint8Array(16),
+      yieldToEventLoop: () => Promise.resolve(),
+    },
+    { line: (_t, text, flags) => lines.push([text, flags]), notice: (_t, kind) => notices.push(kind) },
+  );
+  writeFileSync(path, "");
+  await poll(true);
+  renameSync(path, `${path}.1`);
+  await poll();
+  const late = Array.from({ length: 20 }, (_, i) => `late line ${i}`);
+  appendFileSync(`${path}.1`, `${late.join("\n")}\n`);
+  clock += 2000;
+  // the monitor polls again at once while a poll answers "more"
+  while ((await tailer.poll(await nodeFileSystem.stat(path), false, clock)) === "more");
+  assert.deepEqual(
+    lines.map(([text]) => text),
+    late,
+  );
+  assert.equal(tailer.idle, true);
+});
+
+test("/status lines_read counts the partial line emitted at the end of the grace window", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "whole\nunfinished");
+  unlinkSync(path);
+  await poll();
+  await poll(false, 2000);
+  assert.deepEqual(lines, [
+    ["whole", undefined],
+    ["unfinished", { partial: true }],
+  ]);
+  assert.equal(tailer.status().lines_read, 2);
+});

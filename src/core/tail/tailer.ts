@@ -75,12 +75,12 @@ export class Tailer {
     const current = this.current;
     if (current && (!stat || stat.kind !== "file" || !current.isSameFile(stat))) {
       // read the old handle to EOF first: lines written just before a rename live only there
-      await current.read();
+      await this.readDetached(current);
       this.retire(current, now, stat ? "rotated" : "deleted");
     }
     // retired readers first: their lines were written before the new file's
-    for (const { reader } of this.retired) if ((await reader.read()) === "more") outcome = "more";
-    await this.finishExpired(now);
+    for (const { reader } of this.retired) if ((await this.readDetached(reader)) === "more") outcome = "more";
+    if ((await this.finishExpired(now)) === "more") outcome = "more";
     if (this.current && stat)
       outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
     else if (stat?.kind === "file" && (await this.open(stat, fromEnd))) {
@@ -90,6 +90,21 @@ export class Tailer {
   }
 
   private async readCurrent(reader: FileReader, stat: FileStat): Promise<ReadOutcome> {
+    await this.restartIfTruncated(reader, stat);
+    if (stat.size <= reader.offset) return "eof";
+    return reader.read();
+  }
+
+  /**
+   * A file no longer at the path is checked through its own handle: it may have been truncated (and
+   * regrown) before it left, and reading on from the old offset would start mid-line in other lines.
+   */
+  private async readDetached(reader: FileReader): Promise<ReadOutcome> {
+    await this.restartIfTruncated(reader, await reader.handle.stat());
+    return reader.read();
+  }
+
+  private async restartIfTruncated(reader: FileReader, stat: FileStat): Promise<void> {
     const truncation = await reader.detectTruncation(stat);
     if (truncation !== "none") {
       this.truncations++;
@@ -102,8 +117,6 @@ export class Tailer {
       );
       await reader.restartAfterTruncation(stat);
     }
-    if (stat.size <= reader.offset) return "eof";
-    return reader.read();
   }
 
   private async open(stat: FileStat, fromEnd: boolean): Promise<boolean> {
@@ -144,18 +157,25 @@ export class Tailer {
     );
   }
 
-  private async finishExpired(now: number): Promise<void> {
-    if (this.retired.length === 0) return;
+  /** Lets go of readers past their grace window, each once it has been read to its end. */
+  private async finishExpired(now: number): Promise<ReadOutcome> {
+    if (this.retired.length === 0) return "eof";
+    let outcome: ReadOutcome = "eof";
     const keep: RetiredReader[] = [];
     for (const entry of this.retired) {
       if (entry.until > now) keep.push(entry);
-      else {
-        await entry.reader.read();
-        this.linesReadBefore += entry.reader.linesRead;
+      else if ((await this.readDetached(entry.reader)) === "more") {
+        // more than one poll's budget was written near the end of the window: finish it next poll
+        keep.push(entry);
+        outcome = "more";
+      } else {
         await entry.reader.finish();
+        // after finish: the partial line it emits counts as read too
+        this.linesReadBefore += entry.reader.linesRead;
       }
     }
     this.retired = keep;
+    return outcome;
   }
 
   reportError(cause: unknown): void {
