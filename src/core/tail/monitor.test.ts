@@ -107,3 +107,21 @@ test("a watch hint delivers a line well before the next poll", async () => {
   }
   assert.ok(received.length > 0, "no line arrived although the poll interval is a minute");
 });
+
+test("a new matching file is picked up within one check interval, without watch hints", async (t) => {
+  // fake timers make "within one interval" exact: the file I/O stays real, only time is ours
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
+  const interval = 1000;
+  await start([{ path: dir, pattern: "*.log" }], interval);
+  writeFileSync(join(dir, "new.log"), "hello\n");
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  t.mock.timers.tick(interval - 1);
+  await settle();
+  assert.deepEqual(received, [], "not before the interval is up");
+  t.mock.timers.tick(1);
+  const deadline = performance.now() + 3000;
+  while (received.length === 0 && performance.now() < deadline) await settle();
+  assert.deepEqual(received, ["new.log: hello"]);
+});

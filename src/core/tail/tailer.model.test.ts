@@ -33,7 +33,7 @@ import type { LineFlags } from "./lines.ts";
 import { Tailer } from "./tailer.ts";
 
 const SEED = 20_260_311;
-const NUM_RUNS = 300;
+const NUM_RUNS = 250;
 const ROTATE_WAIT_MS = 100;
 const POLL_STEP_MS = 10;
 const MAX_LINE_BYTES = 64;

@@ -4,15 +4,19 @@ import {
   mkdtempSync,
   renameSync,
   rmSync,
+  statSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { nodeFileSystem } from "../../adapters/node/fs.ts";
+import { fnv1a } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
+import { LINES_PER_TURN } from "./reader.ts";
 import { Tailer } from "./tailer.ts";
 
 let dir: string;
@@ -281,4 +285,140 @@ test("/status lines_read counts the partial line emitted at the end of the grace
     ["unfinished", { partial: true }],
   ]);
   assert.equal(tailer.status().lines_read, 2);
+});
+
+test("a rewrite to the same size is caught when the mtime changed (the prefix is re-checked)", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "aaaa\n");
+  assert.deepEqual(await poll(), ["aaaa"]);
+  writeFileSync(path, "bbbb\n");
+  utimesSync(path, 2_000_000, 2_000_000);
+  assert.deepEqual(await poll(), ["bbbb"]);
+  assert.equal(tailer.status().truncations, 1);
+});
+
+test("a rewrite that keeps size and mtime is the documented limit: seen, from 0, once the file changes again", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "aaaa\n");
+  utimesSync(path, 1_000_000, 1_000_000);
+  assert.deepEqual(await poll(), ["aaaa"]);
+  writeFileSync(path, "bbbb\n");
+  utimesSync(path, 1_000_000, 1_000_000);
+  assert.deepEqual(await poll(), [], "stat cannot tell this file from the one read");
+  appendFileSync(path, "cccc\n");
+  assert.deepEqual(await poll(), ["bbbb", "cccc"]);
+});
+
+test("shrunk with the same first KiB: read again from 0, and the risked duplicates are counted", async () => {
+  const head = Array.from(
+    { length: 30 },
+    (_, i) => `head line ${String(i).padStart(2, "0")} ${"-".repeat(30)}`,
+  );
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, `${head.join("\n")}\ntail\n`);
+  assert.equal((await poll()).length, 31);
+  // a rewrite that kept the first lines (more than the 1 KiB fingerprint) but is shorter than what was read
+  truncateSync(path, 1200);
+  const again = await poll();
+  assert.deepEqual(again, head.slice(0, again.length));
+  assert.ok(again.length > 0, "prefer a duplicate to a loss");
+  assert.equal(tailer.status().duplicates_risked, 1);
+  assert.equal(tailer.status().truncations, 1);
+});
+
+test("a partial line is never flushed by time alone, however long it waits", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "slow writer");
+  for (let i = 0; i < 5; i++) assert.deepEqual(await poll(false, 10_000), []);
+  assert.equal(tailer.status().pending_bytes, "slow writer".length);
+  appendFileSync(path, " finally done\n");
+  assert.deepEqual(await poll(), ["slow writer finally done"]);
+  assert.deepEqual(lines, [["slow writer finally done", undefined]]);
+});
+
+test("a line longer than a read (over Fluent Bit's 32 KiB) but under max_line_bytes arrives whole", async () => {
+  tailer = makeTailer(1000, 1 << 20);
+  writeFileSync(path, "");
+  await poll(true);
+  const long = "L".repeat(40 * 1024);
+  appendFileSync(path, `${long.slice(0, 20_000)}`);
+  assert.deepEqual(await poll(), []);
+  appendFileSync(path, `${long.slice(20_000)}\nnext\n`);
+  assert.deepEqual(await poll(), [long, "next"]);
+  assert.deepEqual(lines[0]?.[1], undefined, "not marked truncated");
+});
+
+test("memory stays bounded while a line over max_line_bytes is written without its newline", async () => {
+  tailer = makeTailer(1000, 100);
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "h".repeat(1000));
+  assert.deepEqual(await poll(), ["h".repeat(100)]);
+  for (let i = 0; i < 3; i++) {
+    appendFileSync(path, "h".repeat(1000));
+    assert.deepEqual(await poll(), []);
+    assert.equal(tailer.status().pending_bytes, 0, "the rest is skipped, not held");
+  }
+  appendFileSync(path, "h\nnext\n");
+  assert.deepEqual(await poll(), ["next"]);
+  assert.deepEqual(lines[0], ["h".repeat(100), { truncated: true }]);
+});
+
+test("/status names the followed file: identity (dev, ino, prefix), offset, pending bytes, counters", async () => {
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "one\ntwo\nhal");
+  await poll();
+  const first = statSync(path);
+  const status = tailer.status();
+  assert.deepEqual(status.identity, {
+    dev: first.dev,
+    ino: first.ino,
+    prefix_bytes: 11,
+    prefix_hash: fnv1a(new TextEncoder().encode("one\ntwo\nhal")).toString(16).padStart(8, "0"),
+  });
+  assert.equal(status.path, path);
+  assert.equal(status.source, "app.log");
+  assert.equal(status.offset, 11);
+  assert.equal(status.pending_bytes, 3);
+  assert.equal(status.lines_read, 2);
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, "new\n");
+  await poll();
+  const second = tailer.status();
+  assert.equal(second.identity?.ino, statSync(path).ino, "the identity is the file now at the path");
+  assert.equal(second.rotations, 1);
+  assert.equal(second.draining, 1);
+  assert.equal(second.lines_read, 3);
+  assert.equal(second.error, null);
+});
+
+test("a burst is handed on in slices of LINES_PER_TURN with an event-loop turn between them", async () => {
+  const handedBeforeTurn: number[] = [];
+  tailer = new Tailer(
+    path,
+    "app.log",
+    nodeFileSystem,
+    {
+      rotateWaitMs: 1000,
+      maxLineBytes: 1024,
+      maxBytesPerPoll: 1 << 20,
+      buffer: new Uint8Array(64 * 1024),
+      yieldToEventLoop: () => {
+        handedBeforeTurn.push(lines.length);
+        return Promise.resolve();
+      },
+    },
+    { line: (_t, text, flags) => lines.push([text, flags]), notice: (_t, kind) => notices.push(kind) },
+  );
+  writeFileSync(path, "");
+  await poll(true);
+  const burst = Array.from({ length: 1000 }, (_, i) => `burst ${i}`);
+  appendFileSync(path, `${burst.join("\n")}\n`);
+  assert.deepEqual(await poll(), burst);
+  assert.deepEqual(handedBeforeTurn, [LINES_PER_TURN, 2 * LINES_PER_TURN, 3 * LINES_PER_TURN]);
 });
