@@ -2,6 +2,7 @@
 import { after, describe, test } from "node:test";
 import { cliCases } from "../cases/cli.ts";
 import { configCases } from "../cases/config.ts";
+import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
@@ -9,6 +10,7 @@ import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
+import { tailingEdgeCases } from "../cases/tailing-edges.ts";
 import { tcpCases } from "../cases/tcp.ts";
 import { runScoped, runUnscopedCleanups } from "./cleanup.ts";
 import { CaseSkipped, type ConformanceCase } from "./define.ts";
@@ -22,6 +24,8 @@ export const allCases: readonly ConformanceCase[] = [
   ...tcpCases,
   ...statusCases,
   ...tailingCases,
+  ...tailingEdgeCases,
+  ...discoveryCases,
   ...hubCases,
   ...lifecycleCases,
   ...packagingCliCases,

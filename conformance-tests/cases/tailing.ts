@@ -12,7 +12,7 @@ const lines = (prefix: string, count: number, from = 1): string[] =>
   Array.from({ length: count }, (_, index) => `${prefix}${index + from}`);
 
 /** Every entry on the stream is one of the lines written, and the lines of each file came once, in order. */
-function assertExactlyOnce(stream: EntryStream, files: Record<string, readonly string[]>): void {
+export function assertExactlyOnce(stream: EntryStream, files: Record<string, readonly string[]>): void {
   const messages = stream.entries().map((entry) => entry.message);
   const written = new Set(Object.values(files).flat());
   const invented = messages.filter((message) => !written.has(message));

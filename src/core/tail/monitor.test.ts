@@ -125,3 +125,17 @@ test("a new matching file is picked up within one check interval, without watch 
   while (received.length === 0 && performance.now() < deadline) await settle();
   assert.deepEqual(received, ["new.log: hello"]);
 });
+
+test("a file removed from a directory target is released and forgotten", async () => {
+  writeFileSync(join(dir, "a.log"), "");
+  writeFileSync(join(dir, "b.log"), "");
+  await start([{ path: dir, pattern: "*.log" }]);
+  assert.equal(monitor?.fileCount, 2);
+  rmSync(join(dir, "a.log"));
+  const deadline = Date.now() + 3000;
+  while ((monitor?.fileCount ?? 0) > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(
+    monitor?.status().map((file) => file.source),
+    ["b.log"],
+  );
+});
