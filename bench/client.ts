@@ -2,7 +2,6 @@
 // every line that carries `seq=<n> t=<µs>`: loss and duplicates (from a bitmap of seen sequence numbers),
 // ordering violations, first and last arrival, and the end-to-end latency of each line. Talks to the
 // orchestrator over IPC: progress every 200 ms, a full report when asked.
-import { request } from "node:http";
 import { connect } from "node:net";
 import { Histogram, monotonicMicros } from "./histogram.ts";
 
@@ -125,20 +124,69 @@ function openTcp(): void {
   closers.push(() => socket.destroy());
 }
 
+// SSE over a plain socket with a small chunked-encoding decoder: node:http's client costs several times
+// more per chunk, and a thousand of them would starve the server of the CPU it is being measured on
 function openSse(): void {
   const tracker = new Tracker("sse", spec.totalLines, latency);
   trackers.push(tracker);
-  const req = request({ host: spec.host, port: spec.httpPort, path: "/stream", agent: false }, (res) => {
-    res.on("data", (chunk: Buffer) => tracker.onChunk(chunk));
-    res.on("error", () => {
-      tracker.failed = true;
-    });
+  const socket = connect({ host: spec.host, port: spec.httpPort });
+  socket.write(
+    `GET /stream HTTP/1.1\r\nHost: ${spec.host}:${spec.httpPort}\r\nAccept: text/event-stream\r\n\r\n`,
+  );
+  let head: Buffer | undefined = Buffer.alloc(0);
+  let chunked: ChunkedDecoder | undefined;
+  socket.on("data", (data: Buffer) => {
+    let body = data;
+    if (head) {
+      head = Buffer.concat([head, data]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      const headers = head.toString("latin1", 0, end).toLowerCase();
+      if (!headers.startsWith("http/1.1 200")) tracker.failed = true;
+      if (/\r\ntransfer-encoding:\s*chunked/.test(headers)) chunked = new ChunkedDecoder();
+      body = head.subarray(end + 4);
+      head = undefined;
+    }
+    if (chunked) chunked.push(body, (part) => tracker.onChunk(part));
+    else if (body.length > 0) tracker.onChunk(body);
   });
-  req.on("error", () => {
+  socket.on("error", () => {
     tracker.failed = true;
   });
-  req.end();
-  closers.push(() => req.destroy());
+  closers.push(() => socket.destroy());
+}
+
+/** HTTP/1.1 chunked transfer coding: `<hex size>[;ext]\r\n<data>\r\n`, repeated. */
+class ChunkedDecoder {
+  private remaining = 0;
+  private crlf = 0;
+  private sizeLine = "";
+
+  push(bytes: Buffer, onData: (part: Buffer) => void): void {
+    let i = 0;
+    while (i < bytes.length) {
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, bytes.length - i);
+        onData(bytes.subarray(i, i + n));
+        i += n;
+        this.remaining -= n;
+        if (this.remaining === 0) this.crlf = 2;
+      } else if (this.crlf > 0) {
+        i++;
+        this.crlf--;
+      } else {
+        const newline = bytes.indexOf(0x0a, i);
+        if (newline === -1) {
+          this.sizeLine += bytes.toString("latin1", i);
+          return;
+        }
+        this.sizeLine += bytes.toString("latin1", i, newline);
+        i = newline + 1;
+        this.remaining = Number.parseInt(this.sizeLine, 16) || 0;
+        this.sizeLine = "";
+      }
+    }
+  }
 }
 
 // connect a few at a time so a thousand clients do not overflow the listen backlog

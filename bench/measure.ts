@@ -29,6 +29,8 @@ export interface RunResult {
   readonly maxMs: number;
   readonly cpuSeconds: number;
   readonly cpuPercent: number;
+  /** CPU of the client processes over the same window, to tell a server limit from a client one. */
+  readonly clientCpuSeconds: number;
   readonly peakRssMiB: number;
   readonly perClientKB: number;
   readonly serverDropped: number | undefined;
@@ -69,6 +71,10 @@ function startClients(scenario: Scenario, server: RunningServer, floor: boolean)
     processes.push(entry);
   }
   return processes;
+}
+
+function clientCpu(clients: ClientProcess[]): number {
+  return clients.reduce((acc, { child }) => acc + (sampleProcess(child.pid ?? 0)?.cpuSeconds ?? 0), 0);
 }
 
 function share(total: number, parts: number, i: number): number {
@@ -241,6 +247,7 @@ export async function measure(
     clients = startClients(scenario, server, system !== "logwisp");
     await warmUp(file, clients, connections);
     const before = sampleProcess(pid);
+    const clientsBefore = clientCpu(clients);
     const writer = await runWriter({
       path: file,
       lines: scenario.lines,
@@ -250,9 +257,13 @@ export async function measure(
     });
     await awaitDelivery(clients, scenario.lines, 3000, 30_000);
     const after = sampleProcess(pid);
+    const clientCpuSeconds = clientCpu(clients) - clientsBefore;
     const { latency, connections: reports } = await collect(clients);
     const dropped = system === "logwisp" ? await serverDrops(server) : undefined;
-    return summarise(empty, reports, latency, writer, before?.cpuSeconds, after, dropped);
+    return {
+      ...summarise(empty, reports, latency, writer, before?.cpuSeconds, after, dropped),
+      clientCpuSeconds,
+    };
   } catch (error) {
     return { ...empty, error: error instanceof Error ? error.message.split("\n")[0] : String(error) };
   } finally {
@@ -320,6 +331,7 @@ function emptyResult(scenario: Scenario, runtime: RuntimeName, system: SystemNam
     maxMs: Number.NaN,
     cpuSeconds: Number.NaN,
     cpuPercent: Number.NaN,
+    clientCpuSeconds: Number.NaN,
     peakRssMiB: Number.NaN,
     perClientKB: Number.NaN,
     serverDropped: undefined,

@@ -56,6 +56,7 @@ export function figures(runs: RunResult[]): Figures | undefined {
     maxMs: worst(runs.map((r) => r.maxMs).filter((v) => !Number.isNaN(v))),
     cpuSeconds: pick("cpuSeconds"),
     cpuPercent: pick("cpuPercent"),
+    clientCpuSeconds: pick("clientCpuSeconds"),
     peakRssMiB: pick("peakRssMiB"),
     perClientKB: pick("perClientKB"),
     serverDropped: runs.some((r) => r.serverDropped !== undefined)

@@ -164,6 +164,7 @@ function oneLine(r: RunResult): string {
     `p50 ${r.p50Ms.toFixed(2)} ms`,
     `p99 ${r.p99Ms.toFixed(2)} ms`,
     `cpu ${r.cpuSeconds.toFixed(2)} s (${r.cpuPercent.toFixed(2)}%)`,
+    `clients cpu ${r.clientCpuSeconds.toFixed(2)} s`,
     `peak ${r.peakRssMiB.toFixed(1)} MiB`,
   ];
   if (!Number.isNaN(r.perClientKB)) parts.push(`${r.perClientKB.toFixed(1)} KB/client`);

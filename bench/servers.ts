@@ -80,7 +80,11 @@ function command(system: SystemName, options: ServerOptions): { cmd: string; arg
     String(checkIntervalMs),
     ...options.targets,
   ];
-  if (runtime === "node") return { cmd: process.execPath, args: [`${buildDir}/dist/cli.js`, ...cliArgs] };
+  if (runtime === "node") {
+    // e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile logwisp under a scenario
+    const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+    return { cmd: process.execPath, args: [...flags, `${buildDir}/dist/cli.js`, ...cliArgs] };
+  }
   if (runtime === "bun") return { cmd: `${bin}/bun`, args: [`${repoRoot}/src/cli.ts`, ...cliArgs] };
   return {
     cmd: `${bin}/deno`,
