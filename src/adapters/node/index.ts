@@ -1,4 +1,4 @@
-// The Runtime for Node: node:fs, node:net, @hono/node-server and chokidar.
+// The Runtime for Node: node:fs (files and watch hints), node:net and @hono/node-server.
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Runtime } from "../../core/runtime.ts";
