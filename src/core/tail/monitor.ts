@@ -15,6 +15,11 @@ export interface MonitorOptions {
   readonly rotateWaitMs: number;
   readonly maxLineBytes: number;
   readonly targets: readonly MonitorTarget[];
+  /**
+   * Awaited between two slices of LINES_PER_TURN lines during a burst; by default one event-loop turn. The
+   * service also waits there (bounded) for clients that keep reading to make room, so they lose nothing.
+   */
+  readonly yieldToEventLoop?: () => Promise<void>;
 }
 
 export type NoticeKind = "rotated" | "deleted" | "truncated" | "error" | "recovered";
@@ -168,7 +173,7 @@ export class Monitor {
         maxBytesPerPoll: MAX_BYTES_PER_POLL,
         rotateWaitMs: this.options.rotateWaitMs,
         buffer: this.buffer,
-        yieldToEventLoop,
+        yieldToEventLoop: this.options.yieldToEventLoop ?? yieldToEventLoop,
       },
       {
         line: (t, text, flags) => this.events.line(t.source, t.path, text, flags),
@@ -235,6 +240,6 @@ const immediate = (globalThis as { setImmediate?: (callback: () => void) => unkn
  * An event-loop turn that includes I/O, so socket drains and client pumps run between two slices of a
  * burst. setImmediate (Node, Bun and Deno all have it) runs right after I/O without setTimeout's clamp.
  */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }

@@ -40,6 +40,8 @@ export class FileReader {
   /** Lines split from the last chunk, not yet handed on; parallel arrays so a line costs no tuple. */
   private readonly pendingTexts: string[] = [];
   private readonly pendingFlags: Array<LineFlags | undefined> = [];
+  /** Lines handed on since the last event-loop turn, across chunks: a burst yields every LINES_PER_TURN. */
+  private linesSinceYield = 0;
 
   constructor(
     readonly handle: FileHandle,
@@ -140,7 +142,11 @@ export class FileReader {
     const texts = this.pendingTexts;
     const flags = this.pendingFlags;
     for (let i = 0; i < texts.length; i++) {
-      if (i > 0 && i % LINES_PER_TURN === 0) await this.options.yieldToEventLoop();
+      if (this.linesSinceYield >= LINES_PER_TURN) {
+        this.linesSinceYield = 0;
+        await this.options.yieldToEventLoop();
+      }
+      this.linesSinceYield++;
       this.linesRead++;
       this.sink(texts[i] as string, flags[i]);
     }
