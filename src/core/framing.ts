@@ -11,6 +11,37 @@ export function encodeJsonLine(json: string): Uint8Array {
   return encoder.encode(`${json}\n`);
 }
 
+/** TCP, many entries at once: one JSON document per line, one encode for the lot. */
+export function encodeJsonLines(jsons: readonly string[]): Uint8Array {
+  return encoder.encode(`${jsons.join("\n")}\n`);
+}
+
+/** SSE, many entries at once: the frames encodeSseData writes, back to back, one encode for the lot. */
+export function encodeSseDataFrames(jsons: readonly string[]): Uint8Array {
+  let text = "";
+  for (const json of jsons) text += `${prefixLines("data: ", json)}\n`;
+  return encoder.encode(text);
+}
+
+/**
+ * Where the first `frames` frames of a batch end. A JSON line ends at its one newline (serialised JSON holds
+ * no raw line break); an SSE frame at the blank line that closes it (its own lines are never empty: each
+ * starts with `data: `). Only a nearly full queue needs this, so it scans rather than keeping offsets.
+ */
+export function endOfFrames(bytes: Uint8Array, frames: number, framing: "json-lines" | "sse"): number {
+  let end = 0;
+  for (let found = 0; found < frames; ) {
+    const newline = bytes.indexOf(0x0a, end);
+    if (newline === -1) return bytes.length;
+    end = newline + 1;
+    if (framing === "json-lines" || bytes[end] === 0x0a) {
+      if (framing === "sse") end++;
+      found++;
+    }
+  }
+  return end;
+}
+
 /** SSE message: `id: <id>` (when given), one `data:` line per line of `data`, then the blank line. */
 export function encodeSseData(data: string, id?: string): Uint8Array {
   const idLine = id === undefined ? "" : `id: ${singleLine(id)}\n`;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Hub } from "./hub.ts";
+import { Hub, ROOM_WAIT_MS } from "./hub.ts";
 
 const decoder = new TextDecoder();
 
@@ -24,15 +24,32 @@ test("the encoded bytes are shared, not re-encoded per subscriber", () => {
   const b = hub.subscribe({ transport: "tcp", remoteAddress: "b", bufferSize: 10 });
   const seen: Uint8Array[] = [];
   for (const s of [a, b]) {
-    const offer = s.offer.bind(s);
-    s.offer = (bytes, isEntry) => {
+    const offer = s.offerEntries.bind(s);
+    s.offerEntries = (bytes, count) => {
       seen.push(bytes);
-      offer(bytes, isEntry);
+      offer(bytes, count);
     };
   }
-  hub.publish("{}");
+  hub.publishBatch(["{}", "[]"]);
   assert.equal(seen.length, 2);
   assert.equal(seen[0], seen[1]);
+});
+
+test("a batch that does not fit is cut at a frame boundary, the rest dropped and counted", async () => {
+  const hub = new Hub();
+  const tcp = hub.subscribe({ transport: "tcp", remoteAddress: "t", bufferSize: 3 });
+  const sse = hub.subscribe({ transport: "sse", remoteAddress: "s", bufferSize: 3 });
+  hub.broadcast("sse", new TextEncoder().encode(": hb\n\n"));
+  hub.publishBatch(['{"n":1}', '{"m":"a\\nb"}', '{"n":3}', '{"n":4}']);
+  assert.equal(tcp.dropped, 1);
+  assert.equal(sse.dropped, 2);
+  assert.equal(tcp.queued, 3);
+  assert.equal(decoder.decode((await tcp.next())?.bytes), '{"n":1}\n{"m":"a\\nb"}\n{"n":3}\n');
+  const batch = await sse.next();
+  assert.equal(decoder.decode(batch?.bytes), ': hb\n\ndata: {"n":1}\n\ndata: {"m":"a\\nb"}\n\n');
+  assert.equal(batch?.entries, 2);
+  hub.publishBatch(["x\ny", "z"]);
+  assert.equal(decoder.decode((await sse.next())?.bytes), "data: x\ndata: y\n\ndata: z\n\n");
 });
 
 test("a full queue drops new entries for that subscriber only, counted per client and in total", async () => {
@@ -108,4 +125,36 @@ test("client ids are unique and name their transport", () => {
   assert.notEqual(a.id, b.id);
   assert.match(a.id, /^tcp-/);
   assert.match(b.id, /^sse-/);
+});
+
+test("waitForRoom waits for a client that keeps reading, until it takes its queue", async () => {
+  const hub = new Hub();
+  const sub = hub.subscribe({ transport: "tcp", remoteAddress: "x", bufferSize: 4 });
+  await hub.waitForRoom(2);
+  hub.publishBatch(["1", "2", "3"]);
+  let done = false;
+  const waiting = hub.waitForRoom(2).then(() => {
+    done = true;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(done, false);
+  assert.equal((await sub.next())?.entries, 3);
+  await waiting;
+  assert.equal(done, true);
+});
+
+test("waitForRoom stops waiting for a client that does not take its queue, and skips small queues", async () => {
+  const hub = new Hub();
+  const stuck = hub.subscribe({ transport: "tcp", remoteAddress: "stuck", bufferSize: 2 });
+  const tiny = hub.subscribe({ transport: "sse", remoteAddress: "tiny", bufferSize: 1 });
+  hub.publishBatch(["1", "2"]);
+  const started = Date.now();
+  await hub.waitForRoom(2);
+  assert.ok(Date.now() - started >= ROOM_WAIT_MS - 5, "waited for the stuck client once");
+  const again = Date.now();
+  await hub.waitForRoom(2);
+  assert.ok(Date.now() - again < ROOM_WAIT_MS / 2, "then not again: it is slow now");
+  assert.equal(tiny.dropped, 1, "a queue smaller than the slice is never waited for");
+  stuck.close();
+  tiny.close();
 });

@@ -1,9 +1,17 @@
 // Fan-out. publish() never waits for a client: each subscriber has a bounded queue of buffer_size items,
 // and when it is full the new entry is dropped for that subscriber only, and counted.
 
-import { concatBytes, encodeJsonLine, encodeSseData } from "./framing.ts";
+import { concatBytes, encodeJsonLines, encodeSseDataFrames, endOfFrames } from "./framing.ts";
 
 export type Transport = "tcp" | "sse";
+
+/**
+ * How long the reader waits for one client to take its queue before that client counts as slow. A slow
+ * client is not waited for during SLOW_CLIENT_COOLDOWN_MS: it loses what does not fit instead, and the
+ * others go on at full speed (a stuck client costs them at most ROOM_WAIT_MS per cool-down).
+ */
+export const ROOM_WAIT_MS = 250;
+export const SLOW_CLIENT_COOLDOWN_MS = 10_000;
 
 /** Counters of one transport, including clients that already left. */
 export interface TransportCounters {
@@ -23,8 +31,14 @@ export class Subscriber {
   dropped = 0;
   readonly connectedAt = Date.now();
   private items: Uint8Array[] = [];
+  /** Frames queued (entries, heartbeats, events): what buffer_size bounds. An item may hold many. */
+  private queuedFrames = 0;
   private queuedEntries = 0;
   private waiter: (() => void) | undefined;
+  /** Woken when the session takes the queue: the reader waiting for room may go on. */
+  private progressWaiters: Array<(moved: boolean) => void> = [];
+  /** Until when (epoch ms) the reader does not wait for this client: it did not take its queue in time. */
+  private slowUntil = 0;
   private ending = false;
 
   constructor(
@@ -37,7 +51,7 @@ export class Subscriber {
   ) {}
 
   get queued(): number {
-    return this.items.length;
+    return this.queuedFrames;
   }
 
   get isEnding(): boolean {
@@ -47,16 +61,40 @@ export class Subscriber {
   /** Queues a frame; a full queue drops it (counted when it is a log entry). Never blocks. */
   offer(bytes: Uint8Array, isEntry: boolean): void {
     if (this.ending) return;
-    if (this.items.length >= this.capacity) {
-      if (isEntry) {
-        this.dropped++;
-        this.counters.dropped++;
-      }
+    if (this.queuedFrames >= this.capacity) {
+      if (isEntry) this.drop(1);
       return;
     }
     this.items.push(bytes);
+    this.queuedFrames++;
     if (isEntry) this.queuedEntries++;
     this.wakeWaiter();
+  }
+
+  /**
+   * Queues `count` entries encoded back to back (bytes shared with every subscriber of this framing). What
+   * does not fit is dropped from the end, as if offered one by one: the same entries arrive, the same count.
+   */
+  offerEntries(bytes: Uint8Array, count: number): void {
+    if (this.ending) return;
+    const room = this.capacity - this.queuedFrames;
+    let taken = bytes;
+    let entries = count;
+    if (room < count) {
+      this.drop(count - Math.max(room, 0));
+      if (room <= 0) return;
+      taken = bytes.subarray(0, endOfFrames(bytes, room, this.transport === "sse" ? "sse" : "json-lines"));
+      entries = room;
+    }
+    this.items.push(taken);
+    this.queuedFrames += entries;
+    this.queuedEntries += entries;
+    this.wakeWaiter();
+  }
+
+  private drop(entries: number): void {
+    this.dropped += entries;
+    this.counters.dropped += entries;
   }
 
   /**
@@ -73,7 +111,9 @@ export class Subscriber {
     const items = this.items;
     const entries = this.queuedEntries;
     this.items = [];
+    this.queuedFrames = 0;
     this.queuedEntries = 0;
+    this.wakeProgressWaiters(true);
     return { bytes: concatBytes(items), entries };
   }
 
@@ -93,9 +133,45 @@ export class Subscriber {
   close(): void {
     this.ending = true;
     this.items = [];
+    this.queuedFrames = 0;
     this.queuedEntries = 0;
     this.wakeWaiter();
+    this.wakeProgressWaiters(true);
     this.onLeave(this);
+  }
+
+  /**
+   * A client that keeps reading, has no room for `entries` more, and would have room once it takes its
+   * queue: worth a short wait by the reader. (A queue smaller than the slice overflows whatever we do.)
+   */
+  needsRoomFor(entries: number, nowMs: number): boolean {
+    return (
+      entries <= this.capacity &&
+      this.queuedFrames + entries > this.capacity &&
+      nowMs >= this.slowUntil &&
+      !this.ending
+    );
+  }
+
+  /** Resolves true when the session takes the queue; false after waitMs, and the client counts as slow. */
+  waitForProgress(waitMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.slowUntil = Date.now() + SLOW_CLIENT_COOLDOWN_MS;
+        this.wakeProgressWaiters(false);
+      }, waitMs);
+      this.progressWaiters.push((moved) => {
+        clearTimeout(timer);
+        resolve(moved);
+      });
+    });
+  }
+
+  private wakeProgressWaiters(moved: boolean): void {
+    if (this.progressWaiters.length === 0) return;
+    const waiters = this.progressWaiters;
+    this.progressWaiters = [];
+    for (const waiter of waiters) waiter(moved);
   }
 
   private wakeWaiter(): void {
@@ -147,20 +223,47 @@ export class Hub {
     return count;
   }
 
-  /** Serialised once per framing and shared by every client: no per-client encoding on the hot path. */
   publish(json: string): void {
-    this.published++;
+    this.publishBatch([json]);
+  }
+
+  /**
+   * Entries read together, encoded once per framing into one buffer that every client of that framing
+   * shares: per entry there is no encode per client, and per client one queue push per batch, not per entry.
+   */
+  publishBatch(jsons: readonly string[]): void {
+    const count = jsons.length;
+    if (count === 0) return;
+    this.published += count;
     let sse: Uint8Array | undefined;
-    let jsonLine: Uint8Array | undefined;
+    let jsonLines: Uint8Array | undefined;
     for (const subscriber of this.subscribers) {
       if (subscriber.transport === "sse") {
-        sse ??= encodeSseData(json);
-        subscriber.offer(sse, true);
+        sse ??= encodeSseDataFrames(jsons);
+        subscriber.offerEntries(sse, count);
       } else {
-        jsonLine ??= encodeJsonLine(json);
-        subscriber.offer(jsonLine, true);
+        jsonLines ??= encodeJsonLines(jsons);
+        subscriber.offerEntries(jsonLines, count);
       }
     }
+  }
+
+  /**
+   * Resolves once every client that keeps reading has room for `entries` more: a burst is read at the pace
+   * of the clients that keep up, so they lose nothing, and the file (not a queue) holds the backlog. A
+   * client that does not take its queue within ROOM_WAIT_MS is then not waited for (SLOW_CLIENT_COOLDOWN_MS):
+   * publish itself never blocks, and a slow client slows no one for long.
+   */
+  async waitForRoom(entries: number): Promise<void> {
+    for (let subscriber = this.needingRoom(entries); subscriber; subscriber = this.needingRoom(entries)) {
+      await subscriber.waitForProgress(ROOM_WAIT_MS);
+    }
+  }
+
+  private needingRoom(entries: number): Subscriber | undefined {
+    const now = Date.now();
+    for (const subscriber of this.subscribers) if (subscriber.needsRoomFor(entries, now)) return subscriber;
+    return undefined;
   }
 
   /** A frame that is not a log entry (heartbeat, named event) for every client of one transport. */

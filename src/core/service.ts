@@ -11,7 +11,8 @@ import type { Listener, Runtime } from "./runtime.ts";
 import { buildStatus } from "./status.ts";
 import { StreamServer } from "./stream-server.ts";
 import type { LineFlags } from "./tail/lines.ts";
-import { Monitor } from "./tail/monitor.ts";
+import { Monitor, yieldToEventLoop } from "./tail/monitor.ts";
+import { LINES_PER_TURN } from "./tail/reader.ts";
 import { serveTcpClient } from "./tcp.ts";
 import { nowMicros } from "./time.ts";
 
@@ -28,6 +29,9 @@ export class Service {
   private readonly sse: StreamServer | undefined;
   private readonly listeners: { tcp?: Listener; http?: Listener } = {};
   private stopping: Promise<void> | undefined;
+  /** Entries serialised in this event-loop turn, handed to the hub as one batch at its end. */
+  private pending: string[] = [];
+  private flushQueued = false;
 
   constructor(
     private readonly runtime: Runtime,
@@ -42,11 +46,17 @@ export class Service {
         rotateWaitMs: monitor.rotate_wait_ms,
         maxLineBytes: monitor.max_line_bytes,
         targets: monitor.targets,
+        yieldToEventLoop: async () => {
+          await yieldToEventLoop();
+          await this.hub.waitForRoom(LINES_PER_TURN);
+        },
       },
       {
         line: (source, _path, text, flags) => this.publishLine(source, text, flags),
         notice: (kind, path, detail) => {
           runtime.log(detail);
+          // the lines read before the rotation go out before its event
+          this.flushPending();
           if (kind === "rotated" || kind === "deleted" || kind === "truncated") {
             this.hub.broadcast("sse", encodeSseEvent("rotation", JSON.stringify({ path, kind })));
           }
@@ -140,8 +150,22 @@ export class Service {
     }
     const entry: LogEntry = parseLine(text, source, nowMicros());
     if (flags) entry.fields = { ...entry.fields, ...flags };
-    this.hub.publish(serializeEntry(entry));
+    this.pending.push(serializeEntry(entry));
+    // the reader hands lines on synchronously, a slice at a time: one batch per slice, sent at the end of
+    // the turn (a microtask: before any timer, heartbeat or new connection can observe the hub)
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushPending);
+    }
   }
+
+  private readonly flushPending = (): void => {
+    this.flushQueued = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.hub.publishBatch(batch);
+  };
 }
 
 export function formatAddress(listener: Listener): string {

@@ -7,6 +7,14 @@ import {
   type TcpConnection,
 } from "../../core/runtime.ts";
 
+/**
+ * Bytes a connection may hold in node's write buffer before write() waits for drain. Node's own 16 KiB mark
+ * made every batch of a burst wait for the kernel to take it all before the next was pulled (lock-step with
+ * the client); a deeper pipe keeps the client reading while the next batch is queued, and still bounds
+ * what a slow client can pin in memory.
+ */
+const IN_FLIGHT_BYTES = 256 * 1024;
+
 function toConnection(socket: Socket): TcpConnection {
   socket.setNoDelay(true);
   socket.setKeepAlive(true, 30_000);
@@ -28,7 +36,7 @@ function toConnection(socket: Socket): TcpConnection {
     remotePort: socket.remotePort ?? 0,
     write(bytes) {
       if (closed) return Promise.reject(new Error("connection closed"));
-      if (socket.write(bytes)) return Promise.resolve();
+      if (socket.write(bytes) || socket.writableLength <= IN_FLIGHT_BYTES) return Promise.resolve();
       return new Promise((resolve) => drainWaiters.push(resolve));
     },
     onClose: (listener) => {
