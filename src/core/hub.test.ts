@@ -158,3 +158,25 @@ test("waitForRoom stops waiting for a client that does not take its queue, and s
   stuck.close();
   tiny.close();
 });
+
+test("a client that reads steadily but slower than the log paces the reader for at most the wait budget", async () => {
+  const hub = new Hub();
+  const slow = hub.subscribe({ transport: "tcp", remoteAddress: "slow", bufferSize: 4 });
+  // it takes its queue every 100 ms: never stuck for ROOM_WAIT_MS, so never marked slow
+  const reader = setInterval(() => void slow.next(), 100);
+  try {
+    const started = Date.now();
+    let slices = 0;
+    while (Date.now() - started < 1000) {
+      hub.publishBatch(["a", "b", "c"]);
+      await hub.waitForRoom(3);
+      slices++;
+    }
+    // unpaced, the reader would manage ~10 slices a second; with the budget it runs free after 250 ms
+    assert.ok(slices > 100, `the reader ran ${slices} slices in a second`);
+    assert.ok(slow.dropped > 0, "the slow client loses what it cannot take");
+  } finally {
+    clearInterval(reader);
+    slow.close();
+  }
+});

@@ -12,6 +12,12 @@ export type Transport = "tcp" | "sse";
  */
 export const ROOM_WAIT_MS = 250;
 export const SLOW_CLIENT_COOLDOWN_MS = 10_000;
+/**
+ * The most the reader waits for room in any one second, all clients together. A client that takes its
+ * queue steadily but slower than the log grows is never stuck long enough to count as slow: without this
+ * budget it would pace the reader, and every other client, to its own speed.
+ */
+export const ROOM_WAIT_BUDGET_MS_PER_SECOND = 250;
 
 /** Counters of one transport, including clients that already left. */
 export interface TransportCounters {
@@ -194,6 +200,9 @@ export class Hub {
     sse: { connections: 0, delivered: 0, dropped: 0 },
   };
   private readonly subscribers = new Set<Subscriber>();
+  /** The reader's waits for room in the current one-second window (see ROOM_WAIT_BUDGET_MS_PER_SECOND). */
+  private waitWindowStart = 0;
+  private waitedInWindow = 0;
   private nextId = 1;
 
   subscribe(options: SubscribeOptions): Subscriber {
@@ -256,7 +265,15 @@ export class Hub {
    */
   async waitForRoom(entries: number): Promise<void> {
     for (let subscriber = this.needingRoom(entries); subscriber; subscriber = this.needingRoom(entries)) {
-      await subscriber.waitForProgress(ROOM_WAIT_MS);
+      const started = Date.now();
+      if (started - this.waitWindowStart >= 1000) {
+        this.waitWindowStart = started;
+        this.waitedInWindow = 0;
+      }
+      const budget = ROOM_WAIT_BUDGET_MS_PER_SECOND - this.waitedInWindow;
+      if (budget <= 0) return;
+      await subscriber.waitForProgress(Math.min(ROOM_WAIT_MS, budget));
+      this.waitedInWindow += Date.now() - started;
     }
   }
 
