@@ -98,7 +98,7 @@ test("a watch hint delivers a line well before the next poll", async () => {
   const path = join(dir, "hinted.log");
   writeFileSync(path, "");
   await start([{ path: dir, pattern: "*.log" }], 60_000, true);
-  // chokidar needs a moment to arm its watcher; lines appended after that arrive on the hint alone
+  // the watcher may need a moment to arm; lines appended after that arrive on the hint alone
   const deadline = Date.now() + 5000;
   let n = 0;
   while (received.length === 0 && Date.now() < deadline) {
