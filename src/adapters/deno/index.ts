@@ -1,7 +1,7 @@
 // The Runtime for Deno: Deno.stat/open/readDir, Deno.listen, Deno.serve and Deno.watchFs.
 // https://docs.deno.com/api/deno/
-import { basename, dirname, join, resolve } from "node:path";
 import type { Runtime } from "../../core/runtime.ts";
+import { pathFunctions } from "../_shared/paths.ts";
 import { Deno, type DenoSignal } from "./_deno-types.ts";
 import { MissingPermissionError } from "./_errors.ts";
 import { denoFileSystem } from "./fs.ts";
@@ -46,10 +46,7 @@ export function createDenoRuntime(): Runtime {
     get homeDir() {
       return readEnv().HOME;
     },
-    resolvePath: (path, base) => resolve(base ?? cwd, path),
-    joinPath: (...parts) => join(...parts),
-    basename: (path) => basename(path),
-    dirname: (path) => dirname(path),
+    ...pathFunctions(cwd),
     listenTcp,
     serveHttp,
     watch,

@@ -1,11 +1,7 @@
 // https://nodejs.org/api/net.html#netcreateserveroptions-connectionlistener
 import { createServer, type Socket } from "node:net";
-import {
-  AddressInUseError,
-  type Listener,
-  type ListenOptions,
-  type TcpConnection,
-} from "../../core/runtime.ts";
+import type { Listener, ListenOptions, TcpConnection } from "../../core/runtime.ts";
+import { listen } from "./_listen.ts";
 
 /**
  * Bytes a connection may hold in node's write buffer before write() waits for drain. Node's own 16 KiB mark
@@ -62,22 +58,7 @@ export function listenTcp(
     socket.on("close", () => sockets.delete(socket));
     onConnection(toConnection(socket));
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(error.code === "EADDRINUSE" ? new AddressInUseError(options.host, options.port) : error);
-    });
-    server.listen({ host: options.host, port: options.port }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : options.port;
-      resolve({
-        host: options.host,
-        port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            for (const socket of sockets) socket.destroy();
-          }),
-      });
-    });
+  return listen(server, options, () => {
+    for (const socket of sockets) socket.destroy();
   });
 }

@@ -1,0 +1,24 @@
+// https://nodejs.org/api/process.html — the process side of the port for the runtimes that offer Node's
+// `process` (Node itself, and Bun natively): env, cwd, home, signals, stdout/stderr and exit.
+import { homedir } from "node:os";
+import type { Runtime } from "../../core/runtime.ts";
+import { pathFunctions } from "./paths.ts";
+
+export type ProcessPart = Omit<Runtime, "name" | "version" | "fs" | "listenTcp" | "serveHttp" | "watch">;
+
+export function nodeProcess(): ProcessPart {
+  const cwd = process.cwd();
+  return {
+    env: { ...process.env },
+    cwd,
+    homeDir: homedir(),
+    ...pathFunctions(cwd),
+    onSignal(listener) {
+      process.on("SIGINT", () => listener("SIGINT"));
+      process.on("SIGTERM", () => listener("SIGTERM"));
+    },
+    log: (line) => process.stderr.write(`logwisp: ${line}\n`),
+    print: (text) => process.stdout.write(text),
+    exit: (code) => process.exit(code),
+  };
+}
