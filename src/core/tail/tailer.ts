@@ -73,7 +73,7 @@ export class Tailer {
   async poll(stat: FileStat | undefined, fromEnd: boolean, now: number): Promise<ReadOutcome> {
     let outcome: ReadOutcome = "eof";
     const current = this.current;
-    if (current && (!stat || stat.kind !== "file" || !current.isSameFile(stat))) {
+    if (current && (stat?.kind !== "file" || !current.isSameFile(stat))) {
       // read the old handle to EOF first: lines written just before a rename live only there
       await this.readDetached(current);
       this.retire(current, now, stat ? "rotated" : "deleted");
@@ -83,7 +83,7 @@ export class Tailer {
     if ((await this.finishExpired(now)) === "more") outcome = "more";
     if (this.current && stat)
       outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
-    else if (stat?.kind === "file" && (await this.open(stat, fromEnd))) {
+    else if (stat?.kind === "file" && (await this.open(fromEnd))) {
       if (this.current && (await this.current.read()) === "more") outcome = "more";
     }
     return outcome;
@@ -119,7 +119,7 @@ export class Tailer {
     }
   }
 
-  private async open(stat: FileStat, fromEnd: boolean): Promise<boolean> {
+  private async open(fromEnd: boolean): Promise<boolean> {
     try {
       const handle = await this.fs.open(this.path);
       // the path may have changed between stat and open: trust the handle
