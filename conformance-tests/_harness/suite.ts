@@ -1,5 +1,6 @@
 // Registers every conformance case with node:test for one runtime: `<runtime> › <case name>`.
 import { after, describe, test } from "node:test";
+import { authCases } from "../cases/auth.ts";
 import { cliCases } from "../cases/cli.ts";
 import { configCases } from "../cases/config.ts";
 import { discoveryCases } from "../cases/discovery.ts";
@@ -22,6 +23,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...entryCases,
   ...sseCases,
   ...tcpCases,
+  ...authCases,
   ...statusCases,
   ...tailingCases,
   ...tailingEdgeCases,

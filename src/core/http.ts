@@ -1,8 +1,9 @@
 // The HTTP side as a runtime-agnostic fetch handler (a Hono app): GET /stream (SSE) and GET /status.
 // Adapters only serve it.
 
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { bearerToken, type TokenCheck } from "./auth.ts";
 import { encodeSseEvent } from "./framing.ts";
 import type { FetchHandler } from "./runtime.ts";
 import type { StreamServer } from "./stream-server.ts";
@@ -15,6 +16,8 @@ export interface HttpAppOptions {
   /** The SSE stream server; undefined never happens while HTTP is on, but keeps the app testable alone. */
   readonly sse: StreamServer;
   readonly status: () => unknown;
+  /** Set when `[auth] token` is: every endpoint then needs the token. */
+  readonly auth?: TokenCheck | undefined;
 }
 
 const SSE_HEADERS = {
@@ -26,7 +29,9 @@ const SSE_HEADERS = {
 
 export function createHttpApp(options: HttpAppOptions): FetchHandler {
   const app = new Hono<{ Bindings: Bindings }>();
+  // cors first: it answers a preflight (OPTIONS) itself, which a browser sends without credentials
   app.use("*", cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] }));
+  if (options.auth) app.use("*", requireToken(options.auth));
   app.get("/stream", (c) => sseResponse(options.sse, c.env.remoteAddress, c.req.raw.signal));
   app.get("/status", (c) => c.json(options.status()));
   app.all("/stream", (c) => methodNotAllowed(c.req.method));
@@ -36,6 +41,24 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
   );
   app.onError((error, c) => c.json({ error: "internal error", detail: error.message }, 500));
   return (request, info) => app.fetch(request, { remoteAddress: info.remoteAddress });
+}
+
+/**
+ * `Authorization: Bearer <token>` on every endpoint; `/stream` also takes `?token=`, since a browser's
+ * EventSource cannot set headers.
+ */
+function requireToken(auth: TokenCheck): MiddlewareHandler {
+  return async (c, next) => {
+    const token =
+      bearerToken(c.req.header("authorization")) ??
+      (c.req.path === "/stream" ? c.req.query("token") : undefined);
+    if (token !== undefined && (await auth.matches(token))) return next();
+    return c.json(
+      { error: "unauthorized", detail: "send Authorization: Bearer <token> (or ?token= on /stream)" },
+      401,
+      { "www-authenticate": 'Bearer realm="logwisp"' },
+    );
+  };
 }
 
 function methodNotAllowed(method: string): Response {
@@ -52,7 +75,7 @@ function methodNotAllowed(method: string): Response {
  */
 function sseResponse(server: StreamServer, remoteAddress: string, signal: AbortSignal): Response {
   const subscriber = server.open(remoteAddress);
-  let finish = () => undefined as void;
+  let finish: () => void = () => undefined;
   const session = new Promise<void>((resolve) => {
     finish = resolve;
   });

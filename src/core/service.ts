@@ -1,6 +1,7 @@
 // Wires config → monitor → hub → servers. start() listens, scans, and says "ready"; stop() says goodbye
 // to every client and releases every file and socket.
 
+import { isLoopback, TokenCheck } from "./auth.ts";
 import type { Config } from "./config/schema.ts";
 import { type LogEntry, parseLine, serializeEntry } from "./entry.ts";
 import { encodeSseEvent } from "./framing.ts";
@@ -28,6 +29,7 @@ export class Service {
   private readonly tcp: StreamServer | undefined;
   private readonly sse: StreamServer | undefined;
   private readonly listeners: { tcp?: Listener; http?: Listener } = {};
+  private readonly auth: TokenCheck | undefined;
   private stopping: Promise<void> | undefined;
   /** Entries serialised in this event-loop turn, handed to the hub as one batch at its end. */
   private pending: string[] = [];
@@ -39,6 +41,7 @@ export class Service {
     readonly version: string,
   ) {
     const { monitor, tcpserver, httpserver } = config;
+    this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
     this.monitor = new Monitor(
       runtime,
       {
@@ -91,7 +94,7 @@ export class Service {
     try {
       const sse = this.sse;
       if (sse) {
-        const app = createHttpApp({ sse, status: () => this.status() });
+        const app = createHttpApp({ sse, status: () => this.status(), auth: this.auth });
         this.listeners.http = await this.runtime.serveHttp(app, {
           host: httpserver.host,
           port: httpserver.port,
@@ -103,11 +106,12 @@ export class Service {
       if (tcp) {
         this.listeners.tcp = await this.runtime.listenTcp(
           { host: tcpserver.host, port: tcpserver.port },
-          (connection) => serveTcpClient(tcp, connection),
+          (connection) => serveTcpClient(tcp, connection, { auth: this.auth }),
         );
         this.runtime.log(`tcp server listening on ${formatAddress(this.listeners.tcp)}`);
         tcp.startHeartbeat();
       }
+      this.warnIfOpen();
       await this.monitor.start();
     } catch (error) {
       await this.stop();
@@ -128,6 +132,18 @@ export class Service {
       await Promise.all([this.listeners.http?.close(), this.listeners.tcp?.close()]);
     })();
     return this.stopping;
+  }
+
+  /** One line when a server is reachable beyond this machine and anyone reaching it may read the logs. */
+  private warnIfOpen(): void {
+    if (this.auth) return;
+    const open = [this.listeners.http, this.listeners.tcp].filter(
+      (listener): listener is Listener => listener !== undefined && !isLoopback(listener.host),
+    );
+    if (open.length === 0) return;
+    this.runtime.log(
+      `warning: serving on ${open.map(formatAddress).join(" and ")} without auth: anyone who can reach it reads the logs (set --auth-token or LOGWISP_AUTH_TOKEN, or --host 127.0.0.1)`,
+    );
   }
 
   status(): unknown {

@@ -49,6 +49,7 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: "http-port", valueName: "PORT", action: set("httpserver.port") },
   { name: "http-buffer-size", valueName: "SIZE", action: set("httpserver.buffer_size") },
+  { name: "auth-token", valueName: "TOKEN", action: set("auth.token") },
   {
     name: "print-config",
     help: "Print the effective config as TOML, each value with its source, and exit",

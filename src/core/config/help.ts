@@ -10,6 +10,8 @@ function formatDefault(value: unknown): string {
 
 function flagDefault(flag: FlagSpec): string {
   if (flag.action.kind !== "set" || flag.action.invert) return "";
+  const fallback = keySpec(flag.action.keys[0]).defaultValue;
+  if (fallback === undefined) return "";
   return ` (default: ${formatDefault(keySpec(flag.action.keys[0]).defaultValue)})`;
 }
 

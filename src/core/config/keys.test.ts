@@ -25,6 +25,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
           [`${section}.heartbeat.format`, `${env}HEARTBEAT_FORMAT`, "choice"],
         ];
       }),
+      ["auth.token", "LOGWISP_AUTH_TOKEN", "string"],
     ],
   );
 });
@@ -32,7 +33,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
 test("sections are the tables of the schema", () => {
   assert.deepEqual(
     [...CONFIG_SECTIONS],
-    ["monitor", "tcpserver", "tcpserver.heartbeat", "httpserver", "httpserver.heartbeat"],
+    ["monitor", "tcpserver", "tcpserver.heartbeat", "httpserver", "httpserver.heartbeat", "auth"],
   );
 });
 
@@ -45,6 +46,7 @@ test("key facts come from the schema: defaults, descriptions, expected text", ()
   assert.equal(keySpec("monitor.check_interval_ms").expected, "an integer >= 10");
   assert.equal(keySpec("httpserver.heartbeat.format").defaultValue, "comment");
   assert.deepEqual(keySpec("monitor.targets").defaultValue, [{ path: "./", pattern: "*.log" }]);
+  assert.equal(keySpec("auth.token").defaultValue, undefined);
 });
 
 test("lookups by key and env name", () => {

@@ -36,6 +36,7 @@ test("the defaults print in the seed's order and parse back to the default confi
     "[tcpserver.heartbeat]",
     "[httpserver]",
     "[httpserver.heartbeat]",
+    "[auth]",
   ]);
   assert.deepEqual(parseTOML(toml), withoutUndefined(defaultConfig()));
   assert.match(toml, /^# config file: none$/m);
@@ -125,10 +126,10 @@ test("a key marked secret() prints redacted, whatever its source", () => {
   assert.match(toml, /^user = "admin" +# default$/m);
 });
 
-test("no key of the real schema is secret yet (so --print-config output re-reads as it is)", () => {
+test("auth.token is the real schema's one secret key (so only it prints redacted)", () => {
   assert.deepEqual(
     CONFIG_KEYS.filter((spec) => spec.secret).map((spec) => spec.key),
-    [],
+    ["auth.token"],
   );
 });
 

@@ -37,6 +37,7 @@ test("defaultConfig has every key with the documented default", () => {
         format: "comment",
       },
     },
+    auth: {},
   });
 });
 

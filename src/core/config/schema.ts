@@ -4,8 +4,7 @@ import * as v from "valibot";
 
 /**
  * Marks a key as secret: put it in the key's pipe (`v.pipe(v.string(), secret<string>(), v.description(…))`) and
- * `--print-config` prints `"<redacted>"` instead of its value. No key is secret yet; a future `[auth] token`
- * would be.
+ * `--print-config` prints `"<redacted>"` instead of its value (`[auth] token`).
  */
 export function secret<TInput>() {
   return v.metadata<TInput, { readonly secret: true }>({ secret: true });
@@ -127,6 +126,23 @@ function serverSchema<const TFormats extends readonly [string, ...string[]]>(
   );
 }
 
+const AuthSchema = v.strictObject(
+  {
+    // no default: absent means no auth, as in the seed
+    token: v.optional(
+      v.pipe(
+        v.string("a non-empty string"),
+        v.minLength(1, "a non-empty string"),
+        secret<string>(),
+        v.description(
+          "Token every client must present (HTTP Bearer or ?token=, TCP first line); unset: no auth",
+        ),
+      ),
+    ),
+  },
+  "a table",
+);
+
 export const ConfigSchema = v.strictObject(
   {
     monitor: v.optional(MonitorSchema, {}),
@@ -142,6 +158,7 @@ export const ConfigSchema = v.strictObject(
       ]),
       {},
     ),
+    auth: v.optional(AuthSchema, {}),
   },
   "a table",
 );

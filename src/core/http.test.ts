@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { TokenCheck } from "./auth.ts";
+import { createHttpApp } from "./http.ts";
+import { Hub } from "./hub.ts";
+import { StreamServer } from "./stream-server.ts";
+
+function makeApp(token?: string) {
+  const hub = new Hub();
+  const sse = new StreamServer(hub, {
+    transport: "sse",
+    bufferSize: 100,
+    heartbeatIntervalSeconds: undefined,
+    encodeHeartbeat: () => new Uint8Array(),
+    startedAtMs: Date.now(),
+  });
+  const app = createHttpApp({
+    sse,
+    status: () => ({ ok: true }),
+    auth: token === undefined ? undefined : new TokenCheck(token),
+  });
+  const fetch = (path: string, init: RequestInit = {}) =>
+    Promise.resolve(app(new Request(`http://logwisp${path}`, init), { remoteAddress: "127.0.0.1" }));
+  return { hub, fetch };
+}
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+test("without auth every endpoint answers", async () => {
+  const { fetch } = makeApp();
+  assert.equal((await fetch("/status")).status, 200);
+});
+
+test("with auth a request without the right token gets 401 JSON with WWW-Authenticate", async () => {
+  const { fetch, hub } = makeApp("s3cret");
+  const requests: [string, RequestInit][] = [
+    ["/status", {}],
+    ["/stream", {}],
+    ["/status", bearer("wrong")],
+    ["/stream", bearer("wrong")],
+    ["/status?token=s3cret", {}],
+    ["/stream?token=wrong", {}],
+    ["/stream", { headers: { authorization: "Basic s3cret" } }],
+    ["/nowhere", {}],
+  ];
+  for (const [path, init] of requests) {
+    const response = await fetch(path, init);
+    const what = `${path} ${JSON.stringify(init)}`;
+    assert.equal(response.status, 401, what);
+    assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/, what);
+    assert.equal(response.headers.get("access-control-allow-origin"), "*", what);
+    const body = (await response.json()) as { error: string };
+    assert.equal(body.error, "unauthorized");
+  }
+  assert.equal(hub.activeClients(), 0, "no stream was opened");
+});
+
+test("with auth the Bearer header opens every endpoint and ?token= opens /stream", async () => {
+  const { fetch, hub } = makeApp("s3cret");
+  assert.equal((await fetch("/status", bearer("s3cret"))).status, 200);
+  assert.equal((await fetch("/nowhere", bearer("s3cret"))).status, 404);
+  for (const [path, init] of [
+    ["/stream", bearer("s3cret")],
+    ["/stream?token=s3cret", {}],
+  ] as const) {
+    const controller = new AbortController();
+    const response = await fetch(path, { ...init, signal: controller.signal });
+    assert.equal(response.status, 200, path);
+    assert.equal(hub.activeClients("sse"), 1, path);
+    await response.body?.cancel();
+    controller.abort();
+    assert.equal(hub.activeClients("sse"), 0, path);
+  }
+});
+
+test("with auth a CORS preflight still answers without credentials", async () => {
+  const { fetch } = makeApp("s3cret");
+  const response = await fetch("/stream", {
+    method: "OPTIONS",
+    headers: {
+      origin: "https://example.com",
+      "access-control-request-method": "GET",
+      "access-control-request-headers": "authorization",
+    },
+  });
+  assert.equal(response.status, 204);
+  assert.equal(response.headers.get("access-control-allow-origin"), "*");
+  assert.match(response.headers.get("access-control-allow-headers") ?? "", /authorization/i);
+});

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { TokenCheck } from "./auth.ts";
+import { Hub } from "./hub.ts";
+import type { TcpConnection } from "./runtime.ts";
+import { StreamServer } from "./stream-server.ts";
+import { serveTcpClient } from "./tcp.ts";
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+function makeServer(hub: Hub) {
+  return new StreamServer(hub, {
+    transport: "tcp",
+    bufferSize: 100,
+    heartbeatIntervalSeconds: undefined,
+    encodeHeartbeat: () => new Uint8Array(),
+    startedAtMs: Date.now(),
+  });
+}
+
+/** A connection the test talks through: `send` is the client's bytes, `written` what logwisp sent. */
+function fakeConnection() {
+  const written: string[] = [];
+  const dataListeners: Array<(bytes: Uint8Array) => void> = [];
+  const closeListeners: Array<() => void> = [];
+  let closed = false;
+  const connection: TcpConnection = {
+    remoteAddress: "127.0.0.1",
+    remotePort: 40000,
+    write: async (bytes) => {
+      if (closed) throw new Error("closed");
+      written.push(new TextDecoder().decode(bytes));
+    },
+    onClose: (listener) => {
+      if (closed) listener();
+      else closeListeners.push(listener);
+    },
+    onData: (listener) => {
+      dataListeners.push(listener);
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      for (const listener of closeListeners) listener();
+    },
+  };
+  return {
+    connection,
+    written,
+    get closed() {
+      return closed;
+    },
+    send: (text: string) => {
+      for (const listener of dataListeners) listener(encode(text));
+    },
+  };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test("without auth a TCP client is subscribed at once", async () => {
+  const hub = new Hub();
+  const client = fakeConnection();
+  serveTcpClient(makeServer(hub), client.connection);
+  assert.equal(hub.activeClients("tcp"), 1);
+  hub.publishBatch(['{"message":"a"}']);
+  await until(() => client.written.join("").includes('"a"'), "the entry");
+  client.connection.close();
+});
+
+test("with auth a TCP client is subscribed only after the token line, and nothing reaches it before", async () => {
+  const hub = new Hub();
+  const client = fakeConnection();
+  serveTcpClient(makeServer(hub), client.connection, { auth: new TokenCheck("s3cret") });
+  assert.equal(hub.activeClients("tcp"), 0);
+  hub.publishBatch(['{"message":"before auth"}']);
+  client.send("s3c");
+  client.send("ret\r\n");
+  await until(() => hub.activeClients("tcp") === 1, "the subscription");
+  hub.publishBatch(['{"message":"after auth"}']);
+  await until(() => client.written.join("").includes("after auth"), "the entry");
+  assert.equal(client.written.join("").includes("before auth"), false);
+  assert.equal(client.closed, false);
+  client.connection.close();
+  await until(() => hub.activeClients("tcp") === 0, "the unsubscription");
+});
+
+test("with auth a wrong token line closes the client having sent it nothing", async () => {
+  const hub = new Hub();
+  const client = fakeConnection();
+  serveTcpClient(makeServer(hub), client.connection, { auth: new TokenCheck("s3cret") });
+  client.send("wrong\ns3cret\n");
+  await until(() => client.closed, "the close");
+  assert.deepEqual(client.written, []);
+  assert.equal(hub.activeClients("tcp"), 0);
+});
+
+test("with auth a silent client is closed after the timeout, having received nothing", async () => {
+  const hub = new Hub();
+  const client = fakeConnection();
+  serveTcpClient(makeServer(hub), client.connection, {
+    auth: new TokenCheck("s3cret"),
+    authTimeoutMs: 30,
+  });
+  hub.publishBatch(['{"message":"meanwhile"}']);
+  await until(() => client.closed, "the close");
+  client.send("s3cret\n");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(client.written, []);
+  assert.equal(hub.activeClients("tcp"), 0);
+});
+
+test("with auth an endless first line is cut off", async () => {
+  const hub = new Hub();
+  const client = fakeConnection();
+  serveTcpClient(makeServer(hub), client.connection, { auth: new TokenCheck("s3cret") });
+  client.send("x".repeat(5000));
+  assert.equal(client.closed, true);
+  assert.deepEqual(client.written, []);
+});
