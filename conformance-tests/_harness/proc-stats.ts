@@ -1,0 +1,54 @@
+// What the kernel says about a process under test (Linux /proc): resident memory and open descriptors.
+import { readdir, readFile } from "node:fs/promises";
+import { CaseSkipped } from "./define.ts";
+
+/** Resident set size in KiB (`VmRSS` of /proc/<pid>/status). */
+export async function residentKiB(pid: number): Promise<number> {
+  const status = await readProc(() => readFile(`/proc/${pid}/status`, "utf8"));
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error(`no VmRSS line in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
+/** Open file descriptors of the process (entries of /proc/<pid>/fd). */
+export async function openFdCount(pid: number): Promise<number> {
+  return (await readProc(() => readdir(`/proc/${pid}/fd`))).length;
+}
+
+/**
+ * Samples a process's RSS every `everyMs` until stopped; `stop()` resolves with the peak in KiB. Sampling
+ * runs on timers, not in a loop that could outlive the case.
+ */
+export function sampleResidentPeak(pid: number, everyMs = 25): { stop(): Promise<number> } {
+  let peak = 0;
+  let failure: unknown;
+  let sampling: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    sampling = residentKiB(pid).then(
+      (kib) => {
+        peak = Math.max(peak, kib);
+      },
+      (error: unknown) => {
+        failure ??= error;
+      },
+    );
+  }, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sampling;
+      peak = Math.max(peak, await residentKiB(pid));
+      if (failure !== undefined) throw failure;
+      return peak;
+    },
+  };
+}
+
+async function readProc<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (process.platform !== "linux") throw new CaseSkipped("needs Linux /proc");
+    throw error;
+  }
+}

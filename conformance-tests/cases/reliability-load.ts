@@ -1,0 +1,123 @@
+// Reliability under load (issue 5): clients that never read, and a thousand clients that come and go.
+// Both measure the server process itself (/proc), so they run alone.
+import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
+import { onCleanup } from "../_harness/cleanup.ts";
+import { byMessage } from "../_harness/clients.ts";
+import { defineCase } from "../_harness/define.ts";
+import { sampleResidentPeak } from "../_harness/proc-stats.ts";
+import { connectedTcp, type Served, serve } from "../_harness/serve.ts";
+import { DEFAULT_TIMEOUT_MS, pollUntil } from "../_harness/wait.ts";
+
+/** Generous: the runtime itself takes 50-150 MiB; the queues of three clients add a few MiB at most. */
+const RSS_BOUND_KIB = 300 * 1024;
+const SSE_REQUEST = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+
+/** Resolves when `socket` has received text matching `pattern`; rejects on close or after `ms`. */
+function received(socket: Socket, pattern: RegExp, what: string, ms = DEFAULT_TIMEOUT_MS): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("close", onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      // only the tail matters: keep the text short however much arrives
+      text = (text + chunk.toString("latin1")).slice(-4096);
+      if (pattern.test(text)) finish();
+    };
+    const onClose = (): void =>
+      finish(new Error(`connection closed before ${what}; got: ${text.slice(-300)}`));
+    const timer = setTimeout(
+      () => finish(new Error(`no ${what} within ${ms} ms; got: ${text.slice(-300)}`)),
+      ms,
+    );
+    socket.on("data", onData);
+    socket.once("close", onClose);
+  });
+}
+
+/** A plain socket to 127.0.0.1:port, destroyed after the case; errors (resets) are expected and ignored. */
+function rawSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.on("error", () => undefined);
+    socket.once("connect", () => resolve(socket));
+    socket.once("close", () => reject(new Error(`could not connect to 127.0.0.1:${port}`)));
+    onCleanup(() => {
+      socket.destroy();
+    });
+  });
+}
+
+/** An SSE client that reads its `connected` event and then never reads again. */
+async function stalledSse(served: Served): Promise<Socket> {
+  const socket = await rawSocket(served.proc.httpPort);
+  const connected = received(socket, /event: connected\r?\n/, "the connected event");
+  socket.write(SSE_REQUEST);
+  await connected;
+  socket.pause();
+  return socket;
+}
+
+export const reliabilityLoadCases = [
+  defineCase(
+    "reliability: two stalled clients lose entries, a reading one gets 100,000 lines, memory stays bounded",
+    async (rt) => {
+      const served = await serve(rt, { tcp: true, files: { "app.log": "" } });
+      const reader = await connectedTcp(served);
+      const readerId = (await served.status()).clients[0]?.id;
+      const stalledTcp = await connectedTcp(served);
+      stalledTcp.socket.pause();
+      await stalledSse(served);
+
+      const count = 100_000;
+      const padding = "x".repeat(180);
+      const lines = Array.from({ length: count }, (_, index) => `burst ${index + 1} ${padding}`);
+      const rss = sampleResidentPeak(served.proc.pid);
+      await served.logs.appendLines("app.log", lines);
+      await reader.nextEntry(byMessage(lines[count - 1] as string), 60_000);
+      const status = await pollUntil(async () => {
+        const current = await served.status();
+        const stalled = current.clients.filter((client) => client.id !== readerId);
+        return stalled.length === 2 && stalled.every((client) => client.dropped > 0) ? current : undefined;
+      }, "both stalled clients to have dropped entries");
+      const peakKiB = await rss.stop();
+      console.log(`[${rt.name}] peak RSS with two stalled clients and ${count} lines: ${peakKiB} KiB`);
+
+      const messages = reader.entries().map((entry) => entry.message);
+      assert.equal(messages.length, count, "the reading client lost nothing");
+      assert.equal(
+        messages.findIndex((message, index) => message !== lines[index]),
+        -1,
+        "the reading client got every line in order",
+      );
+      const byTransport = (transport: string) =>
+        status.clients.filter((client) => client.transport === transport);
+      assert.equal(byTransport("tcp").length, 2, JSON.stringify(status.clients));
+      assert.equal(byTransport("sse").length, 1, JSON.stringify(status.clients));
+      const readerStatus = status.clients.find((client) => client.id === readerId);
+      assert.equal(readerStatus?.dropped, 0, `the reader dropped nothing: ${JSON.stringify(status.clients)}`);
+      for (const client of status.clients) {
+        assert.ok(client.queued <= 1000, `queue bounded by buffer_size: ${JSON.stringify(client)}`);
+        assert.ok(client.delivered + client.dropped <= count, JSON.stringify(client));
+      }
+      const droppedByClients = status.clients.reduce((sum, client) => sum + client.dropped, 0);
+      assert.equal(status.totals.dropped, droppedByClients, "totals.dropped is the clients' drops");
+      assert.equal(
+        status.servers.tcp.dropped + status.servers.http.dropped,
+        droppedByClients,
+        "each server counts its clients' drops",
+      );
+      assert.ok(
+        status.servers.tcp.dropped > 0 && status.servers.http.dropped > 0,
+        JSON.stringify(status.servers),
+      );
+      assert.ok(peakKiB < RSS_BOUND_KIB, `peak RSS ${peakKiB} KiB stays under ${RSS_BOUND_KIB} KiB`);
+    },
+    { timeoutMs: 90_000, exclusive: true },
+  ),
+];
