@@ -5,7 +5,7 @@ import { connect, type Socket } from "node:net";
 import { onCleanup } from "../_harness/cleanup.ts";
 import { byMessage } from "../_harness/clients.ts";
 import { defineCase } from "../_harness/define.ts";
-import { sampleResidentPeak } from "../_harness/proc-stats.ts";
+import { openFdCount, sampleResidentPeak } from "../_harness/proc-stats.ts";
 import { connectedTcp, type Served, serve } from "../_harness/serve.ts";
 import { DEFAULT_TIMEOUT_MS, pollUntil } from "../_harness/wait.ts";
 
@@ -120,4 +120,95 @@ export const reliabilityLoadCases = [
     },
     { timeoutMs: 90_000, exclusive: true },
   ),
+
+  defineCase(
+    "reliability: 1,000 TCP and SSE clients come and go, and leave no client or descriptor behind",
+    async (rt) => {
+      const served = await serve(rt, { tcp: true, files: { "app.log": "" } });
+      const ports = { tcp: served.proc.tcpPort, http: served.proc.httpPort };
+      await served.status();
+      const fdBefore = await openFdCount(served.proc.pid);
+      const writer = keepWriting(served);
+      const cycles = 1000;
+      let started = 0;
+      const worker = async (): Promise<void> => {
+        for (let index = started++; index < cycles; index = started++) await churnCycle(ports, index);
+      };
+      await Promise.all(Array.from({ length: CHURN_CONCURRENCY }, worker));
+      await writer.stop();
+
+      const status = await pollUntil(async () => {
+        const current = await served.status();
+        if (current.clients.length === 0) return current;
+        throw new Error(
+          `${current.clients.length} client(s) left: ${JSON.stringify(current.clients.slice(0, 3))}`,
+        );
+      }, "every churned client to leave /status");
+      assert.equal(status.servers.tcp.active_clients, 0);
+      assert.equal(status.servers.http.active_clients, 0);
+      assert.ok(status.servers.tcp.total_connections >= cycles / 2, JSON.stringify(status.servers.tcp));
+      let fdAfter = Number.NaN;
+      await pollUntil(async () => {
+        fdAfter = await openFdCount(served.proc.pid);
+        if (fdAfter <= fdBefore + FD_SLACK) return true;
+        throw new Error(`${fdAfter} open descriptors, ${fdBefore} before the churn`);
+      }, "the server's descriptors to be back to their count before the churn");
+      console.log(
+        `[${rt.name}] open descriptors before ${cycles} client cycles: ${fdBefore}, after: ${fdAfter}`,
+      );
+      // and the server still serves: a new client gets a new line
+      const client = await connectedTcp(served);
+      await served.logs.appendLines("app.log", ["after the churn"]);
+      await client.nextEntry(byMessage("after the churn"));
+    },
+    { timeoutMs: 60_000, exclusive: true },
+  ),
 ];
+
+const CHURN_CONCURRENCY = 20;
+/** Descriptors the runtime may open or keep on its own (a pooled thread's eventfd, a /status socket). */
+const FD_SLACK = 3;
+
+/** Appends a line every few ms, so clients that wait for data get some and others hang up mid-frame. */
+function keepWriting(served: Served): { stop(): Promise<void> } {
+  let stopped = false;
+  const run = (async () => {
+    for (let line = 1; !stopped && line <= 20_000; line++) {
+      await served.logs.appendLines("app.log", [`churn ${line} ${"c".repeat(200)}`]);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await run;
+    },
+  };
+}
+
+/**
+ * One connect/disconnect cycle; even indexes TCP, odd SSE, each in one of three ways: hang up at once
+ * (for SSE: mid-request, before any response), hang up mid-stream once a log line is arriving, or
+ * (TCP) send garbage and hang up / (SSE) hang up right after the connected event.
+ */
+async function churnCycle(ports: { tcp: number; http: number }, index: number): Promise<void> {
+  const way = Math.floor(index / 2) % 3;
+  const isTcp = index % 2 === 0;
+  const socket = await rawSocket(isTcp ? ports.tcp : ports.http);
+  try {
+    if (isTcp) {
+      if (way === 1) await received(socket, /\n/, "a TCP line");
+      else if (way === 2) socket.write("garbage\n\u0000\u00ff no token here\n");
+      return;
+    }
+    if (way === 0) {
+      socket.write(SSE_REQUEST.slice(0, 20 + (index % 30)));
+      return;
+    }
+    const arrived = received(socket, way === 1 ? /\ndata: / : /event: connected\r?\n/, "the SSE stream");
+    socket.write(SSE_REQUEST);
+    await arrived;
+  } finally {
+    socket.destroy();
+  }
+}
