@@ -1,7 +1,7 @@
 // Paths → tailers, on a schedule. Every followed path is stat'ed every check_interval_ms while it is
 // active. While watch hints cover the targets, a quiet path is checked less and less often (at most every
-// QUIET_POLL_CAP_MS), and so is the directory listing, and a hint polls at once; that keeps 500 idle files
-// near zero CPU. The poll stays the source of truth: a missed or duplicated hint costs latency, never a line.
+// QUIET_POLL_CAP_MS), the directory is listed at most every RELIST_CAP_MS, and a hint polls at once; that
+// keeps 500 idle files under 1% of a core. The poll stays the source of truth: a missed or duplicated hint costs latency, never a line.
 
 import type { FileStat, Runtime, Watcher } from "../runtime.ts";
 import { Discovery, type MonitorTarget } from "./discovery.ts";
@@ -34,7 +34,9 @@ type MonitorRuntime = Pick<Runtime, "fs" | "resolvePath" | "joinPath" | "basenam
 const READ_CHUNK_BYTES = 64 * 1024;
 const MAX_BYTES_PER_POLL = 4 * 1024 * 1024;
 /** Longest gap between two stats of a quiet file whose directory is watched. */
-export const QUIET_POLL_CAP_MS = 5000;
+export const QUIET_POLL_CAP_MS = 10_000;
+/** Longest gap between two listings of a watched directory (new and removed files between hints). */
+export const RELIST_CAP_MS = 5000;
 
 interface Followed {
   readonly tailer: Tailer;
@@ -139,7 +141,7 @@ export class Monitor {
       this.listed = await this.discovery.scan();
       for (const path of this.listed) if (!this.followed.has(path)) this.follow(path);
       this.syncWatchers();
-      this.discoverAt = now + (this.watchComplete ? QUIET_POLL_CAP_MS : this.options.checkIntervalMs);
+      this.discoverAt = now + (this.watchComplete ? RELIST_CAP_MS : this.options.checkIntervalMs);
       now = Date.now();
     }
     const listed = this.listed;
