@@ -260,12 +260,20 @@ export interface TcpClient extends EntryStream {
   send(text: string | Uint8Array): Promise<void>;
 }
 
-/** Connects like `nc 127.0.0.1 PORT` and splits what arrives into JSON lines. */
-export function openTcp(port: number, host = "127.0.0.1", ms = DEFAULT_TIMEOUT_MS): Promise<TcpClient> {
-  const label = `TCP client of ${host}:${port}`;
+/**
+ * Connects like `nc 127.0.0.1 PORT` and splits what arrives into JSON lines. `localAddress` picks the
+ * client's own address (`127.0.0.2`: another loopback address, for per-address limits).
+ */
+export function openTcp(
+  port: number,
+  host = "127.0.0.1",
+  ms = DEFAULT_TIMEOUT_MS,
+  localAddress?: string,
+): Promise<TcpClient> {
+  const label = `TCP client of ${host}:${port}${localAddress ? ` from ${localAddress}` : ""}`;
   const lines = new Inbox<TcpLine>(label, (line) => line.raw);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = connect({ host, port, ...(localAddress ? { localAddress } : {}) });
     onCleanup(() => {
       socket.destroy();
     });

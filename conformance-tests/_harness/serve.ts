@@ -64,11 +64,14 @@ export interface StatusServer {
   readonly host: string;
   readonly port: number;
   readonly buffer_size: number;
+  readonly max_clients: number;
+  readonly max_clients_per_ip: number;
   readonly heartbeat: Record<string, unknown>;
   readonly active_clients: number;
   readonly total_connections: number;
   readonly delivered: number;
   readonly dropped: number;
+  readonly rejected: number;
 }
 
 export interface StatusClient {

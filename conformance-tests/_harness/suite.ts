@@ -7,6 +7,7 @@ import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
+import { limitsCases } from "../cases/limits.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { sseCases } from "../cases/sse.ts";
@@ -25,6 +26,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...sseCases,
   ...tcpCases,
   ...authCases,
+  ...limitsCases,
   ...statusCases,
   ...tailingCases,
   ...tailingEdgeCases,

@@ -87,3 +87,38 @@ test("with auth a CORS preflight still answers without credentials", async () =>
   assert.equal(response.headers.get("access-control-allow-origin"), "*");
   assert.match(response.headers.get("access-control-allow-headers") ?? "", /authorization/i);
 });
+
+test("a stream over max_clients gets 503 JSON with Retry-After; the slot frees when a stream ends", async () => {
+  const hub = new Hub();
+  const sse = new StreamServer(hub, {
+    transport: "sse",
+    bufferSize: 100,
+    heartbeatIntervalSeconds: undefined,
+    encodeHeartbeat: () => new Uint8Array(),
+    startedAtMs: Date.now(),
+    maxClients: 1,
+  });
+  const app = createHttpApp({ sse, status: () => ({}) });
+  const open = (controller = new AbortController()) =>
+    Promise.resolve(
+      app(new Request("http://logwisp/stream", { signal: controller.signal }), {
+        remoteAddress: "127.0.0.1",
+      }),
+    );
+  const controller = new AbortController();
+  const first = await open(controller);
+  assert.equal(first.status, 200);
+  const refused = await open();
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers.get("retry-after"), "5");
+  assert.deepEqual(await refused.json(), { error: "too many clients", max_clients: 1 });
+  assert.equal(sse.limits.rejected, 1);
+  const status = await app(new Request("http://logwisp/status"), { remoteAddress: "127.0.0.1" });
+  assert.equal(status.status, 200, "/status is not a stream and is never refused");
+  await first.body?.cancel();
+  controller.abort();
+  assert.equal(sse.limits.active, 0);
+  const again = await open();
+  assert.equal(again.status, 200);
+  await again.body?.cancel();
+});

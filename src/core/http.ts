@@ -4,6 +4,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { bearerToken, type TokenCheck } from "./auth.ts";
+import { RETRY_AFTER_SECONDS } from "./client-limits.ts";
 import { encodeSseEvent } from "./framing.ts";
 import type { FetchHandler } from "./runtime.ts";
 import type { StreamServer } from "./stream-server.ts";
@@ -32,7 +33,13 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
   // cors first: it answers a preflight (OPTIONS) itself, which a browser sends without credentials
   app.use("*", cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] }));
   if (options.auth) app.use("*", requireToken(options.auth));
-  app.get("/stream", (c) => sseResponse(options.sse, c.env.remoteAddress, c.req.raw.signal));
+  app.get("/stream", (c) => {
+    const admission = options.sse.limits.admit(c.env.remoteAddress);
+    if (!admission.ok) {
+      return c.json(admission.refusal, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
+    }
+    return sseResponse(options.sse, c.env.remoteAddress, c.req.raw.signal, admission.release);
+  });
   app.get("/status", (c) => c.json(options.status()));
   app.all("/stream", (c) => methodNotAllowed(c.req.method));
   app.all("/status", (c) => methodNotAllowed(c.req.method));
@@ -73,7 +80,12 @@ function methodNotAllowed(method: string): Response {
  * only when the socket took the previous one, so backpressure is the runtime's own. Frames are the hub's
  * shared bytes (encoded once per entry), which is why this is not hono's per-call `writeSSE`.
  */
-function sseResponse(server: StreamServer, remoteAddress: string, signal: AbortSignal): Response {
+function sseResponse(
+  server: StreamServer,
+  remoteAddress: string,
+  signal: AbortSignal,
+  releaseSlot: () => void,
+): Response {
   const subscriber = server.open(remoteAddress);
   let finish: () => void = () => undefined;
   const session = new Promise<void>((resolve) => {
@@ -82,6 +94,7 @@ function sseResponse(server: StreamServer, remoteAddress: string, signal: AbortS
   let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
   const end = () => {
     subscriber.close();
+    releaseSlot();
     finish();
   };
   const body = new ReadableStream<Uint8Array>({

@@ -71,6 +71,8 @@ export class Service {
       this.tcp = new StreamServer(this.hub, {
         transport: "tcp",
         bufferSize: tcpserver.buffer_size,
+        maxClients: tcpserver.max_clients,
+        maxClientsPerIp: tcpserver.max_clients_per_ip,
         heartbeatIntervalSeconds: heartbeat.enabled ? heartbeat.interval_seconds : undefined,
         encodeHeartbeat: (stats, nowMs) => encodeTcpHeartbeat(heartbeat, stats, nowMs),
         startedAtMs: this.startedAtMs,
@@ -81,6 +83,8 @@ export class Service {
       this.sse = new StreamServer(this.hub, {
         transport: "sse",
         bufferSize: httpserver.buffer_size,
+        maxClients: httpserver.max_clients,
+        maxClientsPerIp: httpserver.max_clients_per_ip,
         heartbeatIntervalSeconds: heartbeat.enabled ? heartbeat.interval_seconds : undefined,
         encodeHeartbeat: (stats, nowMs) => encodeSseHeartbeat(heartbeat, stats, nowMs),
         startedAtMs: this.startedAtMs,
@@ -155,6 +159,7 @@ export class Service {
       hub: this.hub,
       files: this.monitor.status(),
       listeners: this.listeners,
+      rejected: { tcp: this.tcp?.limits.rejected ?? 0, sse: this.sse?.limits.rejected ?? 0 },
     });
   }
 

@@ -14,6 +14,8 @@ export interface StatusInput {
   readonly hub: Hub;
   readonly files: TailerStatus[];
   readonly listeners: { tcp?: Listener; http?: Listener };
+  /** Clients refused by max_clients / max_clients_per_ip, per server. */
+  readonly rejected: Record<Transport, number>;
 }
 
 export function buildStatus(input: StatusInput) {
@@ -33,8 +35,8 @@ export function buildStatus(input: StatusInput) {
       files: input.files,
     },
     servers: {
-      tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp),
-      http: serverStatus(hub, "sse", config.httpserver, input.listeners.http),
+      tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp, input.rejected.tcp),
+      http: serverStatus(hub, "sse", config.httpserver, input.listeners.http, input.rejected.sse),
     },
     clients: hub.clients().map((client) => ({
       id: client.id,
@@ -55,7 +57,13 @@ export function buildStatus(input: StatusInput) {
 
 type ServerConfig = Config["tcpserver"] | Config["httpserver"];
 
-function serverStatus(hub: Hub, transport: Transport, config: ServerConfig, listener: Listener | undefined) {
+function serverStatus(
+  hub: Hub,
+  transport: Transport,
+  config: ServerConfig,
+  listener: Listener | undefined,
+  rejected: number,
+) {
   const counters = hub.counters[transport];
   return {
     enabled: config.enabled,
@@ -63,10 +71,13 @@ function serverStatus(hub: Hub, transport: Transport, config: ServerConfig, list
     // the bound port (port 0 asks for any free one); the configured one while the server is off
     port: listener?.port ?? config.port,
     buffer_size: config.buffer_size,
+    max_clients: config.max_clients,
+    max_clients_per_ip: config.max_clients_per_ip,
     heartbeat: config.heartbeat,
     active_clients: hub.activeClients(transport),
     total_connections: counters.connections,
     delivered: counters.delivered,
     dropped: counters.dropped,
+    rejected,
   };
 }

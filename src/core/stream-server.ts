@@ -1,6 +1,7 @@
 // What the TCP and SSE servers share: their clients, their heartbeat timer and their shutdown. A session's
 // pump awaits the transport's write before taking the next batch, and each batch is everything queued.
 
+import { ClientLimits } from "./client-limits.ts";
 import type { Batch, Hub, Subscriber, Transport } from "./hub.ts";
 
 export interface HeartbeatStats {
@@ -16,6 +17,9 @@ export interface StreamServerOptions {
   /** One heartbeat frame for every client of this server, built once per tick. */
   readonly encodeHeartbeat: (stats: HeartbeatStats, nowMs: number) => Uint8Array;
   readonly startedAtMs: number;
+  /** `max_clients` and `max_clients_per_ip`; absent or 0: no limit. */
+  readonly maxClients?: number;
+  readonly maxClientsPerIp?: number;
 }
 
 export class StreamServer {
@@ -23,11 +27,15 @@ export class StreamServer {
   /** How to hang up on each client, for a shutdown whose grace period ran out. */
   private readonly closers = new Map<Subscriber, () => void>();
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  /** Who may connect: every session takes a slot here first (see client-limits.ts). */
+  readonly limits: ClientLimits;
 
   constructor(
     private readonly hub: Hub,
     private readonly options: StreamServerOptions,
-  ) {}
+  ) {
+    this.limits = new ClientLimits(options.maxClients ?? 0, options.maxClientsPerIp ?? 0);
+  }
 
   get transport(): Transport {
     return this.options.transport;

@@ -124,3 +124,45 @@ test("with auth an endless first line is cut off", async () => {
   assert.equal(client.closed, true);
   assert.deepEqual(client.written, []);
 });
+
+test("a TCP client over max_clients gets one JSON error line, is closed, and frees nothing it never took", async () => {
+  const hub = new Hub();
+  const server = new StreamServer(hub, {
+    transport: "tcp",
+    bufferSize: 100,
+    heartbeatIntervalSeconds: undefined,
+    encodeHeartbeat: () => new Uint8Array(),
+    startedAtMs: Date.now(),
+    maxClients: 1,
+  });
+  const first = fakeConnection();
+  serveTcpClient(server, first.connection);
+  const second = fakeConnection();
+  serveTcpClient(server, second.connection, { auth: new TokenCheck("s3cret") });
+  await until(() => second.closed, "the refused client's close");
+  assert.deepEqual(second.written, ['{"error":"too many clients","max_clients":1}\n']);
+  assert.equal(hub.activeClients("tcp"), 1);
+  assert.equal(server.limits.rejected, 1);
+  first.connection.close();
+  const third = fakeConnection();
+  serveTcpClient(server, third.connection);
+  assert.equal(third.closed, false, "the slot was given back when the first client left");
+  assert.equal(server.limits.active, 1);
+});
+
+test("an unauthenticated TCP client holds a slot until it is closed", async () => {
+  const hub = new Hub();
+  const server = new StreamServer(hub, {
+    transport: "tcp",
+    bufferSize: 100,
+    heartbeatIntervalSeconds: undefined,
+    encodeHeartbeat: () => new Uint8Array(),
+    startedAtMs: Date.now(),
+    maxClientsPerIp: 1,
+  });
+  const silent = fakeConnection();
+  serveTcpClient(server, silent.connection, { auth: new TokenCheck("s3cret"), authTimeoutMs: 30 });
+  assert.equal(server.limits.active, 1);
+  await until(() => silent.closed, "the silent client's close");
+  assert.equal(server.limits.active, 0);
+});

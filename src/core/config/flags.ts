@@ -41,6 +41,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "enable-tcp", action: set("tcpserver.enabled") },
   { name: "tcp-port", valueName: "PORT", action: set("tcpserver.port") },
   { name: "tcp-buffer-size", valueName: "SIZE", action: set("tcpserver.buffer_size") },
+  { name: "tcp-max-clients", valueName: "N", action: set("tcpserver.max_clients") },
+  { name: "tcp-max-clients-per-ip", valueName: "N", action: set("tcpserver.max_clients_per_ip") },
   { name: "enable-http", action: set("httpserver.enabled") },
   {
     name: "disable-http",
@@ -49,6 +51,8 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: "http-port", valueName: "PORT", action: set("httpserver.port") },
   { name: "http-buffer-size", valueName: "SIZE", action: set("httpserver.buffer_size") },
+  { name: "http-max-clients", valueName: "N", action: set("httpserver.max_clients") },
+  { name: "http-max-clients-per-ip", valueName: "N", action: set("httpserver.max_clients_per_ip") },
   { name: "auth-token", valueName: "TOKEN", action: set("auth.token") },
   {
     name: "print-config",

@@ -18,6 +18,8 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
           [`${section}.host`, `${env}HOST`, "string"],
           [`${section}.port`, `${env}PORT`, "integer"],
           [`${section}.buffer_size`, `${env}BUFFER_SIZE`, "integer"],
+          [`${section}.max_clients`, `${env}MAX_CLIENTS`, "integer"],
+          [`${section}.max_clients_per_ip`, `${env}MAX_CLIENTS_PER_IP`, "integer"],
           [`${section}.heartbeat.enabled`, `${env}HEARTBEAT_ENABLED`, "boolean"],
           [`${section}.heartbeat.interval_seconds`, `${env}HEARTBEAT_INTERVAL_SECONDS`, "integer"],
           [`${section}.heartbeat.include_timestamp`, `${env}HEARTBEAT_INCLUDE_TIMESTAMP`, "boolean"],

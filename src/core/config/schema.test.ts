@@ -16,6 +16,8 @@ test("defaultConfig has every key with the documented default", () => {
       host: "0.0.0.0",
       port: 9090,
       buffer_size: 1000,
+      max_clients: 1000,
+      max_clients_per_ip: 0,
       heartbeat: {
         enabled: false,
         interval_seconds: 30,
@@ -29,6 +31,8 @@ test("defaultConfig has every key with the documented default", () => {
       host: "0.0.0.0",
       port: 8080,
       buffer_size: 1000,
+      max_clients: 1000,
+      max_clients_per_ip: 0,
       heartbeat: {
         enabled: true,
         interval_seconds: 30,

@@ -120,6 +120,12 @@ function serverSchema<const TFormats extends readonly [string, ...string[]]>(
       host: textKey("0.0.0.0", `${protocol} listen address`),
       port: portKey(port, `${protocol} port; 0 picks any free port`),
       buffer_size: atLeast(1, 1000, `${protocol} per-client buffer size in entries`),
+      max_clients: atLeast(0, 1000, `Most ${protocol} clients at once; 0 means no limit`),
+      max_clients_per_ip: atLeast(
+        0,
+        0,
+        `Most ${protocol} clients at once from one address; 0 means no limit`,
+      ),
       heartbeat: v.optional(heartbeatSchema(heartbeatEnabled, formats, format, protocol), {}),
     },
     "a table",
