@@ -9,6 +9,7 @@ import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
 import { limitsCases } from "../cases/limits.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
+import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
@@ -33,6 +34,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...discoveryCases,
   ...hubCases,
   ...reliabilityLoadCases,
+  ...reliabilityInputCases,
   ...lifecycleCases,
   ...packagingCliCases,
 ];

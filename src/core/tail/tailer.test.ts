@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import {
   appendFileSync,
   mkdtempSync,
@@ -209,6 +210,39 @@ test("a permission error is reported once, retried, and the file read from its s
   assert.match(tailer.status().error ?? "", /permission denied/);
   refuse = false;
   assert.deepEqual(await poll(), ["x"]);
+  assert.deepEqual(notices, ["error", "recovered"]);
+});
+
+test("a FIFO at the path is reported once and never opened; a regular file in its place is followed", async () => {
+  execFileSync("mkfifo", [path]);
+  let isFifo = true;
+  const fs = {
+    ...nodeFileSystem,
+    // opening the FIFO would block this test: fail loudly instead
+    open: (p: string) => (isFifo ? Promise.reject(new Error(`opened ${p}`)) : nodeFileSystem.open(p)),
+  };
+  tailer = new Tailer(
+    path,
+    "app.log",
+    fs,
+    {
+      rotateWaitMs: 10,
+      maxLineBytes: 64,
+      maxBytesPerPoll: 1024,
+      buffer: new Uint8Array(64),
+      yieldToEventLoop: () => Promise.resolve(),
+    },
+    { line: (_t, text, flags) => lines.push([text, flags]), notice: (_t, kind) => notices.push(kind) },
+  );
+  await poll(true);
+  await poll();
+  await poll();
+  assert.deepEqual(notices, ["error"]);
+  assert.match(tailer.status().error ?? "", /not a regular file/);
+  unlinkSync(path);
+  writeFileSync(path, "regular\n");
+  isFifo = false;
+  assert.deepEqual(await poll(), ["regular"]);
   assert.deepEqual(notices, ["error", "recovered"]);
 });
 

@@ -85,7 +85,7 @@ export class Tailer {
       outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
     else if (stat?.kind === "file" && (await this.open(fromEnd))) {
       if (this.current && (await this.current.read()) === "more") outcome = "more";
-    }
+    } else if (stat?.kind === "other") this.reportError(NOT_A_REGULAR_FILE);
     return outcome;
   }
 
@@ -226,6 +226,15 @@ export class Tailer {
     };
   }
 }
+
+/**
+ * A FIFO, socket or device at the path is never opened: opening a FIFO blocks until a writer comes, and a
+ * device has no end. Reported like any error, once, and followed if a regular file takes its place.
+ */
+const NOT_A_REGULAR_FILE: FsError = {
+  code: "ENOTREG",
+  message: "not a regular file (a FIFO, socket or device), not opened",
+};
 
 export function asFsError(cause: unknown): FsError {
   if (typeof cause === "object" && cause !== null) {
