@@ -11,6 +11,7 @@ import { limitsCases } from "../cases/limits.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
+import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
@@ -35,6 +36,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...hubCases,
   ...reliabilityLoadCases,
   ...reliabilityInputCases,
+  ...reliabilityRequestCases,
   ...lifecycleCases,
   ...packagingCliCases,
 ];
