@@ -1,5 +1,6 @@
 // What the kernel says about a process under test (Linux /proc): resident memory and open descriptors.
 import { readdir, readFile } from "node:fs/promises";
+import { onCleanup } from "./cleanup.ts";
 import { CaseSkipped } from "./define.ts";
 
 /** Resident set size in KiB (`VmRSS` of /proc/<pid>/status). */
@@ -16,8 +17,8 @@ export async function openFdCount(pid: number): Promise<number> {
 }
 
 /**
- * Samples a process's RSS every `everyMs` until stopped; `stop()` resolves with the peak in KiB. Sampling
- * runs on timers, not in a loop that could outlive the case.
+ * Samples a process's RSS every `everyMs` until stopped; `stop()` resolves with the peak in KiB. The timer
+ * is also cleared when the case ends, so a case that fails before `stop()` does not keep the run alive.
  */
 export function sampleResidentPeak(pid: number, everyMs = 25): { stop(): Promise<number> } {
   let peak = 0;
@@ -33,6 +34,7 @@ export function sampleResidentPeak(pid: number, everyMs = 25): { stop(): Promise
       },
     );
   }, everyMs);
+  onCleanup(() => clearInterval(timer));
   return {
     async stop() {
       clearInterval(timer);

@@ -180,3 +180,19 @@ test("a client that reads steadily but slower than the log paces the reader for 
     slow.close();
   }
 });
+
+test("a stuck client does not spend the wait budget that a client that keeps reading needs", async () => {
+  const hub = new Hub();
+  const stuck = hub.subscribe({ transport: "tcp", remoteAddress: "stuck", bufferSize: 4 });
+  const reading = hub.subscribe({ transport: "sse", remoteAddress: "reading", bufferSize: 4 });
+  hub.publishBatch(["1", "2", "3"]);
+  // the reading client takes its queue just after the reader gave up on the stuck one
+  const taken = new Promise((resolve) => setTimeout(resolve, ROOM_WAIT_MS + 50)).then(() => reading.next());
+  await hub.waitForRoom(2);
+  hub.publishBatch(["4", "5"]);
+  assert.equal(reading.dropped, 0, "the reader waited for the reading client within the same second");
+  assert.equal(stuck.dropped, 1);
+  assert.equal((await taken)?.entries, 3);
+  stuck.close();
+  reading.close();
+});

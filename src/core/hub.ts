@@ -272,8 +272,10 @@ export class Hub {
       }
       const budget = ROOM_WAIT_BUDGET_MS_PER_SECOND - this.waitedInWindow;
       if (budget <= 0) return;
-      await subscriber.waitForProgress(Math.min(ROOM_WAIT_MS, budget));
-      this.waitedInWindow += Date.now() - started;
+      // only a wait that ended in progress is charged: a stuck client is benched by its cool-down instead,
+      // and must not spend the budget that a client that keeps reading needs in the same second
+      if (await subscriber.waitForProgress(Math.min(ROOM_WAIT_MS, budget)))
+        this.waitedInWindow += Date.now() - started;
     }
   }
 
