@@ -7,7 +7,7 @@ import { type LogEntry, parseLine, serializeEntry } from "./entry.ts";
 import { encodeSseEvent } from "./framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./heartbeat.ts";
 import { createHttpApp } from "./http.ts";
-import { Hub } from "./hub.ts";
+import { Hub, type Transport } from "./hub.ts";
 import type { Listener, Runtime } from "./runtime.ts";
 import { buildStatus } from "./status.ts";
 import { StreamServer } from "./stream-server.ts";
@@ -66,30 +66,25 @@ export class Service {
         },
       },
     );
-    if (tcpserver.enabled) {
-      const heartbeat = tcpserver.heartbeat;
-      this.tcp = new StreamServer(this.hub, {
-        transport: "tcp",
-        bufferSize: tcpserver.buffer_size,
-        maxClients: tcpserver.max_clients,
-        maxClientsPerIp: tcpserver.max_clients_per_ip,
-        heartbeatIntervalSeconds: heartbeat.enabled ? heartbeat.interval_seconds : undefined,
-        encodeHeartbeat: (stats, nowMs) => encodeTcpHeartbeat(heartbeat, stats, nowMs),
-        startedAtMs: this.startedAtMs,
-      });
-    }
-    if (httpserver.enabled) {
-      const heartbeat = httpserver.heartbeat;
-      this.sse = new StreamServer(this.hub, {
-        transport: "sse",
-        bufferSize: httpserver.buffer_size,
-        maxClients: httpserver.max_clients,
-        maxClientsPerIp: httpserver.max_clients_per_ip,
-        heartbeatIntervalSeconds: heartbeat.enabled ? heartbeat.interval_seconds : undefined,
-        encodeHeartbeat: (stats, nowMs) => encodeSseHeartbeat(heartbeat, stats, nowMs),
-        startedAtMs: this.startedAtMs,
-      });
-    }
+    if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
+    if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
+  }
+
+  private streamServer(
+    transport: Transport,
+    server: Config["tcpserver"] | Config["httpserver"],
+    encode: typeof encodeTcpHeartbeat,
+  ): StreamServer {
+    const { heartbeat } = server;
+    return new StreamServer(this.hub, {
+      transport,
+      bufferSize: server.buffer_size,
+      maxClients: server.max_clients,
+      maxClientsPerIp: server.max_clients_per_ip,
+      heartbeatIntervalSeconds: heartbeat.enabled ? heartbeat.interval_seconds : undefined,
+      encodeHeartbeat: (stats, nowMs) => encode(heartbeat, stats, nowMs),
+      startedAtMs: this.startedAtMs,
+    });
   }
 
   /** Listens first (a port in use fails before anything else starts), then scans the targets. */
