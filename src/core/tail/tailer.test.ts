@@ -15,10 +15,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { nodeFileSystem } from "../../adapters/node/fs.ts";
+import type { FileSystem } from "../runtime.ts";
 import { fnv1a } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
 import { LINES_PER_TURN } from "./reader.ts";
-import { Tailer } from "./tailer.ts";
+import { Tailer, type TailerOptions } from "./tailer.ts";
 
 let dir: string;
 let path: string;
@@ -27,17 +28,20 @@ let notices: string[];
 let tailer: Tailer;
 let clock: number;
 
-function makeTailer(rotateWaitMs = 1000, maxLineBytes = 1024): Tailer {
+/** The tailer under test, on the real file system unless a test passes one that misbehaves on purpose. */
+function makeTailer(overrides: Partial<TailerOptions> & { fs?: FileSystem } = {}): Tailer {
+  const { fs = nodeFileSystem, ...options } = overrides;
   return new Tailer(
     path,
     "app.log",
-    nodeFileSystem,
+    fs,
     {
-      rotateWaitMs,
-      maxLineBytes,
+      rotateWaitMs: 1000,
+      maxLineBytes: 1024,
       maxBytesPerPoll: 1 << 20,
       buffer: new Uint8Array(64),
       yieldToEventLoop: () => Promise.resolve(),
+      ...options,
     },
     {
       line: (_t, text, flags) => lines.push([text, flags]),
@@ -170,7 +174,7 @@ test("replaced by another file between polls (atomic rename over it)", async () 
 });
 
 test("a long line is cut once, marked truncated, and the file keeps being followed", async () => {
-  tailer = makeTailer(1000, 100);
+  tailer = makeTailer({ maxLineBytes: 100 });
   writeFileSync(path, "");
   await poll(true);
   appendFileSync(path, `${"z".repeat(500)}\nnext\n`);
@@ -190,19 +194,14 @@ test("a permission error is reported once, retried, and the file read from its s
         ? Promise.reject(Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" }))
         : nodeFileSystem.open(p),
   };
-  tailer = new Tailer(
-    path,
-    "app.log",
-    fs,
-    {
-      rotateWaitMs: 10,
-      maxLineBytes: 64,
-      maxBytesPerPoll: 1024,
-      buffer: new Uint8Array(64),
-      yieldToEventLoop: () => Promise.resolve(),
-    },
-    { line: (_t, text, flags) => lines.push([text, flags]), notice: (_t, kind) => notices.push(kind) },
-  );
+  tailer = makeTailer({
+    fs: fs,
+    rotateWaitMs: 10,
+    maxLineBytes: 64,
+    maxBytesPerPoll: 1024,
+    buffer: new Uint8Array(64),
+    yieldToEventLoop: () => Promise.resolve(),
+  });
   writeFileSync(path, "x\n");
   await poll(true);
   await poll(true);
@@ -221,19 +220,14 @@ test("a FIFO at the path is reported once and never opened; a regular file in it
     // opening the FIFO would block this test: fail loudly instead
     open: (p: string) => (isFifo ? Promise.reject(new Error(`opened ${p}`)) : nodeFileSystem.open(p)),
   };
-  tailer = new Tailer(
-    path,
-    "app.log",
-    fs,
-    {
-      rotateWaitMs: 10,
-      maxLineBytes: 64,
-      maxBytesPerPoll: 1024,
-      buffer: new Uint8Array(64),
-      yieldToEventLoop: () => Promise.resolve(),
-    },
-    { line: (_t, text, flags) => lines.push([text, flags]), notice: (_t, kind) => notices.push(kind) },
-  );
+  tailer = makeTailer({
+    fs: fs,
+    rotateWaitMs: 10,
+    maxLineBytes: 64,
+    maxBytesPerPoll: 1024,
+    buffer: new Uint8Array(64),
+    yieldToEventLoop: () => Promise.resolve(),
+  });
   await poll(true);
   await poll();
   await poll();
@@ -278,19 +272,13 @@ test("a deleted file that was truncated before it went loses only what it no lon
 });
 
 test("a retired file is read to its end before it is let go, even past one poll's byte budget", async () => {
-  tailer = new Tailer(
-    path,
-    "app.log",
-    nodeFileSystem,
-    {
-      rotateWaitMs: 1000,
-      maxLineBytes: 1024,
-      maxBytesPerPoll: 64,
-      buffer: new Uint8Array(16),
-      yieldToEventLoop: () => Promise.resolve(),
-    },
-    { line: (_t, text, flags) => lines.push([text, flags]), notice: (_t, kind) => notices.push(kind) },
-  );
+  tailer = makeTailer({
+    rotateWaitMs: 1000,
+    maxLineBytes: 1024,
+    maxBytesPerPoll: 64,
+    buffer: new Uint8Array(16),
+    yieldToEventLoop: () => Promise.resolve(),
+  });
   writeFileSync(path, "");
   await poll(true);
   renameSync(path, `${path}.1`);
@@ -375,7 +363,7 @@ test("a partial line is never flushed by time alone, however long it waits", asy
 });
 
 test("a line longer than a read (over Fluent Bit's 32 KiB) but under max_line_bytes arrives whole", async () => {
-  tailer = makeTailer(1000, 1 << 20);
+  tailer = makeTailer({ maxLineBytes: 1 << 20 });
   writeFileSync(path, "");
   await poll(true);
   const long = "L".repeat(40 * 1024);
@@ -387,7 +375,7 @@ test("a line longer than a read (over Fluent Bit's 32 KiB) but under max_line_by
 });
 
 test("memory stays bounded while a line over max_line_bytes is written without its newline", async () => {
-  tailer = makeTailer(1000, 100);
+  tailer = makeTailer({ maxLineBytes: 100 });
   writeFileSync(path, "");
   await poll(true);
   appendFileSync(path, "h".repeat(1000));
@@ -433,22 +421,16 @@ test("/status names the followed file: identity (dev, ino, prefix), offset, pend
 
 test("a burst is handed on in slices of LINES_PER_TURN with an event-loop turn between them", async () => {
   const handedBeforeTurn: number[] = [];
-  tailer = new Tailer(
-    path,
-    "app.log",
-    nodeFileSystem,
-    {
-      rotateWaitMs: 1000,
-      maxLineBytes: 1024,
-      maxBytesPerPoll: 1 << 20,
-      buffer: new Uint8Array(64 * 1024),
-      yieldToEventLoop: () => {
-        handedBeforeTurn.push(lines.length);
-        return Promise.resolve();
-      },
+  tailer = makeTailer({
+    rotateWaitMs: 1000,
+    maxLineBytes: 1024,
+    maxBytesPerPoll: 1 << 20,
+    buffer: new Uint8Array(64 * 1024),
+    yieldToEventLoop: () => {
+      handedBeforeTurn.push(lines.length);
+      return Promise.resolve();
     },
-    { line: (_t, text, flags) => lines.push([text, flags]), notice: (_t, kind) => notices.push(kind) },
-  );
+  });
   writeFileSync(path, "");
   await poll(true);
   const burst = Array.from({ length: 1000 }, (_, i) => `burst ${i}`);
