@@ -66,12 +66,14 @@ export interface StatusServer {
   readonly buffer_size: number;
   readonly max_clients: number;
   readonly max_clients_per_ip: number;
+  readonly stall_timeout_seconds: number;
   readonly heartbeat: Record<string, unknown>;
   readonly active_clients: number;
   readonly total_connections: number;
   readonly delivered: number;
   readonly dropped: number;
   readonly rejected: number;
+  readonly stalled_disconnects: number;
 }
 
 export interface StatusClient {

@@ -163,6 +163,67 @@ export const reliabilityLoadCases = [
     },
     { timeoutMs: 60_000, exclusive: true },
   ),
+
+  defineCase(
+    "reliability: a TCP client stalled past --tcp-stall-timeout is disconnected and counted, a reader keeps receiving",
+    async (rt) => {
+      const served = await serve(rt, {
+        tcp: true,
+        files: { "app.log": "" },
+        args: ["--tcp-stall-timeout", "1", "--tcp-buffer-size", "10"],
+      });
+      const reader = await connectedTcp(served);
+      const readerId = (await served.status()).clients[0]?.id;
+      const stalled = await connectedTcp(served);
+      const stalledId = (await served.status()).clients.find((client) => client.id !== readerId)?.id;
+      stalled.socket.pause();
+      const stalledClosed = new Promise<void>((resolve) => stalled.socket.once("close", () => resolve()));
+
+      // the kernel's socket buffers take a few MB before the stalled client's queue stays full: write big
+      // lines (few entries, many bytes) while its queue is not full, until the server hangs up on it
+      const line = (index: number) => `stall ${index} ${"s".repeat(50_000)}`;
+      let written = 0;
+      const status = await pollUntil(
+        async () => {
+          const current = await served.status();
+          if (current.servers.tcp.stalled_disconnects >= 1) return current;
+          const client = current.clients.find((entry) => entry.id === stalledId);
+          if (client !== undefined && client.queued < current.servers.tcp.buffer_size) {
+            const lines = Array.from({ length: 20 }, () => line(++written));
+            await served.logs.appendLines("app.log", lines);
+          }
+          return undefined;
+        },
+        "the stalled client to be disconnected and counted",
+        10_000,
+        100,
+      );
+      assert.equal(status.servers.tcp.stalled_disconnects, 1, JSON.stringify(status.servers.tcp));
+      assert.deepEqual(
+        status.clients.map((client) => client.id),
+        [readerId],
+        "the stalled client left /status clients, the reader did not",
+      );
+      // the server closed the socket: once the client reads what the kernel holds, the connection ends
+      stalled.socket.resume();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        stalledClosed,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error("the server did not close the stalled connection")),
+            DEFAULT_TIMEOUT_MS,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      await served.logs.appendLines("app.log", ["after the stall"]);
+      await reader.nextEntry(byMessage("after the stall"), 10_000);
+      console.log(
+        `[${rt.name}] stalled TCP client disconnected after ${written} lines of 50 KB; the reader got ${reader.entries().length}`,
+      );
+    },
+    { timeoutMs: 30_000, exclusive: true },
+  ),
 ];
 
 const CHURN_CONCURRENCY = 20;

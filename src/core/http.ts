@@ -115,10 +115,29 @@ function sseResponse(
     cancel: end,
   });
   signal.addEventListener("abort", end, { once: true });
+  // hanging up (a stalled client, or a shutdown whose grace ran out): what the stream still holds is
+  // discarded, so the runtime closes the connection instead of waiting for a client that does not read
   server.track(subscriber, session, () => {
-    if (controllerRef) closeQuietly(controllerRef);
+    if (controllerRef) abortQuietly(controllerRef);
+    end();
   });
   return new Response(body, { status: 200, headers: SSE_HEADERS });
+}
+
+/** The reason a runtime may print (Node's adapter logs a body's error): one line, no stack. */
+const HANG_UP = Object.assign(
+  new Error("SSE client disconnected by the server: it did not read its stream"),
+  {
+    stack: "SSE client disconnected by the server: it did not read its stream",
+  },
+);
+
+function abortQuietly(controller: ReadableStreamDefaultController<Uint8Array>): void {
+  try {
+    controller.error(HANG_UP);
+  } catch {
+    // already closed
+  }
 }
 
 function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array>): void {

@@ -45,6 +45,8 @@ export class Subscriber {
   private progressWaiters: Array<(moved: boolean) => void> = [];
   /** Until when (epoch ms) the reader does not wait for this client: it did not take its queue in time. */
   private slowUntil = 0;
+  /** When (epoch ms) the session last took its queue (or connected): what a stall is measured from. */
+  private lastTakenAt = Date.now();
   private ending = false;
 
   constructor(
@@ -119,6 +121,7 @@ export class Subscriber {
     this.items = [];
     this.queuedFrames = 0;
     this.queuedEntries = 0;
+    this.lastTakenAt = Date.now();
     this.wakeProgressWaiters(true);
     return { bytes: concatBytes(items), entries };
   }
@@ -144,6 +147,14 @@ export class Subscriber {
     this.wakeWaiter();
     this.wakeProgressWaiters(true);
     this.onLeave(this);
+  }
+
+  /**
+   * Stalled: the queue is full (new entries are dropped) and the session has not taken it for `timeoutMs`.
+   * A client that is merely idle (empty queue, no log traffic) never is.
+   */
+  isStalled(timeoutMs: number, nowMs: number): boolean {
+    return !this.ending && this.queuedFrames >= this.capacity && nowMs - this.lastTakenAt >= timeoutMs;
   }
 
   /**

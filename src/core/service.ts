@@ -81,6 +81,7 @@ export class Service {
       bufferSize: server.buffer_size,
       maxClients: server.max_clients,
       maxClientsPerIp: server.max_clients_per_ip,
+      stallTimeoutSeconds: server.stall_timeout_seconds,
       heartbeatIntervalSeconds: heartbeat.enabled ? heartbeat.interval_seconds : undefined,
       encodeHeartbeat: (stats, nowMs) => encode(heartbeat, stats, nowMs),
       startedAtMs: this.startedAtMs,
@@ -155,6 +156,10 @@ export class Service {
       files: this.monitor.status(),
       listeners: this.listeners,
       rejected: { tcp: this.tcp?.limits.rejected ?? 0, sse: this.sse?.limits.rejected ?? 0 },
+      stalledDisconnects: {
+        tcp: this.tcp?.stalledDisconnects ?? 0,
+        sse: this.sse?.stalledDisconnects ?? 0,
+      },
     });
   }
 

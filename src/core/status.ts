@@ -16,6 +16,8 @@ export interface StatusInput {
   readonly listeners: { tcp?: Listener; http?: Listener };
   /** Clients refused by max_clients / max_clients_per_ip, per server. */
   readonly rejected: Record<Transport, number>;
+  /** Clients closed for staying stalled past stall_timeout_seconds, per server. */
+  readonly stalledDisconnects: Record<Transport, number>;
 }
 
 export function buildStatus(input: StatusInput) {
@@ -35,8 +37,14 @@ export function buildStatus(input: StatusInput) {
       files: input.files,
     },
     servers: {
-      tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp, input.rejected.tcp),
-      http: serverStatus(hub, "sse", config.httpserver, input.listeners.http, input.rejected.sse),
+      tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp, {
+        rejected: input.rejected.tcp,
+        stalled_disconnects: input.stalledDisconnects.tcp,
+      }),
+      http: serverStatus(hub, "sse", config.httpserver, input.listeners.http, {
+        rejected: input.rejected.sse,
+        stalled_disconnects: input.stalledDisconnects.sse,
+      }),
     },
     clients: hub.clients().map((client) => ({
       id: client.id,
@@ -62,7 +70,7 @@ function serverStatus(
   transport: Transport,
   config: ServerConfig,
   listener: Listener | undefined,
-  rejected: number,
+  counts: { rejected: number; stalled_disconnects: number },
 ) {
   const counters = hub.counters[transport];
   return {
@@ -73,11 +81,12 @@ function serverStatus(
     buffer_size: config.buffer_size,
     max_clients: config.max_clients,
     max_clients_per_ip: config.max_clients_per_ip,
+    stall_timeout_seconds: config.stall_timeout_seconds,
     heartbeat: config.heartbeat,
     active_clients: hub.activeClients(transport),
     total_connections: counters.connections,
     delivered: counters.delivered,
     dropped: counters.dropped,
-    rejected,
+    ...counts,
   };
 }

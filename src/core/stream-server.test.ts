@@ -5,11 +5,12 @@ import { StreamServer } from "./stream-server.ts";
 
 const decoder = new TextDecoder();
 
-function makeServer(hub: Hub, heartbeatIntervalSeconds?: number) {
+function makeServer(hub: Hub, heartbeatIntervalSeconds?: number, stallTimeoutSeconds?: number) {
   return new StreamServer(hub, {
     transport: "tcp",
     bufferSize: 100,
     heartbeatIntervalSeconds,
+    stallTimeoutSeconds,
     encodeHeartbeat: (stats) => new TextEncoder().encode(`hb clients=${stats.activeClients}\n`),
     startedAtMs: Date.now(),
   });
@@ -128,5 +129,82 @@ test("heartbeats go through each client's queue on the interval, only while clie
   const batch = await subscriber.next();
   assert.equal(decoder.decode(batch?.bytes), "hb clients=1\n");
   assert.equal(batch?.entries, 0);
+  await server.shutdown(undefined, 0);
+});
+
+/** Entries enough to fill a makeServer queue (buffer_size 100) and drop some. */
+const OVERFLOW = Array.from({ length: 150 }, (_, index) => String(index));
+
+test("a client whose full queue stays untaken past stall_timeout_seconds is closed and counted", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval", "Date"], now: 1_000_000 });
+  const hub = new Hub();
+  const server = makeServer(hub, undefined, 3);
+  const transport = gatedTransport();
+  const subscriber = server.open("stalled");
+  const session = server.pump(subscriber, transport.write, transport.close);
+  hub.publish("first");
+  await until(() => transport.written.length === 1); // taken, and its write never finishes
+  hub.publishBatch(OVERFLOW);
+  assert.equal(subscriber.queued, 100);
+  assert.ok(subscriber.dropped > 0);
+  t.mock.timers.tick(2000);
+  assert.equal(hub.activeClients(), 1, "not yet: stalled for 2 s of 3");
+  t.mock.timers.tick(1000);
+  assert.equal(hub.activeClients(), 0, "stalled for 3 s: gone from the hub");
+  assert.equal(transport.closed, 1, "through the session's closer");
+  assert.equal(server.stalledDisconnects, 1);
+  transport.openGate();
+  await session;
+  await server.shutdown(undefined, 0);
+});
+
+test("an idle client (empty queue, no log traffic) is never stalled", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval", "Date"], now: 1_000_000 });
+  const hub = new Hub();
+  const server = makeServer(hub, undefined, 1);
+  const transport = gatedTransport();
+  const subscriber = server.open("idle");
+  void server.pump(subscriber, transport.write, transport.close);
+  t.mock.timers.tick(10_000);
+  assert.equal(hub.activeClients(), 1);
+  assert.equal(transport.closed, 0);
+  assert.equal(server.stalledDisconnects, 0);
+  await server.shutdown(undefined, 0);
+});
+
+test("a client that takes its full queue within stall_timeout_seconds stays, one that stops is closed", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval", "Date"], now: 1_000_000 });
+  const hub = new Hub();
+  const server = makeServer(hub, undefined, 3);
+  const transport = gatedTransport();
+  void server.pump(server.open("slow"), transport.write, transport.close);
+  hub.publish("first");
+  await until(() => transport.written.length === 1);
+  hub.publishBatch(OVERFLOW);
+  t.mock.timers.tick(2000);
+  transport.openGate(); // the client reads: the pump takes the full queue
+  await until(() => transport.written.length === 2);
+  hub.publishBatch(OVERFLOW); // full again at once, and again untaken
+  t.mock.timers.tick(2000);
+  assert.equal(hub.activeClients(), 1, "4 s since connecting, but 2 s since it last took its queue");
+  assert.equal(server.stalledDisconnects, 0);
+  t.mock.timers.tick(1000);
+  assert.equal(hub.activeClients(), 0, "3 s since it last took its queue");
+  assert.equal(server.stalledDisconnects, 1);
+  await server.shutdown(undefined, 0);
+});
+
+test("stall_timeout_seconds 0 never disconnects", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval", "Date"], now: 1_000_000 });
+  const hub = new Hub();
+  const server = makeServer(hub, undefined, 0);
+  const transport = gatedTransport();
+  void server.pump(server.open("stalled"), transport.write, transport.close);
+  hub.publish("first");
+  await until(() => transport.written.length === 1);
+  hub.publishBatch(OVERFLOW);
+  t.mock.timers.tick(600_000);
+  assert.equal(hub.activeClients(), 1);
+  assert.equal(server.stalledDisconnects, 0);
   await server.shutdown(undefined, 0);
 });

@@ -20,13 +20,23 @@ export interface StreamServerOptions {
   /** `max_clients` and `max_clients_per_ip`; absent or 0: no limit. */
   readonly maxClients?: number;
   readonly maxClientsPerIp?: number;
+  /** `stall_timeout_seconds`: a client whose full queue stays untaken this long is closed; absent or 0: never. */
+  readonly stallTimeoutSeconds?: number;
 }
+
+/** How often a server with clients looks for stalled ones. */
+export const STALL_SWEEP_MS = 1000;
 
 export class StreamServer {
   private readonly pumps = new Set<Promise<void>>();
   /** How to hang up on each client, for a shutdown whose grace period ran out. */
   private readonly closers = new Map<Subscriber, () => void>();
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  /** One per server, running only while it has clients (see sweepStalled). */
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  /** Clients closed because they stayed stalled past stall_timeout_seconds. */
+  stalledDisconnects = 0;
+  private stopped = false;
   /** Who may connect: every session takes a slot here first (see client-limits.ts). */
   readonly limits: ClientLimits;
 
@@ -43,11 +53,36 @@ export class StreamServer {
 
   /** A new client: its subscriber starts receiving entries published from now on. */
   open(remoteAddress: string): Subscriber {
-    return this.hub.subscribe({
+    const subscriber = this.hub.subscribe({
       transport: this.options.transport,
       remoteAddress,
       bufferSize: this.options.bufferSize,
     });
+    this.startSweep();
+    return subscriber;
+  }
+
+  private startSweep(): void {
+    const seconds = this.options.stallTimeoutSeconds ?? 0;
+    if (seconds <= 0 || this.sweepTimer !== undefined || this.stopped) return;
+    this.sweepTimer = setInterval(() => this.sweepStalled(seconds * 1000), STALL_SWEEP_MS);
+  }
+
+  /** Closes every client of this server that stayed stalled for timeoutMs; the timer stops with the last client. */
+  private sweepStalled(timeoutMs: number): void {
+    if (this.hub.activeClients(this.options.transport) === 0) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+      return;
+    }
+    const now = Date.now();
+    for (const subscriber of this.hub.clients()) {
+      if (subscriber.transport !== this.options.transport) continue;
+      if (!subscriber.isStalled(timeoutMs, now)) continue;
+      this.stalledDisconnects++;
+      subscriber.close();
+      this.closers.get(subscriber)?.();
+    }
   }
 
   /**
@@ -105,7 +140,10 @@ export class StreamServer {
    * for up to graceMs; clients still writing after that are closed.
    */
   async shutdown(lastFrame: Uint8Array | undefined, graceMs: number): Promise<void> {
+    this.stopped = true;
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     for (const subscriber of this.hub.clients()) {
       if (subscriber.transport !== this.options.transport) continue;
       if (lastFrame) subscriber.offer(lastFrame, false);

@@ -43,6 +43,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "tcp-buffer-size", valueName: "SIZE", action: set("tcpserver.buffer_size") },
   { name: "tcp-max-clients", valueName: "N", action: set("tcpserver.max_clients") },
   { name: "tcp-max-clients-per-ip", valueName: "N", action: set("tcpserver.max_clients_per_ip") },
+  { name: "tcp-stall-timeout", valueName: "SECONDS", action: set("tcpserver.stall_timeout_seconds") },
   { name: "enable-http", action: set("httpserver.enabled") },
   {
     name: "disable-http",
@@ -53,6 +54,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "http-buffer-size", valueName: "SIZE", action: set("httpserver.buffer_size") },
   { name: "http-max-clients", valueName: "N", action: set("httpserver.max_clients") },
   { name: "http-max-clients-per-ip", valueName: "N", action: set("httpserver.max_clients_per_ip") },
+  { name: "http-stall-timeout", valueName: "SECONDS", action: set("httpserver.stall_timeout_seconds") },
   { name: "auth-token", valueName: "TOKEN", action: set("auth.token") },
   {
     name: "print-config",

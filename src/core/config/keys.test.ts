@@ -20,6 +20,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
           [`${section}.buffer_size`, `${env}BUFFER_SIZE`, "integer"],
           [`${section}.max_clients`, `${env}MAX_CLIENTS`, "integer"],
           [`${section}.max_clients_per_ip`, `${env}MAX_CLIENTS_PER_IP`, "integer"],
+          [`${section}.stall_timeout_seconds`, `${env}STALL_TIMEOUT_SECONDS`, "integer"],
           [`${section}.heartbeat.enabled`, `${env}HEARTBEAT_ENABLED`, "boolean"],
           [`${section}.heartbeat.interval_seconds`, `${env}HEARTBEAT_INTERVAL_SECONDS`, "integer"],
           [`${section}.heartbeat.include_timestamp`, `${env}HEARTBEAT_INCLUDE_TIMESTAMP`, "boolean"],

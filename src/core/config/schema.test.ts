@@ -18,6 +18,7 @@ test("defaultConfig has every key with the documented default", () => {
       buffer_size: 1000,
       max_clients: 1000,
       max_clients_per_ip: 0,
+      stall_timeout_seconds: 60,
       heartbeat: {
         enabled: false,
         interval_seconds: 30,
@@ -33,6 +34,7 @@ test("defaultConfig has every key with the documented default", () => {
       buffer_size: 1000,
       max_clients: 1000,
       max_clients_per_ip: 0,
+      stall_timeout_seconds: 60,
       heartbeat: {
         enabled: true,
         interval_seconds: 30,

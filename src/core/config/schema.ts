@@ -126,6 +126,11 @@ function serverSchema<const TFormats extends readonly [string, ...string[]]>(
         0,
         `Most ${protocol} clients at once from one address; 0 means no limit`,
       ),
+      stall_timeout_seconds: atLeast(
+        0,
+        60,
+        `Seconds a ${protocol} client may leave its full queue untaken before it is disconnected; 0 means never`,
+      ),
       heartbeat: v.optional(heartbeatSchema(heartbeatEnabled, formats, format, protocol), {}),
     },
     "a table",
