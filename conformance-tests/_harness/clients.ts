@@ -337,8 +337,19 @@ export function httpGet(
   headers: Record<string, string> = {},
   ms = DEFAULT_TIMEOUT_MS,
 ): Promise<HttpResponse> {
+  return httpRequest("GET", url, headers, ms);
+}
+
+/** One request with any method on a fresh connection (`Connection: close`). */
+export function httpRequest(
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  ms = DEFAULT_TIMEOUT_MS,
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, headers: { connection: "close", ...headers } }, (res) => {
+    const options = { method, agent: false, headers: { connection: "close", ...headers } };
+    const req = request(url, options, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => {
@@ -354,7 +365,7 @@ export function httpGet(
             try {
               return JSON.parse(body);
             } catch {
-              throw new Error(`GET ${url}: body is not JSON: ${body.slice(0, 500)}`);
+              throw new Error(`${method} ${url}: body is not JSON: ${body.slice(0, 500)}`);
             }
           },
         });
@@ -362,11 +373,11 @@ export function httpGet(
     });
     const timer = setTimeout(() => {
       req.destroy();
-      reject(new Error(`GET ${url}: no complete response within ${ms} ms`));
+      reject(new Error(`${method} ${url}: no complete response within ${ms} ms`));
     }, ms);
     req.on("error", (error) => {
       clearTimeout(timer);
-      reject(new Error(`GET ${url}: ${error.message}`));
+      reject(new Error(`${method} ${url}: ${error.message}`));
     });
     req.end();
   });

@@ -1,45 +1,12 @@
 // Bad requests (issue 5): wrong paths and methods get clear answers, and malformed requests, early
 // hang-ups and clients that talk back disturb no one who is streaming.
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { connect } from "node:net";
 import { onCleanup } from "../_harness/cleanup.ts";
-import { byMessage, type EntryStream } from "../_harness/clients.ts";
+import { byMessage, type EntryStream, httpRequest } from "../_harness/clients.ts";
 import { defineCase } from "../_harness/define.ts";
 import { connectedSse, connectedTcp, type Served, serve } from "../_harness/serve.ts";
 import { DEFAULT_TIMEOUT_MS } from "../_harness/wait.ts";
-
-interface Answer {
-  readonly status: number;
-  readonly allow: string | undefined;
-  readonly body: string;
-}
-
-/** One request with any method, on a fresh connection. */
-function send(method: string, url: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false, headers: { connection: "close" } }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      res.on("end", () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, body });
-      });
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(new Error(`${method} ${url}: no answer within ${DEFAULT_TIMEOUT_MS} ms`));
-    }, DEFAULT_TIMEOUT_MS);
-    req.on("error", (error) => {
-      clearTimeout(timer);
-      reject(new Error(`${method} ${url}: ${error.message}`));
-    });
-    req.end();
-  });
-}
 
 /**
  * Sends raw bytes on a new connection and resolves with what came back once the server closed it or
@@ -100,15 +67,15 @@ export const reliabilityRequestCases = [
   defineCase("reliability: unknown paths answer 404 JSON, wrong methods 405 with Allow", async (rt) => {
     const served = await serve(rt);
     for (const path of ["/", "/nope", "/stream/extra", "/status.json", "/%ff%fe"]) {
-      const answer = await send("GET", `${served.proc.httpUrl}${path}`);
+      const answer = await httpRequest("GET", `${served.proc.httpUrl}${path}`);
       assert.equal(answer.status, 404, `GET ${path}: ${answer.body}`);
       assert.equal((JSON.parse(answer.body) as { error?: unknown }).error, "not found", answer.body);
     }
     for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
       for (const path of ["/stream", "/status"]) {
-        const answer = await send(method, `${served.proc.httpUrl}${path}`);
+        const answer = await httpRequest(method, `${served.proc.httpUrl}${path}`);
         assert.equal(answer.status, 405, `${method} ${path}: ${answer.body}`);
-        assert.equal(answer.allow, "GET", `${method} ${path}`);
+        assert.equal(answer.headers.allow, "GET", `${method} ${path}`);
         assert.match((JSON.parse(answer.body) as { error: string }).error, /not allowed/);
       }
     }
