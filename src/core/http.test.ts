@@ -5,15 +5,20 @@ import { createHttpApp } from "./http.ts";
 import { Hub } from "./hub.ts";
 import { StreamServer } from "./stream-server.ts";
 
-function makeApp(token?: string) {
-  const hub = new Hub();
-  const sse = new StreamServer(hub, {
+function makeSse(hub: Hub, limits: { maxClients?: number } = {}) {
+  return new StreamServer(hub, {
     transport: "sse",
     bufferSize: 100,
     heartbeatIntervalSeconds: undefined,
     encodeHeartbeat: () => new Uint8Array(),
     startedAtMs: Date.now(),
+    ...limits,
   });
+}
+
+function makeApp(token?: string) {
+  const hub = new Hub();
+  const sse = makeSse(hub);
   const app = createHttpApp({
     sse,
     status: () => ({ ok: true }),
@@ -90,14 +95,7 @@ test("with auth a CORS preflight still answers without credentials", async () =>
 
 test("a stream over max_clients gets 503 JSON with Retry-After; the slot frees when a stream ends", async () => {
   const hub = new Hub();
-  const sse = new StreamServer(hub, {
-    transport: "sse",
-    bufferSize: 100,
-    heartbeatIntervalSeconds: undefined,
-    encodeHeartbeat: () => new Uint8Array(),
-    startedAtMs: Date.now(),
-    maxClients: 1,
-  });
+  const sse = makeSse(hub, { maxClients: 1 });
   const app = createHttpApp({ sse, status: () => ({}) });
   const open = (controller = new AbortController()) =>
     Promise.resolve(

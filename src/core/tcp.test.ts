@@ -8,13 +8,14 @@ import { serveTcpClient } from "./tcp.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
-function makeServer(hub: Hub) {
+function makeServer(hub: Hub, limits: { maxClients?: number; maxClientsPerIp?: number } = {}) {
   return new StreamServer(hub, {
     transport: "tcp",
     bufferSize: 100,
     heartbeatIntervalSeconds: undefined,
     encodeHeartbeat: () => new Uint8Array(),
     startedAtMs: Date.now(),
+    ...limits,
   });
 }
 
@@ -127,14 +128,7 @@ test("with auth an endless first line is cut off", async () => {
 
 test("a TCP client over max_clients gets one JSON error line, is closed, and frees nothing it never took", async () => {
   const hub = new Hub();
-  const server = new StreamServer(hub, {
-    transport: "tcp",
-    bufferSize: 100,
-    heartbeatIntervalSeconds: undefined,
-    encodeHeartbeat: () => new Uint8Array(),
-    startedAtMs: Date.now(),
-    maxClients: 1,
-  });
+  const server = makeServer(hub, { maxClients: 1 });
   const first = fakeConnection();
   serveTcpClient(server, first.connection);
   const second = fakeConnection();
@@ -152,14 +146,7 @@ test("a TCP client over max_clients gets one JSON error line, is closed, and fre
 
 test("an unauthenticated TCP client holds a slot until it is closed", async () => {
   const hub = new Hub();
-  const server = new StreamServer(hub, {
-    transport: "tcp",
-    bufferSize: 100,
-    heartbeatIntervalSeconds: undefined,
-    encodeHeartbeat: () => new Uint8Array(),
-    startedAtMs: Date.now(),
-    maxClientsPerIp: 1,
-  });
+  const server = makeServer(hub, { maxClientsPerIp: 1 });
   const silent = fakeConnection();
   serveTcpClient(server, silent.connection, { auth: new TokenCheck("s3cret"), authTimeoutMs: 30 });
   assert.equal(server.limits.active, 1);
