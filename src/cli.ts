@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Entry point: pick the adapter for the runtime we run on, read the config, run the service.
-// Exit codes: 0 after a clean stop, 1 when the service cannot start (port in use), 2 for bad input.
+// Exit codes: 0 after a clean stop, 1 when the service cannot start (port in use), 2 for bad input
+// (config, or a certificate and key the runtime refuses).
 
 import { ConfigError } from "./core/config/errors.ts";
 import { loadConfig } from "./core/config/load.ts";
 import { renderConfigToml } from "./core/config/print.ts";
-import { AddressInUseError, type Runtime } from "./core/runtime.ts";
+import { AddressInUseError, type Runtime, TlsSetupError } from "./core/runtime.ts";
 import { Service } from "./core/service.ts";
 import { VERSION } from "./version.ts";
 
@@ -44,7 +45,7 @@ async function main(argv: readonly string[]): Promise<void> {
     runtime.print(`config OK (${request.configFile ? `file ${request.configFile}` : "no config file"})\n`);
     runtime.exit(0);
   }
-  const service = new Service(runtime, request.config, VERSION);
+  const service = new Service(runtime, request.config, VERSION, request.tls);
   let signals = 0;
   runtime.onSignal((signal) => {
     signals++;
@@ -59,6 +60,11 @@ async function main(argv: readonly string[]): Promise<void> {
     if (error instanceof AddressInUseError) {
       runtime.log(`cannot start: ${error.message} (choose another port or stop what uses it)`);
       runtime.exit(1);
+    }
+    // bad input like any config error, though only the runtime can tell (after a server was created)
+    if (error instanceof TlsSetupError) {
+      runtime.log(`cannot start: ${error.message}`);
+      runtime.exit(2);
     }
     throw error;
   }

@@ -67,6 +67,7 @@ export interface StatusServer {
   readonly max_clients: number;
   readonly max_clients_per_ip: number;
   readonly stall_timeout_seconds: number;
+  readonly ssl_enabled: boolean;
   readonly heartbeat: Record<string, unknown>;
   readonly active_clients: number;
   readonly total_connections: number;

@@ -17,6 +17,7 @@ import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
 import { tailingEdgeCases } from "../cases/tailing-edges.ts";
 import { tcpCases } from "../cases/tcp.ts";
+import { tlsCases } from "../cases/tls.ts";
 import { runScoped, runUnscopedCleanups } from "./cleanup.ts";
 import { CaseSkipped, type ConformanceCase } from "./define.ts";
 import type { RuntimeUnderTest } from "./runtimes.ts";
@@ -29,6 +30,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...tcpCases,
   ...authCases,
   ...limitsCases,
+  ...tlsCases,
   ...statusCases,
   ...tailingCases,
   ...tailingEdgeCases,

@@ -70,6 +70,23 @@ export interface Listener {
 export interface ListenOptions {
   readonly host: string;
   readonly port: number;
+  /**
+   * Serve over TLS with this PEM certificate (chain) and private key, both as text. A connection reaches
+   * the core only once its handshake is done; one that fails it, or has not finished it within
+   * TLS_HANDSHAKE_TIMEOUT_MS, is closed by the adapter, and close() ends those still shaking hands too.
+   */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+}
+
+/** How long a TLS client may take over its handshake (a plain-text or silent client is closed after it). */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Raised by listenTcp / serveHttp when the runtime refuses the certificate or key (not a pair, bad PEM). */
+export class TlsSetupError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = "TlsSetupError";
+  }
 }
 
 export type FetchHandler = (

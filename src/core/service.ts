@@ -3,12 +3,13 @@
 
 import { isLoopback, TokenCheck } from "./auth.ts";
 import type { Config } from "./config/schema.ts";
+import type { TlsMaterial, TlsServer } from "./config/tls.ts";
 import { type LogEntry, parseLine, serializeEntry } from "./entry.ts";
 import { encodeSseEvent } from "./framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./heartbeat.ts";
 import { createHttpApp } from "./http.ts";
 import { Hub, type Transport } from "./hub.ts";
-import type { Listener, Runtime } from "./runtime.ts";
+import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
 import { buildStatus } from "./status.ts";
 import { StreamServer } from "./stream-server.ts";
 import type { LineFlags } from "./tail/lines.ts";
@@ -39,6 +40,8 @@ export class Service {
     private readonly runtime: Runtime,
     readonly config: Config,
     readonly version: string,
+    /** PEM certificate and key per server with `ssl_enabled` (read and checked with the config). */
+    private readonly tls: TlsMaterial = {},
   ) {
     const { monitor, tcpserver, httpserver } = config;
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
@@ -90,25 +93,28 @@ export class Service {
 
   /** Listens first (a port in use fails before anything else starts), then scans the targets. */
   async start(): Promise<void> {
-    const { tcpserver, httpserver } = this.config;
     try {
       const sse = this.sse;
       if (sse) {
         const app = createHttpApp({ sse, status: () => this.status(), auth: this.auth });
-        this.listeners.http = await this.runtime.serveHttp(app, {
-          host: httpserver.host,
-          port: httpserver.port,
-        });
-        this.runtime.log(`http server listening on ${formatAddress(this.listeners.http)}`);
+        this.listeners.http = await this.withTls("httpserver", (options) =>
+          this.runtime.serveHttp(app, options),
+        );
+        this.runtime.log(
+          `http server listening on ${formatAddress(this.listeners.http)}${this.tls.httpserver ? " (https)" : ""}`,
+        );
         sse.startHeartbeat();
       }
       const tcp = this.tcp;
       if (tcp) {
-        this.listeners.tcp = await this.runtime.listenTcp(
-          { host: tcpserver.host, port: tcpserver.port },
-          (connection) => serveTcpClient(tcp, connection, { auth: this.auth }),
+        this.listeners.tcp = await this.withTls("tcpserver", (options) =>
+          this.runtime.listenTcp(options, (connection) =>
+            serveTcpClient(tcp, connection, { auth: this.auth }),
+          ),
         );
-        this.runtime.log(`tcp server listening on ${formatAddress(this.listeners.tcp)}`);
+        this.runtime.log(
+          `tcp server listening on ${formatAddress(this.listeners.tcp)}${this.tls.tcpserver ? " (tls)" : ""}`,
+        );
         tcp.startHeartbeat();
       }
       this.warnIfOpen();
@@ -132,6 +138,20 @@ export class Service {
       await Promise.all([this.listeners.http?.close(), this.listeners.tcp?.close()]);
     })();
     return this.stopping;
+  }
+
+  /** Listens with the server's host, port and TLS files; a pair the runtime refuses names both keys. */
+  private async withTls(server: TlsServer, listen: (options: ListenOptions) => Promise<Listener>) {
+    const { host, port, ssl_cert_file, ssl_key_file } = this.config[server];
+    const tls = this.tls[server];
+    try {
+      return await listen({ host, port, ...(tls ? { tls } : {}) });
+    } catch (error) {
+      if (!(error instanceof TlsSetupError)) throw error;
+      throw new TlsSetupError(
+        `${server}.ssl_cert_file ${JSON.stringify(ssl_cert_file)} and ${server}.ssl_key_file ${JSON.stringify(ssl_key_file)} were refused (${error.message}): expected a PEM certificate and the private key it was made for`,
+      );
+    }
   }
 
   /** One line when a server is reachable beyond this machine and anyone reaching it may read the logs. */

@@ -82,6 +82,8 @@ function serverStatus(
     max_clients: config.max_clients,
     max_clients_per_ip: config.max_clients_per_ip,
     stall_timeout_seconds: config.stall_timeout_seconds,
+    // whether it serves TLS; the file paths and their contents stay out of /status
+    ssl_enabled: config.ssl_enabled,
     heartbeat: config.heartbeat,
     active_clients: hub.activeClients(transport),
     total_connections: counters.connections,

@@ -1,5 +1,6 @@
 // The part of Bun's API this adapter uses, typed by hand: no Bun type package is installed.
 // https://bun.sh/docs/api/tcp · https://bun.sh/docs/api/http
+import { AddressInUseError, type ListenOptions, TlsSetupError } from "../../core/runtime.ts";
 
 /** A TCP socket of `Bun.listen`; `data` holds whatever the adapter attaches to it. */
 export interface BunSocket<Data> {
@@ -10,6 +11,8 @@ export interface BunSocket<Data> {
   write(bytes: Uint8Array): number;
   /** Sends what the kernel holds, then closes. */
   end(): void;
+  /** Closes at once, whatever is unsent. */
+  terminate(): void;
   setNoDelay(noDelay: boolean): boolean;
   setKeepAlive(enable: boolean, initialDelayMs: number): boolean;
 }
@@ -21,6 +24,8 @@ export interface BunSocketHandler<Data> {
   drain(socket: BunSocket<Data>): void;
   close(socket: BunSocket<Data>, error?: Error): void;
   error(socket: BunSocket<Data>, error: Error): void;
+  /** With `tls`: the handshake ended (`open` came at accept, before it). */
+  handshake?(socket: BunSocket<Data>, success: boolean, authorizationError: Error | null): void;
 }
 
 export interface BunTcpListener {
@@ -42,18 +47,38 @@ export interface BunServeOptions {
   development: boolean;
   /** SO_REUSEPORT; Bun turns it on by default when `development` is false. */
   reusePort: boolean;
+  tls?: BunTlsOptions;
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
+}
+
+/** PEM text of the certificate and key. */
+export interface BunTlsOptions {
+  cert: string;
+  key: string;
 }
 
 export interface BunApi {
   readonly version: string;
-  listen<Data>(options: { hostname: string; port: number; socket: BunSocketHandler<Data> }): BunTcpListener;
+  listen<Data>(options: {
+    hostname: string;
+    port: number;
+    socket: BunSocketHandler<Data>;
+    tls?: BunTlsOptions;
+  }): BunTcpListener;
   serve(options: BunServeOptions): BunServer;
 }
 
 /** Errors Bun throws at listen time carry an errno code (EADDRINUSE, EACCES, …). */
 export function errorCode(error: unknown): string | undefined {
   return (error as { code?: unknown } | null)?.code as string | undefined;
+}
+
+/** Why Bun.listen or Bun.serve threw: the address is taken, the TLS files were refused (ERR_OSSL_*), or else. */
+export function fromListenError(error: unknown, { host, port }: ListenOptions): unknown {
+  const code = errorCode(error) ?? "";
+  if (code === "EADDRINUSE") return new AddressInUseError(host, port);
+  if (code.startsWith("ERR_OSSL")) return new TlsSetupError((error as Error).message);
+  return error;
 }
 
 export const Bun: BunApi = (globalThis as unknown as { Bun: BunApi }).Bun;

@@ -1,11 +1,7 @@
-// https://bun.sh/docs/api/http (Bun.serve) — the core's fetch handler served as is.
-import {
-  AddressInUseError,
-  type FetchHandler,
-  type Listener,
-  type ListenOptions,
-} from "../../core/runtime.ts";
-import { Bun, errorCode } from "./_bun-types.ts";
+// https://bun.sh/docs/api/http (Bun.serve) — the core's fetch handler served as is; with ssl_enabled,
+// https://bun.sh/docs/api/http#tls
+import type { FetchHandler, Listener, ListenOptions } from "../../core/runtime.ts";
+import { Bun, fromListenError } from "./_bun-types.ts";
 
 export async function serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   try {
@@ -19,12 +15,12 @@ export async function serveHttp(handler: FetchHandler, options: ListenOptions): 
       // Bun's production mode turns SO_REUSEPORT on: a second logwisp would then share the port silently
       // instead of failing with AddressInUseError
       reusePort: false,
+      ...(options.tls ? { tls: { cert: options.tls.cert, key: options.tls.key } } : {}),
       fetch: (request, server) =>
         handler(request, { remoteAddress: server.requestIP(request)?.address ?? "" }),
     });
     return { host: options.host, port: server.port, close: () => server.stop(true) };
   } catch (error) {
-    if (errorCode(error) === "EADDRINUSE") throw new AddressInUseError(options.host, options.port);
-    throw error;
+    throw fromListenError(error, options);
   }
 }

@@ -1,12 +1,13 @@
-// https://bun.sh/docs/api/tcp (Bun.listen) — socket.write takes what fits and returns how many bytes; the
-// rest waits here and goes out from the `drain` handler, so a slow client never loses or reorders bytes.
+// https://bun.sh/docs/api/tcp (Bun.listen; with ssl_enabled, its `tls` option and `handshake` handler) —
+// socket.write takes what fits and returns how many bytes; the rest waits here and goes out from the
+// `drain` handler, so a slow client never loses or reorders bytes.
 import {
-  AddressInUseError,
   type Listener,
   type ListenOptions,
   type TcpConnection,
+  TLS_HANDSHAKE_TIMEOUT_MS,
 } from "../../core/runtime.ts";
-import { Bun, type BunSocket, errorCode } from "./_bun-types.ts";
+import { Bun, type BunSocket, fromListenError } from "./_bun-types.ts";
 
 /** One accepted socket as the port's connection; Bun's handlers are per listener, so it rides on `socket.data`. */
 class BunTcpConnection implements TcpConnection {
@@ -17,6 +18,7 @@ class BunTcpConnection implements TcpConnection {
   private readonly closeListeners: Array<() => void> = [];
   private readonly dataListeners: Array<(bytes: Uint8Array) => void> = [];
   private closed = false;
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly socket: BunSocket<BunTcpConnection>) {
     this.remoteAddress = socket.remoteAddress;
@@ -60,7 +62,17 @@ class BunTcpConnection implements TcpConnection {
     for (const listener of this.dataListeners) listener(bytes);
   }
 
+  /** With TLS: a client that has not finished its handshake in time (plain text, silent) is dropped. */
+  awaitHandshake(): void {
+    this.handshakeTimer = setTimeout(() => this.socket.terminate(), TLS_HANDSHAKE_TIMEOUT_MS);
+  }
+
+  handshakeDone(): void {
+    clearTimeout(this.handshakeTimer);
+  }
+
   ended(): void {
+    clearTimeout(this.handshakeTimer);
     if (this.closed) return;
     this.closed = true;
     this.unwritten.length = 0;
@@ -83,10 +95,19 @@ export async function listenTcp(
     const listener = Bun.listen<BunTcpConnection>({
       hostname: options.host,
       port: options.port,
+      ...(options.tls ? { tls: { cert: options.tls.cert, key: options.tls.key } } : {}),
       socket: {
         open(socket) {
           socket.data = new BunTcpConnection(socket);
-          onConnection(socket.data);
+          if (options.tls) socket.data.awaitHandshake();
+          else onConnection(socket.data);
+        },
+        // with TLS, `open` comes at accept: the core gets the connection once the handshake is done. A
+        // failed one is closed by Bun (close follows); the client certificate it reports is not asked for.
+        handshake(socket, success) {
+          socket.data.handshakeDone();
+          if (success) onConnection(socket.data);
+          else socket.terminate();
         },
         data: (socket, bytes) => socket.data.received(bytes),
         drain: (socket) => void socket.data.flush(),
@@ -97,7 +118,6 @@ export async function listenTcp(
     });
     return { host: options.host, port: listener.port, close: async () => listener.stop(true) };
   } catch (error) {
-    if (errorCode(error) === "EADDRINUSE") throw new AddressInUseError(options.host, options.port);
-    throw error;
+    throw fromListenError(error, options);
   }
 }

@@ -33,8 +33,11 @@ export interface DenoConn {
   /** May write fewer bytes than given; resolves with how many went out. */
   write(bytes: Uint8Array): Promise<number>;
   closeWrite(): Promise<void>;
-  setNoDelay(noDelay?: boolean): void;
-  setKeepAlive(keepAlive?: boolean): void;
+  /** Absent on a TLS connection (Deno.TlsConn). */
+  setNoDelay?(noDelay?: boolean): void;
+  setKeepAlive?(keepAlive?: boolean): void;
+  /** Only on a TLS connection: completes the handshake (else done lazily by the first read or write). */
+  handshake?(): Promise<unknown>;
   close(): void;
 }
 
@@ -47,6 +50,9 @@ export interface DenoListener {
 export interface DenoServeOptions {
   readonly hostname: string;
   readonly port: number;
+  /** PEM text; both set: HTTPS. */
+  readonly cert?: string;
+  readonly key?: string;
   onListen?(addr: DenoNetAddr): void;
   onError?(error: unknown): Response | Promise<Response>;
 }
@@ -98,6 +104,7 @@ export interface DenoApi {
   readDir(path: string): AsyncIterable<{ readonly name: string }>;
   readTextFile(path: string): Promise<string>;
   listen(options: { hostname: string; port: number; transport: "tcp" }): DenoListener;
+  listenTls(options: { hostname: string; port: number; cert: string; key: string }): DenoListener;
   serve(
     options: DenoServeOptions,
     handler: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>,

@@ -1,5 +1,5 @@
 // Deno's errors in the port's terms: a `code` like Node's, and a missing --allow-* flag said plainly.
-import { AddressInUseError, type ListenOptions } from "../../core/runtime.ts";
+import { AddressInUseError, type ListenOptions, TlsSetupError } from "../../core/runtime.ts";
 import { Deno } from "./_deno-types.ts";
 
 /**
@@ -34,8 +34,16 @@ export function fromDenoError(error: unknown, flag: string, target: string): unk
   return code === undefined ? error : Object.assign(error, { code });
 }
 
-/** Why Deno.listen or Deno.serve threw: the address is taken, --allow-net is missing, or something else. */
-export function fromListenError(error: unknown, { host, port }: ListenOptions): unknown {
+/**
+ * Why Deno.listen(Tls) or Deno.serve threw: the address is taken, --allow-net is missing, the TLS files were
+ * refused, or something else.
+ */
+export function fromListenError(error: unknown, { host, port, tls }: ListenOptions): unknown {
   if (error instanceof Deno.errors.AddrInUse) return new AddressInUseError(host, port);
+  // Deno refuses a certificate or key with a plain Error ("keys may not be consistent: KeyMismatch",
+  // "invalid peer certificate: BadEncoding"); socket and permission errors have classes of their own
+  if (tls && error instanceof Error && Object.getPrototypeOf(error) === Error.prototype) {
+    return new TlsSetupError(error.message);
+  }
   return fromDenoError(error, "--allow-net", `${host}:${port}`);
 }

@@ -31,7 +31,12 @@ export function serveHttp(handler: FetchHandler, options: ListenOptions): Promis
   try {
     server = Deno.serve(
       // logwisp prints its own "listening" line
-      { hostname: options.host, port: options.port, onListen: () => undefined },
+      {
+        hostname: options.host,
+        port: options.port,
+        ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
+        onListen: () => undefined,
+      },
       (request, info) =>
         handler(withCompletionSignal(request, info.completed), { remoteAddress: info.remoteAddr.hostname }),
     );

@@ -1,5 +1,10 @@
-// https://docs.deno.com/api/deno/~/Deno.listen
-import type { Listener, ListenOptions, TcpConnection } from "../../core/runtime.ts";
+// https://docs.deno.com/api/deno/~/Deno.listen · https://docs.deno.com/api/deno/~/Deno.listenTls (ssl_enabled)
+import {
+  type Listener,
+  type ListenOptions,
+  type TcpConnection,
+  TLS_HANDSHAKE_TIMEOUT_MS,
+} from "../../core/runtime.ts";
 import { Deno, type DenoConn, type DenoListener } from "./_deno-types.ts";
 import { fromListenError } from "./_errors.ts";
 
@@ -8,8 +13,8 @@ const HANG_UP_GRACE_MS = 1000;
 const READ_BUFFER_BYTES = 4096;
 
 function toConnection(conn: DenoConn, forget: () => void): TcpConnection {
-  conn.setNoDelay(true);
-  conn.setKeepAlive(true);
+  conn.setNoDelay?.(true);
+  conn.setKeepAlive?.(true);
   const closeListeners: Array<() => void> = [];
   const dataListeners: Array<(bytes: Uint8Array) => void> = [];
   let closed = false;
@@ -55,6 +60,22 @@ function toConnection(conn: DenoConn, forget: () => void): TcpConnection {
   };
 }
 
+/** With TLS: true once the handshake is done; false when it failed or took over TLS_HANDSHAKE_TIMEOUT_MS. */
+async function completeHandshake(conn: DenoConn): Promise<boolean> {
+  if (!conn.handshake) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), TLS_HANDSHAKE_TIMEOUT_MS);
+  });
+  const handshake = conn.handshake().then(
+    () => true,
+    () => false,
+  );
+  const done = await Promise.race([handshake, timedOut]);
+  clearTimeout(timer);
+  return done;
+}
+
 function closeQuietly(conn: DenoConn): void {
   try {
     conn.close();
@@ -69,7 +90,9 @@ export function listenTcp(
 ): Promise<Listener> {
   let listener: DenoListener;
   try {
-    listener = Deno.listen({ hostname: options.host, port: options.port, transport: "tcp" });
+    listener = options.tls
+      ? Deno.listenTls({ hostname: options.host, port: options.port, ...options.tls })
+      : Deno.listen({ hostname: options.host, port: options.port, transport: "tcp" });
   } catch (error) {
     return Promise.reject(fromListenError(error, options));
   }
@@ -80,7 +103,16 @@ export function listenTcp(
       try {
         const conn = await listener.accept();
         connections.add(conn);
-        onConnection(toConnection(conn, () => connections.delete(conn)));
+        const forget = (): boolean => connections.delete(conn);
+        if (!options.tls) {
+          onConnection(toConnection(conn, forget));
+          continue;
+        }
+        // the core gets a TLS connection once its handshake is done; the others are dropped here
+        void completeHandshake(conn).then((ok) => {
+          if (ok && !closing) onConnection(toConnection(conn, forget));
+          else if (forget()) closeQuietly(conn);
+        });
       } catch {
         // closed by close(), or a failed accept (out of descriptors): pause rather than spin, then go on
         if (!closing) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,7 +1,10 @@
 // https://nodejs.org/api/net.html#netcreateserveroptions-connectionlistener
+// https://nodejs.org/api/tls.html#tlscreateserveroptions-secureconnectionlistener (ssl_enabled)
 import { createServer, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import type { Listener, ListenOptions, TcpConnection } from "../../core/runtime.ts";
 import { listen } from "./_listen.ts";
+import { tlsServerOptions, trackRawSockets } from "./_tls.ts";
 
 /**
  * Bytes a connection may hold in node's write buffer before write() waits for drain. Node's own 16 KiB mark
@@ -52,6 +55,13 @@ export function listenTcp(
   options: ListenOptions,
   onConnection: (connection: TcpConnection) => void,
 ): Promise<Listener> {
+  if (options.tls) {
+    // a TLS socket reaches the core once its handshake is done
+    const server = createTlsServer(tlsServerOptions(options.tls), (socket) =>
+      onConnection(toConnection(socket)),
+    );
+    return listen(server, options, trackRawSockets(server));
+  }
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);

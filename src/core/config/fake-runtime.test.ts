@@ -1,7 +1,7 @@
 // A small Runtime for config tests, backed by the real file system (tests may use node:*), a temp
 // directory helper, and loadConfig run inside a temp directory. It is a test file itself so that the core's non-test files never import node:*.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
@@ -28,7 +28,7 @@ export function fakeRuntime(options: {
 }): ConfigRuntime {
   const unused = () => Promise.reject(new Error("not used by config"));
   return {
-    fs: { stat: statPath, open: unused, readDir: unused, readText: unused },
+    fs: { stat: statPath, open: unused, readDir: unused, readText: (path) => readFile(path, "utf8") },
     env: options.env ?? {},
     cwd: options.cwd,
     homeDir: options.homeDir,

@@ -44,6 +44,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "tcp-max-clients", valueName: "N", action: set("tcpserver.max_clients") },
   { name: "tcp-max-clients-per-ip", valueName: "N", action: set("tcpserver.max_clients_per_ip") },
   { name: "tcp-stall-timeout", valueName: "SECONDS", action: set("tcpserver.stall_timeout_seconds") },
+  { name: "tcp-ssl-enabled", action: set("tcpserver.ssl_enabled") },
+  { name: "tcp-ssl-cert-file", valueName: "FILE", action: set("tcpserver.ssl_cert_file") },
+  { name: "tcp-ssl-key-file", valueName: "FILE", action: set("tcpserver.ssl_key_file") },
   { name: "enable-http", action: set("httpserver.enabled") },
   {
     name: "disable-http",
@@ -55,6 +58,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "http-max-clients", valueName: "N", action: set("httpserver.max_clients") },
   { name: "http-max-clients-per-ip", valueName: "N", action: set("httpserver.max_clients_per_ip") },
   { name: "http-stall-timeout", valueName: "SECONDS", action: set("httpserver.stall_timeout_seconds") },
+  { name: "http-ssl-enabled", action: set("httpserver.ssl_enabled") },
+  { name: "http-ssl-cert-file", valueName: "FILE", action: set("httpserver.ssl_cert_file") },
+  { name: "http-ssl-key-file", valueName: "FILE", action: set("httpserver.ssl_key_file") },
   { name: "auth-token", valueName: "TOKEN", action: set("auth.token") },
   {
     name: "print-config",

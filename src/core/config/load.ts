@@ -7,6 +7,7 @@ import { type ConfigFileReading, type ConfigRuntime, chooseConfigFile, readConfi
 import { renderHelp } from "./help.ts";
 import { mergeSettings, type Provenance } from "./merge.ts";
 import type { Config } from "./schema.ts";
+import { readTlsFiles, type TlsMaterial } from "./tls.ts";
 
 /** A config that passed every check, and where each of its values came from. */
 export interface LoadedConfig {
@@ -17,6 +18,8 @@ export interface LoadedConfig {
   sources: Record<string, ConfigSource>;
   /** Per leaf key set by a file, variable or flag, that Setting (with its exact origin). */
   provenance: Provenance;
+  /** PEM text of the certificate and key of each server with `ssl_enabled`. */
+  tls: TlsMaterial;
 }
 
 export type CliRequest =
@@ -42,8 +45,11 @@ export async function loadConfig(runtime: ConfigRuntime, argv: readonly string[]
   const merged = mergeSettings([...file.settings, ...env.settings, ...args.settings]);
   const issues = [...file.issues, ...env.issues, ...args.issues, ...(merged.ok ? [] : merged.issues)];
   if (issues.length > 0 || !merged.ok) throw new ConfigError(issues);
+  const { config, sources, provenance } = merged;
+  // read only once the keys naming the files are known to be valid
+  const tls = await readTlsFiles(runtime, config, provenance);
+  if (tls.issues.length > 0) throw new ConfigError(tls.issues);
   // --print-config shows the config it checked, so it also answers --check-config.
   const kind = args.printConfig ? "print-config" : args.checkConfig ? "check-config" : "run";
-  const { config, sources, provenance } = merged;
-  return { kind, config, configFile: file.loadedPath, sources, provenance };
+  return { kind, config, configFile: file.loadedPath, sources, provenance, tls: tls.material };
 }

@@ -19,6 +19,7 @@ test("defaultConfig has every key with the documented default", () => {
       max_clients: 1000,
       max_clients_per_ip: 0,
       stall_timeout_seconds: 60,
+      ssl_enabled: false,
       heartbeat: {
         enabled: false,
         interval_seconds: 30,
@@ -35,6 +36,7 @@ test("defaultConfig has every key with the documented default", () => {
       max_clients: 1000,
       max_clients_per_ip: 0,
       stall_timeout_seconds: 60,
+      ssl_enabled: false,
       heartbeat: {
         enabled: true,
         interval_seconds: 30,

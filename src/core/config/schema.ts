@@ -45,6 +45,12 @@ function textKey(fallback: string, description: string) {
   );
 }
 
+/** A file path with no default (absent: not set). */
+function optionalPath(description: string) {
+  const expected = "a non-empty file path";
+  return v.optional(v.pipe(v.string(expected), v.minLength(1, expected), v.description(description)));
+}
+
 function choiceKey<const TOptions extends readonly [string, ...string[]]>(
   options: TOptions,
   fallback: TOptions[number],
@@ -131,6 +137,9 @@ function serverSchema<const TFormats extends readonly [string, ...string[]]>(
         60,
         `Seconds a ${protocol} client may leave its full queue untaken before it is disconnected; 0 means never`,
       ),
+      ssl_enabled: booleanKey(false, `Serve ${protocol} over TLS (needs ssl_cert_file and ssl_key_file)`),
+      ssl_cert_file: optionalPath(`${protocol} TLS certificate file (PEM; the chain may follow it)`),
+      ssl_key_file: optionalPath(`${protocol} TLS private key file (PEM, unencrypted)`),
       heartbeat: v.optional(heartbeatSchema(heartbeatEnabled, formats, format, protocol), {}),
     },
     "a table",
