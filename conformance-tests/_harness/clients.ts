@@ -1,9 +1,22 @@
 // The clients a user would run: an SSE reader (curl -N), a TCP line reader (nc), and plain HTTP GETs.
-import { type IncomingHttpHeaders, request } from "node:http";
+import { type IncomingHttpHeaders, request as plainRequest, type RequestOptions } from "node:http";
+import { request as tlsRequest } from "node:https";
 import { connect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { onCleanup } from "./cleanup.ts";
 import { Inbox, type Predicate } from "./inbox.ts";
+import { TEST_CA } from "./tls.ts";
 import { DEFAULT_TIMEOUT_MS } from "./wait.ts";
+
+/** http:// as curl would; https:// trusting the suite's test certificate, as `curl --cacert` would. */
+const request = (
+  url: string,
+  options: RequestOptions,
+  onResponse: Parameters<typeof plainRequest>[2],
+): ReturnType<typeof plainRequest> =>
+  url.startsWith("https:")
+    ? tlsRequest(url, { ...options, ca: TEST_CA }, onResponse)
+    : plainRequest(url, options, onResponse);
 
 /** A log entry as it appears on the wire. */
 export interface Entry {
@@ -262,18 +275,21 @@ export interface TcpClient extends EntryStream {
 
 /**
  * Connects like `nc 127.0.0.1 PORT` and splits what arrives into JSON lines. `localAddress` picks the
- * client's own address (`127.0.0.2`: another loopback address, for per-address limits).
+ * client's own address (`127.0.0.2`: another loopback address, for per-address limits). With `tls`, like
+ * `openssl s_client -CAfile <test cert>`: resolves once the handshake is done and the server verified.
  */
 export function openTcp(
   port: number,
   host = "127.0.0.1",
   ms = DEFAULT_TIMEOUT_MS,
   localAddress?: string,
+  tls = false,
 ): Promise<TcpClient> {
-  const label = `TCP client of ${host}:${port}${localAddress ? ` from ${localAddress}` : ""}`;
+  const label = `${tls ? "TLS " : ""}TCP client of ${host}:${port}${localAddress ? ` from ${localAddress}` : ""}`;
   const lines = new Inbox<TcpLine>(label, (line) => line.raw);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, ...(localAddress ? { localAddress } : {}) });
+    const address = { host, port, ...(localAddress ? { localAddress } : {}) };
+    const socket = tls ? tlsConnect({ ...address, ca: TEST_CA }) : connect(address);
     onCleanup(() => {
       socket.destroy();
     });
@@ -303,7 +319,7 @@ export function openTcp(
       lines.end(`socket error: ${error.message}`);
       reject(new Error(`${label}: ${error.message}`));
     });
-    socket.once("connect", () => {
+    socket.once(tls ? "secureConnect" : "connect", () => {
       clearTimeout(timer);
       const entryCursor = new EntryCursor(label, lines, (line) => asEntry(line.json));
       resolve({

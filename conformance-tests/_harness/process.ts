@@ -32,7 +32,10 @@ export interface LogwispProcess {
   /** Bound HTTP port from `logwisp: http server listening on HOST:PORT`; throws when there was none. */
   readonly httpPort: number;
   readonly tcpPort: number;
+  /** `https://127.0.0.1:PORT` when the listening line says `(https)`, else `http://…`. */
   readonly httpUrl: string;
+  /** The listening line says `(tls)`. */
+  readonly tcpTls: boolean;
   stdout(): string;
   stderr(): string;
   waitForStderr(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
@@ -43,7 +46,8 @@ export interface LogwispProcess {
 }
 
 export const READY_LINE = /^logwisp: ready, following (\d+) files?/m;
-const LISTENING_LINE = /^logwisp: (http|tcp) server listening on (?:\[([^\]]+)\]|([^\s:]+)):(\d+)/gm;
+const LISTENING_LINE =
+  /^logwisp: (http|tcp) server listening on (?:\[([^\]]+)\]|([^\s:]+)):(\d+)( \((?:https|tls)\))?/gm;
 
 const live = new Set<ChildProcess>();
 // Last resort if the test process itself is torn down: never leave a logwisp running.
@@ -155,18 +159,13 @@ export async function startLogwisp(
       },
     );
 
-  const ports = (): Map<string, number> => {
-    const found = new Map<string, number>();
+  const listening = (server: "http" | "tcp"): { port: number; tls: boolean } => {
     for (const match of stderrText.matchAll(LISTENING_LINE)) {
-      found.set(match[1] as string, Number(match[4]));
+      if (match[1] === server) return { port: Number(match[4]), tls: match[5] !== undefined };
     }
-    return found;
+    throw new Error(`no "${server} server listening" line: ${describeProcess()}`);
   };
-  const port = (server: "http" | "tcp"): number => {
-    const value = ports().get(server);
-    if (value === undefined) throw new Error(`no "${server} server listening" line: ${describeProcess()}`);
-    return value;
-  };
+  const port = (server: "http" | "tcp"): number => listening(server).port;
 
   const stop = async (graceMs = DEFAULT_TIMEOUT_MS): Promise<ExitResult> => {
     if (exited) return exited;
@@ -187,7 +186,11 @@ export async function startLogwisp(
       return port("tcp");
     },
     get httpUrl() {
-      return `http://127.0.0.1:${port("http")}`;
+      const { port, tls } = listening("http");
+      return `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+    },
+    get tcpTls() {
+      return listening("tcp").tls;
     },
     stdout: () => stdoutText,
     stderr: () => stderrText,

@@ -129,7 +129,7 @@ export async function serve(rt: RuntimeUnderTest, options: ServeOptions = {}): P
     logs,
     dir: logs.path,
     sse: (path = "/stream", headers = {}) => openSse(`${proc.httpUrl}${path}`, headers),
-    tcp: () => openTcp(proc.tcpPort),
+    tcp: () => openTcp(proc.tcpPort, "127.0.0.1", undefined, undefined, proc.tcpTls),
     status: () => fetchStatus(proc.httpUrl),
   };
 }

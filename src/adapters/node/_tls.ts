@@ -26,8 +26,8 @@ export function trackRawSockets(server: Server): () => void {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  // Node destroys a socket whose handshake failed once it has emitted this; listening keeps it quiet
-  server.on("tlsClientError", () => undefined);
+  // a failed handshake: Node destroys the socket itself, except when the handshake timed out
+  server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
   return () => {
     for (const socket of sockets) socket.destroy();
   };
