@@ -19,6 +19,7 @@ class BunTcpConnection implements TcpConnection {
   private readonly dataListeners: Array<(bytes: Uint8Array) => void> = [];
   private closed = false;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private handshaken = false;
 
   constructor(private readonly socket: BunSocket<BunTcpConnection>) {
     this.remoteAddress = socket.remoteAddress;
@@ -67,8 +68,12 @@ class BunTcpConnection implements TcpConnection {
     this.handshakeTimer = setTimeout(() => this.socket.terminate(), TLS_HANDSHAKE_TIMEOUT_MS);
   }
 
-  handshakeDone(): void {
+  /** True the first time only: the core must get the connection once, whatever Bun reports after. */
+  handshakeDone(): boolean {
     clearTimeout(this.handshakeTimer);
+    if (this.handshaken) return false;
+    this.handshaken = true;
+    return true;
   }
 
   ended(): void {
@@ -105,9 +110,9 @@ export async function listenTcp(
         // with TLS, `open` comes at accept: the core gets the connection once the handshake is done. A
         // failed one is closed by Bun (close follows); the client certificate it reports is not asked for.
         handshake(socket, success) {
-          socket.data.handshakeDone();
-          if (success) onConnection(socket.data);
-          else socket.terminate();
+          const first = socket.data.handshakeDone();
+          if (!success) socket.terminate();
+          else if (first) onConnection(socket.data);
         },
         data: (socket, bytes) => socket.data.received(bytes),
         drain: (socket) => void socket.data.flush(),
