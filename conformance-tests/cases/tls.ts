@@ -207,6 +207,18 @@ export const tlsCases = [
     },
   ),
 
+  defineCase("tls: HTTPS next to plain TCP: each server as configured", async (rt) => {
+    const served = await serve(rt, { tcp: true, env: HTTPS_ENV, files: { "app.log": "" } });
+    assert.match(served.proc.stderr(), /^logwisp: tcp server listening on 127\.0\.0\.1:\d+$/m);
+    assert.equal(served.proc.tcpTls, false);
+    const status = await served.status();
+    assert.deepEqual([status.servers.http.ssl_enabled, status.servers.tcp.ssl_enabled], [true, false]);
+    const sse = await connectedSse(served);
+    const tcp = await connectedTcp(served);
+    await served.logs.appendLines("app.log", ["mixed"]);
+    await Promise.all([sse.nextEntry(byMessage("mixed")), tcp.nextEntry(byMessage("mixed"))]);
+  }),
+
   defineCase(
     "tls: plain text, a cut or refused handshake on a TLS port harm no one and leak no descriptor",
     async (rt) => {
