@@ -341,5 +341,7 @@ export const tlsCases = [
       assert.ok(printed.stdout.includes(`ssl_key_file = ${JSON.stringify(TLS_KEY_FILE)}`), printed.stdout);
       assert.doesNotMatch(printed.stdout, /PRIVATE KEY|BEGIN/);
     },
+    // four runs of the CLI one after the other
+    { timeoutMs: 60_000 },
   ),
 ];
