@@ -9,6 +9,7 @@ import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
 import { limitsCases } from "../cases/limits.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
+import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
 import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
@@ -36,6 +37,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...hubCases,
   ...reliabilityLoadCases,
   ...reliabilityInputCases,
+  ...reliabilityGigabyteCases,
   ...reliabilityRequestCases,
   ...lifecycleCases,
   ...packagingCliCases,
