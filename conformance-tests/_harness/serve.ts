@@ -58,6 +58,7 @@ export interface StatusFile {
   readonly rotations: number;
   readonly truncations: number;
   readonly lines_read: number;
+  readonly error: string | null;
 }
 
 export interface StatusServer {
