@@ -122,9 +122,18 @@ export const reliabilityLoadCases = [
   ),
 
   defineCase(
-    "reliability: 1,000 TCP and SSE clients come and go, and leave no client or descriptor behind",
+    "reliability: 1,000 TCP and SSE clients come and go, and leave no client, descriptor or per-IP slot behind",
     async (rt) => {
-      const served = await serve(rt, { tcp: true, files: { "app.log": "" } });
+      const served = await serve(rt, {
+        tcp: true,
+        files: { "app.log": "" },
+        args: [
+          "--tcp-max-clients-per-ip",
+          String(CHURN_PER_IP),
+          "--http-max-clients-per-ip",
+          String(CHURN_PER_IP),
+        ],
+      });
       const ports = { tcp: served.proc.tcpPort, http: served.proc.httpPort };
       await served.status();
       const fdBefore = await openFdCount(served.proc.pid);
@@ -156,6 +165,7 @@ export const reliabilityLoadCases = [
       console.log(
         `[${rt.name}] open descriptors before ${cycles} client cycles: ${fdBefore}, after: ${fdAfter}`,
       );
+      await slotsAllFree(served);
       // and the server still serves: a new client gets a new line
       const client = await connectedTcp(served);
       await served.logs.appendLines("app.log", ["after the churn"]);
@@ -227,6 +237,41 @@ export const reliabilityLoadCases = [
 ];
 
 const CHURN_CONCURRENCY = 20;
+/**
+ * max_clients_per_ip during the churn: room for every client the churn holds at once, and for the server
+ * seeing a hang-up a little late; afterwards, exactly this many must be let in again from the same address.
+ */
+const CHURN_PER_IP = 50;
+
+/** Every per-IP slot was given back: CHURN_PER_IP clients of each server are let in, one more is not. */
+async function slotsAllFree(served: Served): Promise<void> {
+  const { rejected } = (await served.status()).servers.tcp;
+  const tcp = await Promise.all(Array.from({ length: CHURN_PER_IP }, () => served.tcp()));
+  const sse = await Promise.all(Array.from({ length: CHURN_PER_IP }, () => served.sse()));
+  assert.deepEqual(
+    sse.filter((client) => client.status !== 200).map((client) => client.status),
+    [],
+    `${CHURN_PER_IP} SSE clients let in`,
+  );
+  await pollUntil(async () => {
+    const { active_clients } = (await served.status()).servers.tcp;
+    return active_clients === CHURN_PER_IP ? true : undefined;
+  }, `${CHURN_PER_IP} TCP clients to be let in`);
+  assert.equal((await served.status()).servers.tcp.rejected, rejected, "no TCP client refused");
+  const overSse = await served.sse();
+  assert.equal(overSse.status, 503, "the limit still holds");
+  const overTcp = await served.tcp();
+  await overTcp.lines.waitForEnd();
+  assert.deepEqual(
+    overTcp.lines.items.map((line) => line.json),
+    [{ error: "too many clients from this address", max_clients_per_ip: CHURN_PER_IP }],
+  );
+  for (const client of [...tcp, ...sse, overSse]) client.close();
+  await pollUntil(
+    async () => ((await served.status()).clients.length === 0 ? true : undefined),
+    "them to leave",
+  );
+}
 /** Descriptors the runtime may open or keep on its own (a pooled thread's eventfd, a /status socket). */
 const FD_SLACK = 3;
 
