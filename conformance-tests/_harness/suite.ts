@@ -7,6 +7,7 @@ import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
+import { lifecycleDrainCases } from "../cases/lifecycle-drain.ts";
 import { limitsCases } from "../cases/limits.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
@@ -40,6 +41,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...reliabilityGigabyteCases,
   ...reliabilityRequestCases,
   ...lifecycleCases,
+  ...lifecycleDrainCases,
   ...packagingCliCases,
 ];
 

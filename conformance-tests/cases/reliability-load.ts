@@ -1,67 +1,15 @@
 // Reliability under load (issue 5): clients that never read, and a thousand clients that come and go.
 // Both measure the server process itself (/proc), so they run alone.
 import assert from "node:assert/strict";
-import { connect, type Socket } from "node:net";
-import { onCleanup } from "../_harness/cleanup.ts";
 import { byMessage } from "../_harness/clients.ts";
 import { defineCase } from "../_harness/define.ts";
 import { openFdCount, sampleResidentPeak } from "../_harness/proc-stats.ts";
+import { rawSocket, received, SSE_REQUEST, stalledSse } from "../_harness/raw-sockets.ts";
 import { connectedTcp, type Served, serve } from "../_harness/serve.ts";
 import { DEFAULT_TIMEOUT_MS, pollUntil } from "../_harness/wait.ts";
 
 /** Generous: the runtime itself takes 50-150 MiB; the queues of three clients add a few MiB at most. */
 const RSS_BOUND_KIB = 300 * 1024;
-const SSE_REQUEST = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
-
-/** Resolves when `socket` has received text matching `pattern`; rejects on close or after `ms`. */
-function received(socket: Socket, pattern: RegExp, what: string, ms = DEFAULT_TIMEOUT_MS): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const finish = (error?: Error): void => {
-      clearTimeout(timer);
-      socket.off("data", onData);
-      socket.off("close", onClose);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      // only the tail matters: keep the text short however much arrives
-      text = (text + chunk.toString("latin1")).slice(-4096);
-      if (pattern.test(text)) finish();
-    };
-    const onClose = (): void =>
-      finish(new Error(`connection closed before ${what}; got: ${text.slice(-300)}`));
-    const timer = setTimeout(
-      () => finish(new Error(`no ${what} within ${ms} ms; got: ${text.slice(-300)}`)),
-      ms,
-    );
-    socket.on("data", onData);
-    socket.once("close", onClose);
-  });
-}
-
-/** A plain socket to 127.0.0.1:port, destroyed after the case; errors (resets) are expected and ignored. */
-function rawSocket(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.on("error", () => undefined);
-    socket.once("connect", () => resolve(socket));
-    socket.once("close", () => reject(new Error(`could not connect to 127.0.0.1:${port}`)));
-    onCleanup(() => {
-      socket.destroy();
-    });
-  });
-}
-
-/** An SSE client that reads its `connected` event and then never reads again. */
-async function stalledSse(served: Served): Promise<Socket> {
-  const socket = await rawSocket(served.proc.httpPort);
-  const connected = received(socket, /event: connected\r?\n/, "the connected event");
-  socket.write(SSE_REQUEST);
-  await connected;
-  socket.pause();
-  return socket;
-}
 
 export const reliabilityLoadCases = [
   defineCase(
