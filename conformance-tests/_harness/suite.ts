@@ -14,6 +14,7 @@ import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
 import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
+import { reliabilitySseStallCases } from "../cases/reliability-sse-stall.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
@@ -37,6 +38,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...discoveryCases,
   ...hubCases,
   ...reliabilityLoadCases,
+  ...reliabilitySseStallCases,
   ...reliabilityInputCases,
   ...reliabilityGigabyteCases,
   ...reliabilityRequestCases,
