@@ -12,7 +12,7 @@ import { pollUntil } from "../_harness/wait.ts";
 /** logwisp's shutdown grace (SHUTDOWN_GRACE_MS in src/core/service.ts, README "Limits and guarantees"). */
 const GRACE_MS = 2000;
 /** What a runtime may take beyond the grace to close its listeners and end the process. */
-const EXIT_MARGIN_MS = 3000;
+const EXIT_MARGIN_MS = 5000;
 /** Entries each client that stopped reading holds in its queue at SIGTERM, at least. */
 const QUEUED_AT_SIGNAL = 20;
 /** Lines of 30 KB: the kernel's socket buffers (a few MB on loopback) fill after a few hundred. */
