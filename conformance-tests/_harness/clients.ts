@@ -81,6 +81,9 @@ export interface SseClient extends EntryStream {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly events: Inbox<SseEvent>;
+  /** Stops reading the response (Node then stops reading the socket), like a client that fell behind. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Parses the SSE wire format incrementally; comments are reported as their own items. */
@@ -165,6 +168,8 @@ export function openSse(
           waitForEntry: (predicate, waitMs) => entryCursor.find(predicate, waitMs),
           expectNoEntry: (predicate, waitMs, what) => entryCursor.expectNone(predicate, waitMs, what),
           close: () => req.destroy(),
+          pause: () => res.pause(),
+          resume: () => res.resume(),
         });
       },
     );

@@ -11,6 +11,17 @@ export async function residentKiB(pid: number): Promise<number> {
   return Number(match[1]);
 }
 
+/**
+ * Peak resident set size since the process started, in KiB (`VmHWM` of /proc/<pid>/status): kept by the
+ * kernel, so a spike between two samples is not missed.
+ */
+export async function peakResidentKiB(pid: number): Promise<number> {
+  const status = await readProc(() => readFile(`/proc/${pid}/status`, "utf8"));
+  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error(`no VmHWM line in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
 /** Open file descriptors of the process (entries of /proc/<pid>/fd). */
 export async function openFdCount(pid: number): Promise<number> {
   return (await readProc(() => readdir(`/proc/${pid}/fd`))).length;

@@ -54,9 +54,11 @@ export interface StatusFile {
   readonly path: string;
   readonly source: string;
   readonly offset: number;
+  readonly pending_bytes: number;
   readonly rotations: number;
   readonly truncations: number;
   readonly lines_read: number;
+  readonly error: string | null;
 }
 
 export interface StatusServer {

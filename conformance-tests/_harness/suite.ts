@@ -7,11 +7,14 @@ import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
+import { lifecycleDrainCases } from "../cases/lifecycle-drain.ts";
 import { limitsCases } from "../cases/limits.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
+import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
 import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
+import { reliabilitySseStallCases } from "../cases/reliability-sse-stall.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
@@ -37,9 +40,12 @@ export const allCases: readonly ConformanceCase[] = [
   ...discoveryCases,
   ...hubCases,
   ...reliabilityLoadCases,
+  ...reliabilitySseStallCases,
   ...reliabilityInputCases,
+  ...reliabilityGigabyteCases,
   ...reliabilityRequestCases,
   ...lifecycleCases,
+  ...lifecycleDrainCases,
   ...packagingCliCases,
 ];
 

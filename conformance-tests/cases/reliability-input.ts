@@ -92,6 +92,38 @@ export const reliabilityInputCases = [
     assert.equal(reportsOnce(served, "pipe.log").length, 1);
   }),
 
+  defineCase(
+    "reliability: /dev/null and /dev/zero as file targets are reported once, never read, and other targets stream",
+    async (rt) => {
+      // reading /dev/zero never ends and never finds a newline; a poll that opened it would hold the reader
+      const served = await serve(rt, {
+        files: { "app.log": "" },
+        args: ["/dev/null", "/dev/zero", "/dev/zero::true", ".:*.log"],
+      });
+      const client = await connectedSse(served);
+      await served.proc.waitForStderr(/\/dev\/zero: not a regular file \(a character device\)/);
+      await served.proc.waitForStderr(/\/dev\/null: not a regular file \(a character device\)/);
+      await observeFor(OBSERVE_POLLS_MS);
+      await served.logs.appendLines("app.log", ["next to two devices"]);
+      await client.nextEntry(byMessage("next to two devices"));
+      assert.equal(reportsOnce(served, "/dev/zero").length, 1, "one report, though both targets name it");
+      assert.equal(reportsOnce(served, "/dev/null").length, 1);
+      const devices = (await served.status()).monitor.files.filter((file) => file.path.startsWith("/dev/"));
+      assert.deepEqual(
+        devices.map((file) => [file.path, file.offset, file.lines_read, file.error]),
+        [
+          ["/dev/null", 0, 0, "/dev/null: not a regular file (a character device), not opened"],
+          ["/dev/zero", 0, 0, "/dev/zero: not a regular file (a character device), not opened"],
+        ],
+        "listed in /status with the error, nothing read",
+      );
+      assert.deepEqual(
+        client.entries().map((entry) => entry.message),
+        ["next to two devices"],
+      );
+    },
+  ),
+
   defineCase("reliability: a symlink loop named *.log is reported once (ELOOP)", async (rt) => {
     const served = await serve(rt, { files: { "app.log": "" } });
     const client = await connectedSse(served);

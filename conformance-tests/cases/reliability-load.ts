@@ -1,67 +1,15 @@
 // Reliability under load (issue 5): clients that never read, and a thousand clients that come and go.
 // Both measure the server process itself (/proc), so they run alone.
 import assert from "node:assert/strict";
-import { connect, type Socket } from "node:net";
-import { onCleanup } from "../_harness/cleanup.ts";
 import { byMessage } from "../_harness/clients.ts";
 import { defineCase } from "../_harness/define.ts";
 import { openFdCount, sampleResidentPeak } from "../_harness/proc-stats.ts";
+import { rawSocket, received, SSE_REQUEST, stalledSse } from "../_harness/raw-sockets.ts";
 import { connectedTcp, type Served, serve } from "../_harness/serve.ts";
 import { DEFAULT_TIMEOUT_MS, pollUntil } from "../_harness/wait.ts";
 
 /** Generous: the runtime itself takes 50-150 MiB; the queues of three clients add a few MiB at most. */
 const RSS_BOUND_KIB = 300 * 1024;
-const SSE_REQUEST = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
-
-/** Resolves when `socket` has received text matching `pattern`; rejects on close or after `ms`. */
-function received(socket: Socket, pattern: RegExp, what: string, ms = DEFAULT_TIMEOUT_MS): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const finish = (error?: Error): void => {
-      clearTimeout(timer);
-      socket.off("data", onData);
-      socket.off("close", onClose);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      // only the tail matters: keep the text short however much arrives
-      text = (text + chunk.toString("latin1")).slice(-4096);
-      if (pattern.test(text)) finish();
-    };
-    const onClose = (): void =>
-      finish(new Error(`connection closed before ${what}; got: ${text.slice(-300)}`));
-    const timer = setTimeout(
-      () => finish(new Error(`no ${what} within ${ms} ms; got: ${text.slice(-300)}`)),
-      ms,
-    );
-    socket.on("data", onData);
-    socket.once("close", onClose);
-  });
-}
-
-/** A plain socket to 127.0.0.1:port, destroyed after the case; errors (resets) are expected and ignored. */
-function rawSocket(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.on("error", () => undefined);
-    socket.once("connect", () => resolve(socket));
-    socket.once("close", () => reject(new Error(`could not connect to 127.0.0.1:${port}`)));
-    onCleanup(() => {
-      socket.destroy();
-    });
-  });
-}
-
-/** An SSE client that reads its `connected` event and then never reads again. */
-async function stalledSse(served: Served): Promise<Socket> {
-  const socket = await rawSocket(served.proc.httpPort);
-  const connected = received(socket, /event: connected\r?\n/, "the connected event");
-  socket.write(SSE_REQUEST);
-  await connected;
-  socket.pause();
-  return socket;
-}
 
 export const reliabilityLoadCases = [
   defineCase(
@@ -122,9 +70,18 @@ export const reliabilityLoadCases = [
   ),
 
   defineCase(
-    "reliability: 1,000 TCP and SSE clients come and go, and leave no client or descriptor behind",
+    "reliability: 1,000 TCP and SSE clients come and go, and leave no client, descriptor or per-IP slot behind",
     async (rt) => {
-      const served = await serve(rt, { tcp: true, files: { "app.log": "" } });
+      const served = await serve(rt, {
+        tcp: true,
+        files: { "app.log": "" },
+        args: [
+          "--tcp-max-clients-per-ip",
+          String(CHURN_PER_IP),
+          "--http-max-clients-per-ip",
+          String(CHURN_PER_IP),
+        ],
+      });
       const ports = { tcp: served.proc.tcpPort, http: served.proc.httpPort };
       await served.status();
       const fdBefore = await openFdCount(served.proc.pid);
@@ -156,6 +113,7 @@ export const reliabilityLoadCases = [
       console.log(
         `[${rt.name}] open descriptors before ${cycles} client cycles: ${fdBefore}, after: ${fdAfter}`,
       );
+      await slotsAllFree(served);
       // and the server still serves: a new client gets a new line
       const client = await connectedTcp(served);
       await served.logs.appendLines("app.log", ["after the churn"]);
@@ -227,6 +185,41 @@ export const reliabilityLoadCases = [
 ];
 
 const CHURN_CONCURRENCY = 20;
+/**
+ * max_clients_per_ip during the churn: room for every client the churn holds at once, and for the server
+ * seeing a hang-up a little late; afterwards, exactly this many must be let in again from the same address.
+ */
+const CHURN_PER_IP = 50;
+
+/** Every per-IP slot was given back: CHURN_PER_IP clients of each server are let in, one more is not. */
+async function slotsAllFree(served: Served): Promise<void> {
+  const { rejected } = (await served.status()).servers.tcp;
+  const tcp = await Promise.all(Array.from({ length: CHURN_PER_IP }, () => served.tcp()));
+  const sse = await Promise.all(Array.from({ length: CHURN_PER_IP }, () => served.sse()));
+  assert.deepEqual(
+    sse.filter((client) => client.status !== 200).map((client) => client.status),
+    [],
+    `${CHURN_PER_IP} SSE clients let in`,
+  );
+  await pollUntil(async () => {
+    const { active_clients } = (await served.status()).servers.tcp;
+    return active_clients === CHURN_PER_IP ? true : undefined;
+  }, `${CHURN_PER_IP} TCP clients to be let in`);
+  assert.equal((await served.status()).servers.tcp.rejected, rejected, "no TCP client refused");
+  const overSse = await served.sse();
+  assert.equal(overSse.status, 503, "the limit still holds");
+  const overTcp = await served.tcp();
+  await overTcp.lines.waitForEnd();
+  assert.deepEqual(
+    overTcp.lines.items.map((line) => line.json),
+    [{ error: "too many clients from this address", max_clients_per_ip: CHURN_PER_IP }],
+  );
+  for (const client of [...tcp, ...sse, overSse]) client.close();
+  await pollUntil(
+    async () => ((await served.status()).clients.length === 0 ? true : undefined),
+    "them to leave",
+  );
+}
 /** Descriptors the runtime may open or keep on its own (a pooled thread's eventfd, a /status socket). */
 const FD_SLACK = 3;
 

@@ -3,7 +3,15 @@
 
 export type RuntimeName = "node" | "bun" | "deno";
 
-export type FileKind = "file" | "directory" | "other";
+/** What is at a path. Only a regular file is ever opened; the kinds after it are named in the error. */
+export type FileKind =
+  | "file"
+  | "directory"
+  | "fifo"
+  | "socket"
+  | "character-device"
+  | "block-device"
+  | "other";
 
 export interface FileStat {
   /** Device id; with `ino`, what says two paths are the same file. */

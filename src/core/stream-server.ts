@@ -51,6 +51,11 @@ export class StreamServer {
     return this.options.transport;
   }
 
+  /** Sessions still tracked for shutdown: one per connected client, none once they all left. */
+  get sessions(): number {
+    return this.pumps.size;
+  }
+
   /** A new client: its subscriber starts receiving entries published from now on. */
   open(remoteAddress: string): Subscriber {
     const subscriber = this.hub.subscribe({

@@ -4,6 +4,11 @@
 export interface DenoFileInfo {
   readonly isFile: boolean;
   readonly isDirectory: boolean;
+  /** These four are null on Windows. */
+  readonly isFifo: boolean | null;
+  readonly isSocket: boolean | null;
+  readonly isCharDevice: boolean | null;
+  readonly isBlockDevice: boolean | null;
   readonly size: number;
   readonly mtime: Date | null;
   /** null on Windows; set on Linux and macOS. */

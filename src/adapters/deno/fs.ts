@@ -5,8 +5,18 @@ import { fromDenoError } from "./_errors.ts";
 
 const SEEK_START = 0;
 
+function kindOf(info: DenoFileInfo): FileKind {
+  if (info.isFile) return "file";
+  if (info.isDirectory) return "directory";
+  if (info.isFifo) return "fifo";
+  if (info.isSocket) return "socket";
+  if (info.isCharDevice) return "character-device";
+  if (info.isBlockDevice) return "block-device";
+  return "other";
+}
+
 function toFileStat(info: DenoFileInfo): FileStat {
-  const kind: FileKind = info.isFile ? "file" : info.isDirectory ? "directory" : "other";
+  const kind = kindOf(info);
   // dev and ino are null only on Windows, which logwisp does not claim to support on Deno
   return {
     dev: info.dev ?? 0,

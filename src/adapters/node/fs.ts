@@ -4,8 +4,18 @@ import type { Stats } from "node:fs";
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import type { FileHandle, FileKind, FileStat, FileSystem } from "../../core/runtime.ts";
 
+function kindOf(stats: Stats): FileKind {
+  if (stats.isFile()) return "file";
+  if (stats.isDirectory()) return "directory";
+  if (stats.isFIFO()) return "fifo";
+  if (stats.isSocket()) return "socket";
+  if (stats.isCharacterDevice()) return "character-device";
+  if (stats.isBlockDevice()) return "block-device";
+  return "other";
+}
+
 function toFileStat(stats: Stats): FileStat {
-  const kind: FileKind = stats.isFile() ? "file" : stats.isDirectory() ? "directory" : "other";
+  const kind = kindOf(stats);
   return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, kind };
 }
 

@@ -32,7 +32,7 @@ export interface MonitorEvents {
 type MonitorRuntime = Pick<Runtime, "fs" | "resolvePath" | "joinPath" | "basename" | "dirname" | "watch">;
 
 const READ_CHUNK_BYTES = 64 * 1024;
-const MAX_BYTES_PER_POLL = 4 * 1024 * 1024;
+export const MAX_BYTES_PER_POLL = 4 * 1024 * 1024;
 /** Longest gap between two stats of a quiet file whose directory is watched. */
 export const QUIET_POLL_CAP_MS = 10_000;
 /** Longest gap between two listings of a watched directory (new and removed files between hints). */
@@ -158,8 +158,9 @@ export class Monitor {
     let more = false;
     for (const [i, [path, followed]] of due.entries()) {
       const stat = stats[i];
-      if ((await followed.tailer.poll(stat, initial, now)) === "more") more = true;
-      this.reschedule(followed, stat, now);
+      const unread = (await followed.tailer.poll(stat, initial, now)) === "more";
+      if (unread) more = true;
+      this.reschedule(followed, stat, now, unread);
       if (!listed.has(path) && followed.tailer.idle) this.followed.delete(path);
     }
     return more;
@@ -194,12 +195,20 @@ export class Monitor {
     }
   }
 
-  private reschedule(followed: Followed, stat: FileStat | undefined, now: number): void {
+  /** `unread`: the file still has bytes past this poll's budget; it is polled again at once. */
+  private reschedule(followed: Followed, stat: FileStat | undefined, now: number, unread: boolean): void {
     const { last } = followed;
     const changed =
       !stat || !last || stat.size !== last.size || stat.mtimeMs !== last.mtimeMs || stat.ino !== last.ino;
     followed.last = stat;
     const interval = this.options.checkIntervalMs;
+    // a backlog is not quiet even when its size stopped changing: it is read on, poll after poll, not
+    // backed off (a gigabyte written faster than it was read would otherwise trickle in, 4 MiB per 10 s)
+    if (unread) {
+      followed.quietPolls = 0;
+      followed.dueAt = now;
+      return;
+    }
     // a file draining a rotated-away predecessor, or one that just changed, stays on the short interval
     if (changed || !followed.tailer.settled || !this.watchComplete) {
       followed.quietPolls = 0;

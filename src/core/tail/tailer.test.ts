@@ -232,12 +232,27 @@ test("a FIFO at the path is reported once and never opened; a regular file in it
   await poll();
   await poll();
   assert.deepEqual(notices, ["error"]);
-  assert.match(tailer.status().error ?? "", /not a regular file/);
+  assert.match(tailer.status().error ?? "", /not a regular file \(a FIFO\), not opened$/);
   unlinkSync(path);
   writeFileSync(path, "regular\n");
   isFifo = false;
   assert.deepEqual(await poll(), ["regular"]);
   assert.deepEqual(notices, ["error", "recovered"]);
+});
+
+test("a character device as a file target (/dev/zero: no end, no newline) is reported once, never opened", async () => {
+  path = "/dev/zero";
+  tailer = makeTailer({
+    fs: { ...nodeFileSystem, open: (p: string) => Promise.reject(new Error(`opened ${p}`)) },
+  });
+  assert.deepEqual(await poll(true), []);
+  assert.deepEqual(await poll(), []);
+  assert.deepEqual(notices, ["error"]);
+  const { error, offset, lines_read } = tailer.status();
+  assert.deepEqual(
+    { error, offset, lines_read },
+    { error: "/dev/zero: not a regular file (a character device), not opened", offset: 0, lines_read: 0 },
+  );
 });
 
 test("a file truncated and regrown just before it is renamed away is drained from 0, not from the old offset", async () => {

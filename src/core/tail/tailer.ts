@@ -1,7 +1,7 @@
 // One followed path. The file at the path may change under it (rename rotation, copytruncate, delete and
 // recreate, atomic replace); the Tailer notices on each poll and keeps every line exactly once.
 
-import type { FileStat, FileSystem, FsError } from "../runtime.ts";
+import type { FileKind, FileStat, FileSystem, FsError } from "../runtime.ts";
 import type { LineFlags } from "./lines.ts";
 import { FileReader, type ReaderOptions, type ReadOutcome } from "./reader.ts";
 
@@ -85,7 +85,8 @@ export class Tailer {
       outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
     else if (stat?.kind === "file" && (await this.open(fromEnd))) {
       if (this.current && (await this.current.read()) === "more") outcome = "more";
-    } else if (stat?.kind === "other") this.reportError(NOT_A_REGULAR_FILE);
+    } else if (stat && stat.kind !== "file" && stat.kind !== "directory")
+      this.reportError(notRegular(stat.kind));
     return outcome;
   }
 
@@ -227,14 +228,22 @@ export class Tailer {
   }
 }
 
+const KIND_NAMES: Record<Exclude<FileKind, "file" | "directory">, string> = {
+  fifo: "a FIFO",
+  socket: "a socket",
+  "character-device": "a character device",
+  "block-device": "a block device",
+  other: "neither a file nor a directory",
+};
+
 /**
  * A FIFO, socket or device at the path is never opened: opening a FIFO blocks until a writer comes, and a
- * device has no end. Reported like any error, once, and followed if a regular file takes its place.
+ * device has no end (/dev/zero never finds a newline). Reported like any error, once, naming what is there,
+ * and followed if a regular file takes its place.
  */
-const NOT_A_REGULAR_FILE: FsError = {
-  code: "ENOTREG",
-  message: "not a regular file (a FIFO, socket or device), not opened",
-};
+function notRegular(kind: Exclude<FileKind, "file" | "directory">): FsError {
+  return { code: "ENOTREG", message: `not a regular file (${KIND_NAMES[kind]}), not opened` };
+}
 
 export function asFsError(cause: unknown): FsError {
   if (typeof cause === "object" && cause !== null) {
