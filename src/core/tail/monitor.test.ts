@@ -139,3 +139,22 @@ test("a file removed from a directory target is released and forgotten", async (
     ["b.log"],
   );
 });
+
+test("a burst of many polls' worth is read to its end at once, not at a backed-off quiet interval", async (t) => {
+  // the clock stands still: every poll sees the same time and the same (final) size, as polls that follow
+  // each other within one interval do; only the watch hint of the burst's write starts the reading
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
+  const path = join(dir, "burst.log");
+  writeFileSync(path, "");
+  await start([{ path: dir, pattern: "*.log" }], 1000, true);
+  const lines = 120_000; // 13 MB: four polls' budget of 4 MiB
+  const padding = "x".repeat(100);
+  let text = "";
+  for (let i = 0; i < lines; i++) text += `line ${i} ${padding}\n`;
+  appendFileSync(path, text);
+  const deadline = performance.now() + 10_000;
+  while (received.length < lines && performance.now() < deadline)
+    await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(received.length, lines);
+  assert.equal(received.at(-1), `burst.log: line ${lines - 1} ${padding}`);
+});

@@ -158,8 +158,9 @@ export class Monitor {
     let more = false;
     for (const [i, [path, followed]] of due.entries()) {
       const stat = stats[i];
-      if ((await followed.tailer.poll(stat, initial, now)) === "more") more = true;
-      this.reschedule(followed, stat, now);
+      const behind = (await followed.tailer.poll(stat, initial, now)) === "more";
+      if (behind) more = true;
+      this.reschedule(followed, stat, now, behind);
       if (!listed.has(path) && followed.tailer.idle) this.followed.delete(path);
     }
     return more;
@@ -194,11 +195,19 @@ export class Monitor {
     }
   }
 
-  private reschedule(followed: Followed, stat: FileStat | undefined, now: number): void {
+  /** `behind`: the file has unread bytes past this poll's budget; it is polled again at once. */
+  private reschedule(followed: Followed, stat: FileStat | undefined, now: number, behind: boolean): void {
     const { last } = followed;
     const changed =
       !stat || !last || stat.size !== last.size || stat.mtimeMs !== last.mtimeMs || stat.ino !== last.ino;
     followed.last = stat;
+    // an unchanged stat does not make a file quiet while megabytes of it are still unread: backing off
+    // here stalled the rest of a burst (written before this poll's stat) for seconds
+    if (behind) {
+      followed.quietPolls = 0;
+      followed.dueAt = now;
+      return;
+    }
     const interval = this.options.checkIntervalMs;
     // a file draining a rotated-away predecessor, or one that just changed, stays on the short interval
     if (changed || !followed.tailer.settled || !this.watchComplete) {
