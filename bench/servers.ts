@@ -9,8 +9,12 @@ export type SystemName = "logwisp" | "floor" | "socat";
 
 export const repoRoot = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
 const bin = `${repoRoot}/node_modules/.bin`;
-/** Private build of the CLI and the floor for node: compiled JavaScript, as `npx logwisp` runs it. */
-export const buildDir = `${repoRoot}/node_modules/.cache/logwisp-bench`;
+/**
+ * Private build of the CLI and the floor for node: compiled JavaScript, as `npx logwisp` runs it. Inside
+ * this checkout (git-ignored), not under node_modules: a node_modules shared by several checkouts would let
+ * one checkout's bench run another's build.
+ */
+export const buildDir = `${repoRoot}/.bench-build`;
 
 export interface ServerOptions {
   readonly runtime: RuntimeName;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   detectLevel,
+  jsonString,
   type Level,
   type LogEntry,
   normalizeLevel,
@@ -329,6 +330,23 @@ describe("serializeEntry", () => {
   for (const [name, entry, expected] of cases) {
     test(name, () => assert.equal(serializeEntry(entry), expected));
   }
+
+  test("jsonString is JSON.stringify for every UTF-16 code unit, alone and around text, and surrogate pairs", () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code);
+      for (const text of [char, `a${char}b`])
+        assert.equal(jsonString(text), JSON.stringify(text), `U+${code.toString(16)}`);
+    }
+    for (const text of [
+      "",
+      "plain line",
+      "\ud83d\ude00 paired",
+      "lone \udc00 low",
+      "high \ud800",
+      "\u2028\u2029\u007f",
+    ])
+      assert.equal(jsonString(text), JSON.stringify(text), JSON.stringify(text));
+  });
 
   test("fields too deep for JSON.stringify become an error field, not an exception", () => {
     const depth = 200_000;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { formatTimeMicros, formatTimeSeconds, normalizeTime, nowMicros } from "./time.ts";
+import { CLOCK_CHECK_MS, formatTimeMicros, formatTimeSeconds, normalizeTime, nowMicros } from "./time.ts";
 
 describe("formatTimeMicros", () => {
   const cases: [number, string][] = [
@@ -51,6 +51,23 @@ describe("nowMicros", () => {
       assert.ok(next >= previous, `${next} >= ${previous}`);
       previous = next;
     }
+  });
+  test("follows a step of the wall clock within CLOCK_CHECK_MS", async (t) => {
+    const hourMs = 3_600_000;
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() + hourMs });
+    const deadline = performance.now() + CLOCK_CHECK_MS * 10;
+    let now = nowMicros();
+    while (now < (Date.now() - 1000) * 1000 && performance.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve));
+      now = nowMicros();
+    }
+    assert.ok(Math.abs(now / 1000 - Date.now()) < 1000, `${now} follows the clock moved an hour ahead`);
+    t.mock.timers.reset();
+    // and back again once the clock is: later calls re-anchor on the real time
+    const back = performance.now() + CLOCK_CHECK_MS * 10;
+    while (nowMicros() > (Date.now() + 1000) * 1000 && performance.now() < back)
+      await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(Math.abs(nowMicros() / 1000 - Date.now()) < 1000);
   });
   test("has sub-millisecond digits", () => {
     const samples = Array.from({ length: 200 }, () => nowMicros() % 1000);

@@ -118,3 +118,45 @@ test("utf8Boundary backs off continuation bytes only", () => {
   assert.equal(utf8Boundary(bytes, 4), 4);
   assert.equal(utf8Boundary(bytes, 10), 5);
 });
+
+test("lines decoded a chunk at a time are the lines decoded one by one, whatever the bytes and the cuts", () => {
+  // mulberry32: seeded, so a failure can be replayed
+  let state = 42;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  // newlines, CRs, NULs, ASCII, multi-byte characters and their pieces, invalid bytes
+  const pieces = [
+    [0x0a],
+    [0x0d],
+    [0x0d, 0x0a],
+    [0x00],
+    [0x61],
+    [0x62, 0x63],
+    [0xe2, 0x82, 0xac],
+    [0xe2, 0x82],
+  ];
+  pieces.push([0xf0, 0x9f, 0x98, 0x80], [0xff], [0x80], [0xef, 0xbb, 0xbf]);
+  for (let round = 0; round < 200; round++) {
+    const bytes: number[] = [];
+    while (bytes.length < 2000) bytes.push(...(pieces[Math.floor(random() * pieces.length)] as number[]));
+    const input = new Uint8Array(bytes);
+    const cuts: Uint8Array[] = [];
+    for (let at = 0; at < input.length; ) {
+      const size = 1 + Math.floor(random() * 300);
+      cuts.push(input.subarray(at, at + size));
+      at += size;
+    }
+    const oneByOne = split(
+      [...input].map((byte) => new Uint8Array([byte])),
+      1 << 20,
+    );
+    const chunked = split(cuts, 1 << 20);
+    assert.deepEqual(chunked.lines, oneByOne.lines, `round ${round}`);
+    assert.equal(chunked.splitter.pendingBytes, oneByOne.splitter.pendingBytes, `round ${round}`);
+  }
+});

@@ -49,6 +49,23 @@ export class LineSplitter {
       if (start === chunk.length) return;
       this.skippingNuls = false;
     }
+    // the first line may finish a held one, or end a skipped one: byte by byte
+    if (this.heldBytes > 0 || this.skippingRest) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      if (newline === -1) {
+        this.hold(chunk.subarray(start));
+        return;
+      }
+      this.finishLine(chunk.subarray(start, newline));
+      start = newline + 1;
+    }
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= start && last - start <= this.maxLineBytes) {
+      // no line in it can be over the limit: one decode for all of them, not one per line (a newline is
+      // never part of a UTF-8 sequence, so each line decodes as it would alone)
+      this.emitDecodedLines(decoder.decode(chunk.subarray(start, last)));
+      start = last + 1;
+    }
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);
       if (newline === -1) {
@@ -57,6 +74,19 @@ export class LineSplitter {
       }
       this.finishLine(chunk.subarray(start, newline));
       start = newline + 1;
+    }
+  }
+
+  /** Complete lines, decoded together and joined by `\n`: emitted as emit() would each one. */
+  private emitDecodedLines(text: string): void {
+    let from = 0;
+    for (;;) {
+      const newline = text.indexOf("\n", from);
+      const end = newline === -1 ? text.length : newline;
+      const stop = end > from && text.charCodeAt(end - 1) === CARRIAGE_RETURN ? end - 1 : end;
+      if (stop > from) this.sink(text.slice(from, stop), undefined);
+      if (newline === -1) return;
+      from = newline + 1;
     }
   }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { createNodeRuntime } from "../../adapters/node/index.ts";
-import { MAX_BYTES_PER_POLL, Monitor, type MonitorTarget } from "./monitor.ts";
+import { Monitor, type MonitorTarget } from "./monitor.ts";
 
 let dir: string;
 let monitor: Monitor | undefined;
@@ -140,32 +140,21 @@ test("a file removed from a directory target is released and forgotten", async (
   );
 });
 
-test("a backlog of several polls' budget is read on at once, not backed off like a quiet file", async (t) => {
-  // watch hints that never fire still make the monitor back off quiet files; time is ours, file I/O real
+test("a burst of many polls' worth is read to its end at once, not at a backed-off quiet interval", async (t) => {
+  // the clock stands still: every poll sees the same time and the same (final) size, as polls that follow
+  // each other within one interval do; only the watch hint of the burst's write starts the reading
   t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
-  const interval = 1000;
-  const path = join(dir, "big.log");
+  const path = join(dir, "burst.log");
   writeFileSync(path, "");
-  const runtime = createNodeRuntime();
-  monitor = new Monitor(
-    { ...runtime, watch: () => ({ close: async () => undefined }) },
-    {
-      checkIntervalMs: interval,
-      rotateWaitMs: 50,
-      maxLineBytes: 4096,
-      targets: [{ path: dir, pattern: "*.log" }],
-    },
-    {
-      line: (source, _path, text) => received.push(`${source}: ${text}`),
-      notice: (kind, _path, detail) => notices.push(`${kind}: ${detail}`),
-    },
-  );
-  await monitor.start();
-  // one write of three polls' budget: after the first poll the size no longer changes
-  appendFileSync(path, `${"x".repeat(3 * MAX_BYTES_PER_POLL)}\nend\n`);
-  t.mock.timers.tick(interval);
-  const deadline = performance.now() + 3000;
-  while (!received.includes("big.log: end") && performance.now() < deadline)
+  await start([{ path: dir, pattern: "*.log" }], 1000, true);
+  const lines = 120_000; // 13 MB: four polls' budget of 4 MiB
+  const padding = "x".repeat(100);
+  let text = "";
+  for (let i = 0; i < lines; i++) text += `line ${i} ${padding}\n`;
+  appendFileSync(path, text);
+  const deadline = performance.now() + 10_000;
+  while (received.length < lines && performance.now() < deadline)
     await new Promise((resolve) => setImmediate(resolve));
-  assert.ok(received.includes("big.log: end"), "the whole backlog was read on the one tick");
+  assert.equal(received.length, lines);
+  assert.equal(received.at(-1), `burst.log: line ${lines - 1} ${padding}`);
 });

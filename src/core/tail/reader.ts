@@ -26,6 +26,9 @@ export type ReadOutcome = "eof" | "more";
  */
 export const LINES_PER_TURN = 256;
 
+/** How far back one read looks for the last newline of a file that was there before logwisp started. */
+const BACKWARD_WINDOW_BYTES = 16 * 1024;
+
 /** How a file was truncated under the reader, if it was. */
 export type Truncation = "none" | "shrunk" | "shrunk-same-prefix" | "regrown";
 
@@ -63,7 +66,9 @@ export class FileReader {
 
   /** Opens a file that was there before logwisp started: begin after its last newline, never mid-line. */
   static async startOffsetAtEnd(handle: FileHandle, size: number, options: ReaderOptions): Promise<number> {
-    const { buffer, maxLineBytes } = options;
+    const { maxLineBytes } = options;
+    // the last line is usually short: look back a window at a time, not a whole read chunk per file
+    const buffer = options.buffer.subarray(0, Math.min(options.buffer.length, BACKWARD_WINDOW_BYTES));
     let end = size;
     while (end > 0 && size - end <= maxLineBytes) {
       const start = Math.max(0, end - buffer.length);

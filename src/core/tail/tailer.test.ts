@@ -78,6 +78,14 @@ test("a file present at start is followed from after its last newline", async ()
   assert.deepEqual(await poll(), ["half done", "new"]);
 });
 
+test("a file present at start whose last newline is several read windows back starts right after it", async () => {
+  const unfinished = "x".repeat(300); // the default test buffer is 64 bytes: five windows back
+  writeFileSync(path, `old 1\nold 2\n${unfinished}`);
+  assert.deepEqual(await poll(true), []);
+  appendFileSync(path, " done\nnew\n");
+  assert.deepEqual(await poll(), [`${unfinished} done`, "new"]);
+});
+
 test("a file with no newline at start is one unfinished line, read from 0", async () => {
   writeFileSync(path, "begun");
   assert.deepEqual(await poll(true), []);
