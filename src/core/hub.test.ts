@@ -4,8 +4,8 @@ import { Hub, ROOM_WAIT_MS } from "./hub.ts";
 
 const decoder = new TextDecoder();
 
-test("publish fans out to every subscriber in its own framing", async () => {
-  const hub = new Hub();
+test("publish fans out to every subscriber in its own framing, SSE entries with their ids", async () => {
+  const hub = new Hub({ runId: "r" });
   const tcp = hub.subscribe({ transport: "tcp", remoteAddress: "127.0.0.1", bufferSize: 10 });
   const sse = hub.subscribe({ transport: "sse", remoteAddress: "127.0.0.1", bufferSize: 10 });
   hub.publish('{"n":1}');
@@ -13,7 +13,7 @@ test("publish fans out to every subscriber in its own framing", async () => {
   const tcpBatch = await tcp.next();
   const sseBatch = await sse.next();
   assert.equal(decoder.decode(tcpBatch?.bytes), '{"n":1}\n{"n":2}\n');
-  assert.equal(decoder.decode(sseBatch?.bytes), 'data: {"n":1}\n\ndata: {"n":2}\n\n');
+  assert.equal(decoder.decode(sseBatch?.bytes), 'id: r-1\ndata: {"n":1}\n\nid: r-2\ndata: {"n":2}\n\n');
   assert.equal(tcpBatch?.entries, 2);
   assert.equal(hub.published, 2);
 });
@@ -36,7 +36,7 @@ test("the encoded bytes are shared, not re-encoded per subscriber", () => {
 });
 
 test("a batch that does not fit is cut at a frame boundary, the rest dropped and counted", async () => {
-  const hub = new Hub();
+  const hub = new Hub({ runId: "r" });
   const tcp = hub.subscribe({ transport: "tcp", remoteAddress: "t", bufferSize: 3 });
   const sse = hub.subscribe({ transport: "sse", remoteAddress: "s", bufferSize: 3 });
   hub.broadcast("sse", new TextEncoder().encode(": hb\n\n"));
@@ -46,10 +46,16 @@ test("a batch that does not fit is cut at a frame boundary, the rest dropped and
   assert.equal(tcp.queued, 3);
   assert.equal(decoder.decode((await tcp.next())?.bytes), '{"n":1}\n{"m":"a\\nb"}\n{"n":3}\n');
   const batch = await sse.next();
-  assert.equal(decoder.decode(batch?.bytes), ': hb\n\ndata: {"n":1}\n\ndata: {"m":"a\\nb"}\n\n');
+  assert.equal(
+    decoder.decode(batch?.bytes),
+    ': hb\n\nid: r-1\ndata: {"n":1}\n\nid: r-2\ndata: {"m":"a\\nb"}\n\n',
+  );
   assert.equal(batch?.entries, 2);
   hub.publishBatch(["x\ny", "z"]);
-  assert.equal(decoder.decode((await sse.next())?.bytes), "data: x\ndata: y\n\ndata: z\n\n");
+  assert.equal(
+    decoder.decode((await sse.next())?.bytes),
+    "id: r-5\ndata: x\ndata: y\n\nid: r-6\ndata: z\n\n",
+  );
 });
 
 test("a full queue drops new entries for that subscriber only, counted per client and in total", async () => {

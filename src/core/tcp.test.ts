@@ -65,13 +65,17 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-test("without auth a TCP client is subscribed at once", async () => {
-  const hub = new Hub();
+test("without auth a silent TCP client is subscribed after the options wait, missing nothing published meanwhile", async () => {
+  const hub = new Hub({ replaySize: 100 });
+  hub.publishBatch(['{"message":"before"}']);
   const client = fakeConnection();
   serveTcpClient(makeServer(hub), client.connection);
-  assert.equal(hub.activeClients("tcp"), 1);
+  assert.equal(hub.activeClients("tcp"), 0, "not yet: it may still send an options line");
   hub.publishBatch(['{"message":"a"}']);
-  await until(() => client.written.join("").includes('"a"'), "the entry");
+  await until(() => hub.activeClients("tcp") === 1, "the subscription");
+  hub.publishBatch(['{"message":"b"}']);
+  await until(() => client.written.join("").includes('"b"'), "the entry");
+  assert.equal(client.written.join(""), '{"message":"a"}\n{"message":"b"}\n');
   client.connection.close();
 });
 
@@ -130,7 +134,8 @@ test("a TCP client over max_clients gets one JSON error line, is closed, and fre
   const hub = new Hub();
   const server = makeServer(hub, { maxClients: 1 });
   const first = fakeConnection();
-  serveTcpClient(server, first.connection);
+  serveTcpClient(server, first.connection, { optionsWaitMs: 0 });
+  await until(() => hub.activeClients("tcp") === 1, "the first client's subscription");
   const second = fakeConnection();
   serveTcpClient(server, second.connection, { auth: new TokenCheck("s3cret") });
   await until(() => second.closed, "the refused client's close");
