@@ -5,6 +5,7 @@ import { cliCases } from "../cases/cli.ts";
 import { configCases } from "../cases/config.ts";
 import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
+import { filterCases } from "../cases/filters.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
 import { limitsCases } from "../cases/limits.ts";
@@ -12,6 +13,7 @@ import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
+import { replayCases } from "../cases/replay.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
@@ -27,6 +29,8 @@ export const allCases: readonly ConformanceCase[] = [
   ...entryCases,
   ...sseCases,
   ...tcpCases,
+  ...filterCases,
+  ...replayCases,
   ...authCases,
   ...limitsCases,
   ...statusCases,

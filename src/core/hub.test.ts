@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { compileFilter } from "./filter.ts";
 import { Hub, ROOM_WAIT_MS } from "./hub.ts";
 
 const decoder = new TextDecoder();
@@ -201,4 +202,56 @@ test("a stuck client does not spend the wait budget that a client that keeps rea
   assert.equal((await taken)?.entries, 3);
   stuck.close();
   reading.close();
+});
+
+test("filtered clients get the entries that pass, with their own ids; a filter's bytes are shared", async () => {
+  const hub = new Hub({ runId: "r" });
+  const errors = compileFilter({ level: "error" }, (part) => part);
+  const sameErrors = compileFilter({ level: "err" }, (part) => part);
+  const a = hub.subscribe({ transport: "sse", remoteAddress: "a", bufferSize: 10, filter: errors });
+  const b = hub.subscribe({ transport: "sse", remoteAddress: "b", bufferSize: 10, filter: sameErrors });
+  const api = hub.subscribe({
+    transport: "tcp",
+    remoteAddress: "c",
+    bufferSize: 10,
+    filter: compileFilter({ sources: ["api*"] }, (part) => part),
+  });
+  const seen = new Map<string, Uint8Array>();
+  for (const s of [a, b]) {
+    const offer = s.offerEntries.bind(s);
+    s.offerEntries = (bytes, count) => {
+      seen.set(s.remoteAddress, bytes);
+      offer(bytes, count);
+    };
+  }
+  const line = (source: string, level: string, n: number) =>
+    JSON.stringify({ source, level, message: `${n}` });
+  hub.publishBatch([line("app.log", "info", 1), line("api.log", "error", 2), line("app.log", "fatal", 3)]);
+  assert.equal(seen.get("a"), seen.get("b"), "one encoding for one filter");
+  const batch = await a.next();
+  assert.equal(batch?.entries, 2);
+  assert.equal(
+    decoder.decode(batch?.bytes),
+    `id: r-2\ndata: ${line("api.log", "error", 2)}\n\nid: r-3\ndata: ${line("app.log", "fatal", 3)}\n\n`,
+  );
+  assert.equal(decoder.decode((await api.next())?.bytes), `${line("api.log", "error", 2)}\n`);
+  hub.publishBatch([line("app.log", "info", 4)]);
+  assert.equal(a.queued + api.queued, 0, "nothing passes: nothing queued");
+  assert.equal(hub.published, 4, "every entry is numbered, before any filter");
+});
+
+test("a filter on q or fields uses the parsed entries given with the batch, not the JSON text", async () => {
+  const hub = new Hub();
+  const sub = hub.subscribe({
+    transport: "tcp",
+    remoteAddress: "x",
+    bufferSize: 10,
+    filter: compileFilter({ fields: [["user", "alice"]] }, (part) => part),
+  });
+  // the JSON says bob; the parsed entry (what the service has) says alice: the parsed one is used
+  hub.publishBatch(
+    ['{"source":"a","message":"m","fields":{"user":"bob"}}'],
+    [{ time: "t", source: "a", message: "m", fields: { user: "alice" } }],
+  );
+  assert.equal((await sub.next())?.entries, 1);
 });

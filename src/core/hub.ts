@@ -58,8 +58,15 @@ export interface SubscribeOptions {
    * can no longer have count as dropped for it.
    */
   readonly connectedSinceStart?: boolean;
-  /** Already counted in `connections` when it connected (see countConnection). */
-  readonly counted?: boolean;
+  /** Let in now, started later by start() (a TCP client given time for its options line). */
+  readonly held?: boolean;
+}
+
+/** What start() decides for a held subscriber. */
+export interface StartOptions {
+  readonly filter?: StreamFilter | undefined;
+  readonly start: StreamStart;
+  readonly connectedSinceStart?: boolean;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -109,7 +116,7 @@ export class Hub {
    */
   subscribe(options: SubscribeOptions): Subscriber {
     const counters = this.counters[options.transport];
-    if (!options.counted) counters.connections++;
+    counters.connections++;
     const subscriber = new Subscriber({
       id: `${options.transport}-${this.nextId++}`,
       transport: options.transport,
@@ -120,9 +127,16 @@ export class Hub {
       replay: this.replaySource,
       onLeave: (s) => this.subscribers.delete(s),
     });
-    if (options.start) this.startFrom(subscriber, options.start, options.connectedSinceStart ?? false);
+    if (options.held) subscriber.hold();
+    else if (options.start) this.startFrom(subscriber, options.start, options.connectedSinceStart ?? false);
     this.subscribers.add(subscriber);
     return subscriber;
+  }
+
+  /** Starts a held subscriber: its filter, and where its stream begins (like subscribe's `start`). */
+  start(subscriber: Subscriber, options: StartOptions): void {
+    subscriber.release(options.filter);
+    this.startFrom(subscriber, options.start, options.connectedSinceStart ?? false);
   }
 
   private startFrom(subscriber: Subscriber, start: StreamStart, connectedSinceStart: boolean): void {
@@ -154,11 +168,6 @@ export class Hub {
       if (filter.matches(this.ring.get(seq) as PublishedEntry) && ++found === count) return seq;
     }
     return oldest;
-  }
-
-  /** A client let in that subscribes later (a TCP client given time for its options line). */
-  countConnection(transport: Transport): void {
-    this.counters[transport].connections++;
   }
 
   clients(): Subscriber[] {

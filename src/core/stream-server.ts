@@ -3,7 +3,7 @@
 
 import { ClientLimits } from "./client-limits.ts";
 import type { StreamFilter } from "./filter.ts";
-import type { Batch, Hub, StreamStart, Subscriber, Transport } from "./hub.ts";
+import type { Batch, Hub, StartOptions, StreamStart, Subscriber, Transport } from "./hub.ts";
 import type { EntryId } from "./replay.ts";
 
 export interface HeartbeatStats {
@@ -53,9 +53,9 @@ export class StreamServer {
     return this.options.transport;
   }
 
-  /** Counts a client let in now whose session starts later (open with `counted: true`). */
-  countConnection(): void {
-    this.hub.countConnection(this.options.transport);
+  /** Starts a subscriber opened with `held: true`. */
+  start(subscriber: Subscriber, options: StartOptions): void {
+    this.hub.start(subscriber, options);
   }
 
   /** The id of the last entry published: a session that subscribes later starts after it, missing nothing. */
@@ -73,7 +73,7 @@ export class StreamServer {
       filter?: StreamFilter | undefined;
       start?: StreamStart;
       connectedSinceStart?: boolean;
-      counted?: boolean;
+      held?: boolean;
     } = {},
   ): Subscriber {
     const subscriber = this.hub.subscribe({

@@ -65,9 +65,11 @@ export class Subscriber {
   readonly id: string;
   readonly transport: Transport;
   readonly remoteAddress: string;
-  /** Undefined: every entry. */
-  readonly filter: StreamFilter | undefined;
   private readonly capacity: number;
+  /** Undefined: every entry. */
+  private entryFilter: StreamFilter | undefined;
+  /** Let in but not started: it takes nothing until release() says from where and through which filter. */
+  private held = false;
   private items: Uint8Array[] = [];
   /** Frames queued (entries, heartbeats, events): what buffer_size bounds. An item may hold many. */
   private queuedFrames = 0;
@@ -88,7 +90,11 @@ export class Subscriber {
     this.transport = init.transport;
     this.remoteAddress = init.remoteAddress;
     this.capacity = init.capacity;
-    this.filter = init.filter;
+    this.entryFilter = init.filter;
+  }
+
+  get filter(): StreamFilter | undefined {
+    return this.entryFilter;
   }
 
   get queued(): number {
@@ -99,14 +105,29 @@ export class Subscriber {
     return this.ending;
   }
 
-  /** Still reading older entries from the ring: live batches are not queued for it (the ring has them). */
+  /**
+   * Still reading older entries from the ring, or held: live batches are not queued for it (the ring has
+   * them, or it has not started).
+   */
   get isCatchingUp(): boolean {
-    return this.replayFrom !== undefined;
+    return this.replayFrom !== undefined || this.held;
+  }
+
+  /** Takes nothing (entries, heartbeats, events) until released; it shows in /status meanwhile. */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends a hold: from now on it takes what passes `filter`. */
+  release(filter: StreamFilter | undefined): void {
+    this.held = false;
+    this.entryFilter = filter;
   }
 
   /** Starts by delivering the ring's entries from `seq` on (those that pass the filter), then live ones. */
   catchUpFrom(seq: number): void {
     this.replayFrom = seq;
+    this.wakeWaiter();
   }
 
   /**
@@ -120,7 +141,7 @@ export class Subscriber {
 
   /** Queues a frame; a full queue drops it (counted when it is a log entry). Never blocks. */
   offer(bytes: Uint8Array, isEntry: boolean): void {
-    if (this.ending) return;
+    if (this.ending || this.held) return;
     if (this.queuedFrames >= this.capacity) {
       if (isEntry) this.drop(1);
       return;
@@ -136,7 +157,7 @@ export class Subscriber {
    * does not fit is dropped from the end, as if offered one by one: the same entries arrive, the same count.
    */
   offerEntries(bytes: Uint8Array, count: number): void {
-    if (this.ending || this.replayFrom !== undefined) return;
+    if (this.ending || this.replayFrom !== undefined || this.held) return;
     const room = this.capacity - this.queuedFrames;
     let taken = bytes;
     let entries = count;
@@ -163,7 +184,7 @@ export class Subscriber {
    */
   async next(): Promise<Batch | undefined> {
     for (;;) {
-      if (this.replayFrom !== undefined && !this.ending) {
+      if (this.replayFrom !== undefined && !this.ending && !this.held) {
         if (this.readReplay()) break;
         // a stretch of the ring without a match: let the loop breathe before the next stretch
         if (this.replayFrom !== undefined) await new Promise((resolve) => setTimeout(resolve, 0));
@@ -203,7 +224,7 @@ export class Subscriber {
     const taken: PublishedEntry[] = [];
     for (; seq <= last && taken.length < room; seq++) {
       const entry = ring.get(seq) as PublishedEntry;
-      if (!this.filter || this.filter.matches(entry)) taken.push(entry);
+      if (!this.entryFilter || this.entryFilter.matches(entry)) taken.push(entry);
     }
     // caught up: from here on the hub queues live batches for it (nothing can be published in between)
     this.replayFrom = seq > newest ? undefined : seq;
@@ -257,7 +278,8 @@ export class Subscriber {
       this.queuedFrames + entries > this.capacity &&
       nowMs >= this.slowUntil &&
       !this.ending &&
-      this.replayFrom === undefined
+      this.replayFrom === undefined &&
+      !this.held
     );
   }
 

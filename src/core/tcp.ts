@@ -11,16 +11,18 @@
 import { FirstLineReader, TCP_AUTH_TIMEOUT_MS, type TokenCheck } from "./auth.ts";
 import type { ClientRefusal } from "./client-limits.ts";
 import { FilterError } from "./filter.ts";
+import type { Subscriber } from "./hub.ts";
 import type { EntryId } from "./replay.ts";
 import type { TcpConnection } from "./runtime.ts";
 import { requestFromJsonLine, requestFromOptions, type StreamRequest } from "./stream-request.ts";
 import type { StreamServer } from "./stream-server.ts";
+import { yieldToEventLoop } from "./tail/monitor.ts";
 
 /**
  * How long a client without auth has to start an options line (its first byte a `{`) before its session
  * starts unfiltered. Short enough that `nc` feels instant, long enough for a script's first write.
  */
-export const TCP_OPTIONS_WAIT_MS = 150;
+export const TCP_OPTIONS_WAIT_MS = 250;
 
 export interface TcpSessionOptions {
   /** Set when `[auth] token` is: the first line must match it. */
@@ -52,8 +54,21 @@ export function serveTcpClient(
  */
 function awaitOptions(server: StreamServer, connection: TcpConnection, options: TcpSessionOptions): void {
   const since = server.position();
-  // let in now (there is no token to wait for), even if it hangs up before its session starts
-  server.countConnection();
+  // let in now (there is no token to wait for): counted and listed, but held until it is known what it wants
+  const subscriber = server.open(connection.remoteAddress, { held: true });
+  connection.onClose(() => subscriber.close());
+  const begin = (request: StreamRequest) => {
+    server.start(subscriber, {
+      filter: request.filter,
+      start: { after: since, backlog: request.backlog },
+      connectedSinceStart: true,
+    });
+    pumpTo(server, subscriber, connection);
+  };
+  const refuseOptions = (detail: string) => {
+    subscriber.close();
+    fail(connection, detail);
+  };
   const reader = new FirstLineReader();
   let settled = false;
   let optionsLine = false;
@@ -64,9 +79,15 @@ function awaitOptions(server: StreamServer, connection: TcpConnection, options: 
     return true;
   };
   const startPlain = () => {
-    if (settle()) startSession(server, connection, PLAIN, since, true);
+    // an options line that began in time has until its own deadline to end
+    if (!optionsLine && settle()) begin(PLAIN);
   };
-  let timer = setTimeout(startPlain, options.optionsWaitMs ?? TCP_OPTIONS_WAIT_MS);
+  // a server busy past the deadline finds the timer and the client's line due together, and timers run
+  // first: one more turn with I/O lets a line that already arrived be read before the stream starts plain
+  let timer = setTimeout(
+    () => void yieldToEventLoop().then(startPlain),
+    options.optionsWaitMs ?? TCP_OPTIONS_WAIT_MS,
+  );
   connection.onClose(() => settle());
   connection.onData((bytes) => {
     if (settled) return;
@@ -78,18 +99,20 @@ function awaitOptions(server: StreamServer, connection: TcpConnection, options: 
       optionsLine = true;
       clearTimeout(timer);
       timer = setTimeout(() => {
-        if (settle()) fail(connection, "the options line did not end (with a newline) within 5 s");
+        if (settle()) refuseOptions("the options line did not end (with a newline) within 5 s");
       }, options.authTimeoutMs ?? TCP_AUTH_TIMEOUT_MS);
     }
     const line = reader.push(bytes);
     if (line === undefined || !settle()) return;
-    if (line === null) return fail(connection, "the options line is longer than 4096 bytes");
+    if (line === null) return refuseOptions("the options line is longer than 4096 bytes");
+    let request: StreamRequest;
     try {
-      startSession(server, connection, requestFromJsonLine(line), since, true);
+      request = requestFromJsonLine(line);
     } catch (error) {
       if (!(error instanceof FilterError)) throw error;
-      fail(connection, error.detail);
+      return refuseOptions(error.detail);
     }
+    begin(request);
   });
 }
 
@@ -129,7 +152,7 @@ function authenticate(server: StreamServer, connection: TcpConnection, auth: Tok
         if (!(error instanceof FilterError)) throw error;
         return fail(connection, error.detail);
       }
-      startSession(server, connection, request, since, false);
+      startSession(server, connection, request, since);
     });
   });
 }
@@ -173,15 +196,17 @@ function startSession(
   connection: TcpConnection,
   request: StreamRequest,
   since: EntryId,
-  counted: boolean,
 ): void {
   const subscriber = server.open(connection.remoteAddress, {
     filter: request.filter,
     start: { after: since, backlog: request.backlog },
     connectedSinceStart: true,
-    counted,
   });
   connection.onClose(() => subscriber.close());
+  pumpTo(server, subscriber, connection);
+}
+
+function pumpTo(server: StreamServer, subscriber: Subscriber, connection: TcpConnection): void {
   void server.pump(
     subscriber,
     (bytes) => connection.write(bytes),
