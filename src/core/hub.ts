@@ -33,7 +33,7 @@ export const ROOM_WAIT_BUDGET_MS_PER_SECOND = 250;
 export interface HubOptions {
   /** `[monitor] replay_size`: entries the ring keeps; 0 (the default here) keeps none. */
   readonly replaySize?: number;
-  /** `[monitor] replay_max_bytes`: the ring's bound in bytes (see entryBytes). */
+  /** `[monitor] replay_max_bytes`: the ring's bound in bytes of JSON text (default 16 MiB). */
   readonly replayMaxBytes?: number;
   /** The `<run>` part of every id; by default this hub's creation time. */
   readonly runId?: string;
@@ -88,7 +88,7 @@ export class Hub {
   private readonly replaySource: ReplaySource;
 
   constructor(options: HubOptions = {}) {
-    this.ring = new ReplayRing(options.replaySize ?? 0, options.replayMaxBytes ?? Number.MAX_SAFE_INTEGER);
+    this.ring = new ReplayRing(options.replaySize ?? 0, options.replayMaxBytes);
     this.replaySource = { ring: this.ring, encode: (entries, transport) => this.encode(entries, transport) };
     this.runId = options.runId ?? runIdOf(Date.now());
     this.idPrefix = `${this.runId}-`;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ENTRY_OVERHEAD_BYTES, type PublishedEntry, parseEntryId, ReplayRing, runIdOf } from "./replay.ts";
+import { type PublishedEntry, parseEntryId, ReplayRing, runIdOf } from "./replay.ts";
 
 const entry = (seq: number, json = `{"n":${seq}}`): PublishedEntry => ({
   seq,
@@ -42,26 +42,73 @@ test("the ring keeps the last replay_size entries, the oldest evicted first, seq
   assert.deepEqual(held(ring), [7, 8, 9], "slots are reused round the ring");
 });
 
+const jsonOf = (ring: ReplayRing): string[] => {
+  const texts: string[] = [];
+  for (let seq = ring.oldestSeq; seq <= ring.newestSeq; seq++) texts.push(ring.get(seq)?.json ?? "?");
+  return texts;
+};
+
 test("the byte bound evicts the oldest entries first, whichever bound is hit first", () => {
-  const size = 10 + ENTRY_OVERHEAD_BYTES;
-  const ring = new ReplayRing(100, size * 3);
-  fill(ring, 5, () => "x".repeat(10));
-  assert.deepEqual(held(ring), [3, 4, 5]);
-  assert.equal(ring.bytes, size * 3);
-  ring.push(entry(6, "y".repeat(10 + size)));
-  assert.deepEqual(held(ring), [5, 6], "a big entry pushes out as many as it needs");
-  assert.equal(ring.bytes, size + size * 2);
+  // room is made for 3 bytes per character (the most UTF-8 can take), what is used is kept
+  const ring = new ReplayRing(100, 90);
+  fill(ring, 7, (seq) => `${seq}`.padEnd(10, "x"));
+  assert.equal(ring.bytes, 70);
+  assert.equal(ring.size, 7);
+  fill(ring, 1, (seq) => `${seq}`.padEnd(10, "x"));
+  assert.deepEqual(
+    held(ring),
+    [4, 5, 6, 7, 8],
+    "the eighth has no room left at the end: it wraps, over 1 to 3",
+  );
+  assert.equal(ring.bytes, 50);
+  assert.deepEqual(jsonOf(ring).slice(0, 2), ["4xxxxxxxxx", "5xxxxxxxxx"], "the text read back is intact");
+  assert.equal(jsonOf(ring).at(-1), "8xxxxxxxxx");
+  fill(ring, 20, (seq) => `${seq}`.padEnd(10, "x"));
+  assert.ok(ring.bytes <= 90 && ring.size >= 3, `${ring.size} entries, ${ring.bytes} bytes`);
+  assert.deepEqual(jsonOf(ring).at(-1), "28xxxxxxxx");
+  assert.deepEqual(held(ring).at(-1), 28);
 });
 
-test("an entry larger than the whole byte bound is not kept, and the ring stays consistent", () => {
-  const ring = new ReplayRing(10, 200);
-  fill(ring, 2, () => "x");
-  ring.push(entry(3, "z".repeat(500)));
+test("text of any size and script round-trips through the ring while it turns over many times", () => {
+  const ring = new ReplayRing(50, 4096);
+  const texts = ["é", "😀 emoji", "ascii", "中文日志行", "x".repeat(700), "", '{"m":"a\\nb"}'];
+  const published: string[] = [];
+  for (let i = 0; i < 500; i++) {
+    const json = `${i}:${texts[i % texts.length]}`;
+    published.push(json);
+    ring.push(entry(ring.peekSeq(), json));
+    assert.ok(ring.bytes <= 4096);
+  }
+  const kept = jsonOf(ring);
+  assert.ok(kept.length > 1);
+  assert.deepEqual(kept, published.slice(published.length - kept.length));
+});
+
+test("a long entry that fits only by its exact size is kept; one larger than the buffer starts the ring over", () => {
+  const ring = new ReplayRing(10, 1000);
+  fill(ring, 2, () => "a");
+  ring.push(entry(3, "x".repeat(900)));
+  assert.deepEqual(held(ring), [1, 2, 3]);
+  assert.equal(ring.get(3)?.json, "x".repeat(900));
+  ring.push(entry(4, "z".repeat(1001)));
   assert.equal(ring.size, 0);
   assert.equal(ring.bytes, 0);
-  assert.equal(ring.oldestSeq, 4);
+  assert.equal(ring.oldestSeq, 5);
   fill(ring, 1);
-  assert.deepEqual(held(ring), [4]);
+  assert.deepEqual(held(ring), [5]);
+});
+
+test("an entry read back keeps its source and level", () => {
+  const ring = new ReplayRing(4, 1000);
+  ring.push({ seq: 1, json: "{}", source: "api.log", level: 4 });
+  ring.push({ seq: 2, json: "{}", source: "app.log", level: -1 });
+  assert.deepEqual(
+    [ring.get(1), ring.get(2)].map((e) => [e?.source, e?.level]),
+    [
+      ["api.log", 4],
+      ["app.log", -1],
+    ],
+  );
 });
 
 test("replay off (size 0) holds nothing but still numbers every entry", () => {

@@ -119,10 +119,11 @@ const MonitorSchema = v.strictObject(
       10000,
       "Entries kept for reconnecting clients and backlogs; 0 turns replay off",
     ),
-    replay_max_bytes: atLeast(
+    replay_max_bytes: integerKey(
       65536,
+      1073741824,
       16777216,
-      "Most bytes the replay ring holds; the oldest entries go first",
+      "Most bytes of entries (their JSON text) the replay ring holds; the oldest go first",
     ),
   },
   "a table",
