@@ -127,7 +127,7 @@ export class Hub {
       replay: this.replaySource,
       onLeave: (s) => this.subscribers.delete(s),
     });
-    if (options.held) subscriber.hold();
+    if (options.held) subscriber.hold((options.start?.after?.seq ?? this.ring.newestSeq) + 1);
     else if (options.start) this.startFrom(subscriber, options.start, options.connectedSinceStart ?? false);
     this.subscribers.add(subscriber);
     return subscriber;

@@ -134,6 +134,21 @@ export class ReplayRing {
     this.writeAt = at + written;
   }
 
+  /**
+   * Whether publishing `entries` more may evict the entry `seq` (a client catching up is about to read it):
+   * by count, the pushes beyond the free slots each evict the oldest; by bytes, estimated from the average
+   * entry held.
+   */
+  wouldEvict(seq: number, entries: number): boolean {
+    if (this.capacity === 0 || this.held === 0) return false;
+    const before = seq - this.oldestSeq;
+    if (before < 0) return false;
+    const byCount = this.held + entries - this.capacity;
+    const average = this.heldBytes / this.held;
+    const byBytes = (this.heldBytes + average * 3 * entries - this.buffer.length) / average;
+    return before < Math.max(byCount, byBytes);
+  }
+
   /** The held entry with this seq, or undefined when it is not (or no longer) held. */
   get(seq: number): PublishedEntry | undefined {
     const offset = seq - this.oldestSeq;

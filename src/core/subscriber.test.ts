@@ -245,3 +245,30 @@ test("subscribing while entries are being published: backlog and resume get ever
     assert.deepEqual(ns, range(first, last), `client ${i}: from ${first} to ${last}, each once`);
   }
 });
+
+test("the reader waits for a client catching up before the ring turns over past what it has yet to read", async () => {
+  const { hub, publish, subscribe } = makeHub(10);
+  publish(10);
+  const client = subscribe({ backlog: 10 }, { bufferSize: 4 });
+  let waited = false;
+  const room = hub.waitForRoom(5).then(() => {
+    waited = true;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(waited, false, "publishing 5 more now would evict entries 1 to 5, not yet read");
+  assert.equal((await client.next())?.entries, 4);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(waited, false, "entry 5 still unread");
+  assert.equal((await client.next())?.entries, 4);
+  await room;
+  publish(5);
+  assert.deepEqual(await drainTcp(client), [9, 10, 11, 12, 13, 14, 15]);
+  assert.equal(client.dropped, 0);
+});
+
+test("the reader does not wait for a client catching up while the ring has room", async () => {
+  const { hub, publish, subscribe } = makeHub(100);
+  publish(10);
+  subscribe({ backlog: 10 }, { bufferSize: 4 });
+  await hub.waitForRoom(50);
+});

@@ -113,15 +113,22 @@ export class Subscriber {
     return this.replayFrom !== undefined || this.held;
   }
 
-  /** Takes nothing (entries, heartbeats, events) until released; it shows in /status meanwhile. */
-  hold(): void {
+  /**
+   * Takes nothing (entries, heartbeats, events) until released; it shows in /status meanwhile. `fromSeq`
+   * is where its stream will start at the latest: the reader does not let the ring evict it meanwhile.
+   */
+  hold(fromSeq: number): void {
     this.held = true;
+    this.replayFrom = fromSeq;
   }
 
-  /** Ends a hold: from now on it takes what passes `filter`. */
+  /** Ends a hold: from now on it takes what passes `filter` (the hub then says from where). */
   release(filter: StreamFilter | undefined): void {
     this.held = false;
+    this.replayFrom = undefined;
     this.entryFilter = filter;
+    // a hold may have outlasted the reader's wait: that made it count as slow, which it is not
+    this.slowUntil = 0;
   }
 
   /** Starts by delivering the ring's entries from `seq` on (those that pass the filter), then live ones. */
@@ -269,18 +276,14 @@ export class Subscriber {
 
   /**
    * A client that keeps reading, has no room for `entries` more, and would have room once it takes its
-   * queue: worth a short wait by the reader. (A queue smaller than the slice overflows whatever we do; a
-   * client catching up reads from the ring, not its queue.)
+   * queue: worth a short wait by the reader. (A queue smaller than the slice overflows whatever we do.) A
+   * client catching up from the ring needs the ring not to evict what it has yet to read.
    */
   needsRoomFor(entries: number, nowMs: number): boolean {
-    return (
-      entries <= this.capacity &&
-      this.queuedFrames + entries > this.capacity &&
-      nowMs >= this.slowUntil &&
-      !this.ending &&
-      this.replayFrom === undefined &&
-      !this.held
-    );
+    if (this.ending || nowMs < this.slowUntil) return false;
+    // catching up (or held): its queue is the ring, so the room it needs is the ring not turning over past it
+    if (this.replayFrom !== undefined) return this.init.replay.ring.wouldEvict(this.replayFrom, entries);
+    return entries <= this.capacity && this.queuedFrames + entries > this.capacity;
   }
 
   /** Resolves true when the session takes the queue; false after waitMs, and the client counts as slow. */

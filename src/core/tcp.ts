@@ -55,7 +55,7 @@ export function serveTcpClient(
 function awaitOptions(server: StreamServer, connection: TcpConnection, options: TcpSessionOptions): void {
   const since = server.position();
   // let in now (there is no token to wait for): counted and listed, but held until it is known what it wants
-  const subscriber = server.open(connection.remoteAddress, { held: true });
+  const subscriber = server.open(connection.remoteAddress, { held: true, start: { after: since } });
   connection.onClose(() => subscriber.close());
   const begin = (request: StreamRequest) => {
     server.start(subscriber, {
