@@ -5,6 +5,7 @@ import { cliCases } from "../cases/cli.ts";
 import { configCases } from "../cases/config.ts";
 import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
+import { filterCases } from "../cases/filters.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
 import { lifecycleDrainCases } from "../cases/lifecycle-drain.ts";
@@ -15,6 +16,7 @@ import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
 import { reliabilitySseStallCases } from "../cases/reliability-sse-stall.ts";
+import { replayCases } from "../cases/replay.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { tailingCases } from "../cases/tailing.ts";
@@ -31,6 +33,8 @@ export const allCases: readonly ConformanceCase[] = [
   ...entryCases,
   ...sseCases,
   ...tcpCases,
+  ...filterCases,
+  ...replayCases,
   ...authCases,
   ...limitsCases,
   ...tlsCases,

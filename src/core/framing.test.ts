@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { concatBytes, encodeJsonLine, encodeSseComment, encodeSseData, encodeSseEvent } from "./framing.ts";
+import {
+  concatBytes,
+  encodeJsonLine,
+  encodeJsonLines,
+  encodeSseComment,
+  encodeSseData,
+  encodeSseDataFrames,
+  encodeSseEvent,
+  endOfFrames,
+} from "./framing.ts";
 
 const decoder = new TextDecoder();
 const text = (bytes: Uint8Array): string => decoder.decode(bytes);
@@ -82,4 +91,30 @@ describe("concatBytes", () => {
     const view = new Uint8Array(Uint8Array.of(9, 8, 7, 6).buffer, 1, 2);
     assert.deepEqual([...concatBytes([view, b])], [8, 7, 3]);
   });
+});
+
+describe("encodeSseDataFrames and endOfFrames", () => {
+  const entries = ['{"n":1}', '{"m":"a\\nb"}', "two\nlines", '{"n":4}'].map((json, i) => ({
+    seq: i + 7,
+    json,
+    source: "",
+    level: -1,
+  }));
+  const sse = encodeSseDataFrames(entries, "r-");
+  const frames = [
+    'id: r-7\ndata: {"n":1}\n\n',
+    'id: r-8\ndata: {"m":"a\\nb"}\n\n',
+    "id: r-9\ndata: two\ndata: lines\n\n",
+    'id: r-10\ndata: {"n":4}\n\n',
+  ];
+  test("each SSE frame carries its id line before its data lines", () =>
+    assert.equal(text(sse), frames.join("")));
+  test("JSON lines carry no id", () =>
+    assert.equal(text(encodeJsonLines(entries.slice(0, 2))), '{"n":1}\n{"m":"a\\nb"}\n'));
+  for (let count = 0; count <= frames.length; count++) {
+    test(`the first ${count} SSE frames end where the ${count}th blank line does`, () =>
+      assert.equal(text(sse.subarray(0, endOfFrames(sse, count, "sse"))), frames.slice(0, count).join("")));
+  }
+  test("asking for more frames than there are gives all the bytes", () =>
+    assert.equal(endOfFrames(sse, 9, "sse"), sse.length));
 });

@@ -1,5 +1,7 @@
 // Bytes on the wire. Each entry is encoded once per framing and the same bytes go to every client.
 
+import type { PublishedEntry } from "./replay.ts";
+
 // One encoder for the process: TextEncoder holds no state between calls.
 const encoder = new TextEncoder();
 
@@ -12,21 +14,26 @@ export function encodeJsonLine(json: string): Uint8Array {
 }
 
 /** TCP, many entries at once: one JSON document per line, one encode for the lot. */
-export function encodeJsonLines(jsons: readonly string[]): Uint8Array {
-  return encoder.encode(`${jsons.join("\n")}\n`);
+export function encodeJsonLines(entries: readonly PublishedEntry[]): Uint8Array {
+  let text = "";
+  for (const entry of entries) text += `${entry.json}\n`;
+  return encoder.encode(text);
 }
 
-/** SSE, many entries at once: the frames encodeSseData writes, back to back, one encode for the lot. */
-export function encodeSseDataFrames(jsons: readonly string[]): Uint8Array {
+/**
+ * SSE, many entries at once: the frames encodeSseData writes, back to back, one encode for the lot. Each
+ * carries its id, `<idPrefix><seq>` (`<run>-<seq>`), so a client that reconnects says where it stopped.
+ */
+export function encodeSseDataFrames(entries: readonly PublishedEntry[], idPrefix: string): Uint8Array {
   let text = "";
-  for (const json of jsons) text += `${prefixLines("data: ", json)}\n`;
+  for (const entry of entries) text += `id: ${idPrefix}${entry.seq}\n${prefixLines("data: ", entry.json)}\n`;
   return encoder.encode(text);
 }
 
 /**
  * Where the first `frames` frames of a batch end. A JSON line ends at its one newline (serialised JSON holds
  * no raw line break); an SSE frame at the blank line that closes it (its own lines are never empty: each
- * starts with `data: `). Only a nearly full queue needs this, so it scans rather than keeping offsets.
+ * starts with `id: ` or `data: `). Only a nearly full queue needs this, so it scans rather than keeping offsets.
  */
 export function endOfFrames(bytes: Uint8Array, frames: number, framing: "json-lines" | "sse"): number {
   let end = 0;

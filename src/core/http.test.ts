@@ -16,8 +16,7 @@ function makeSse(hub: Hub, limits: { maxClients?: number } = {}) {
   });
 }
 
-function makeApp(token?: string) {
-  const hub = new Hub();
+function makeApp(token?: string, hub = new Hub()) {
   const sse = makeSse(hub);
   const app = createHttpApp({
     sse,
@@ -119,4 +118,62 @@ test("a stream over max_clients gets 503 JSON with Retry-After; the slot frees w
   const again = await open();
   assert.equal(again.status, 200);
   await again.body?.cancel();
+});
+
+/** Reads an SSE body until `done` says the text so far is enough; then hangs up. */
+async function readUntil(response: Response, done: (text: string) => boolean): Promise<string> {
+  const reader = response.body?.getReader();
+  assert.ok(reader);
+  let text = "";
+  while (!done(text)) {
+    const { value, done: ended } = await reader.read();
+    if (ended) break;
+    text += new TextDecoder().decode(value);
+  }
+  await reader.cancel();
+  return text;
+}
+
+test("an invalid filter on /stream is a 400 JSON with the detail, and opens no stream", async () => {
+  const { fetch, hub } = makeApp();
+  const response = await fetch("/stream?level=loud");
+  assert.equal(response.status, 400);
+  assert.equal(response.headers.get("access-control-allow-origin"), "*");
+  assert.deepEqual(await response.json(), {
+    error: "invalid filter",
+    detail: 'level: got "loud", expected one of trace, debug, info, warn, error, fatal (the minimum level)',
+  });
+  assert.equal(hub.counters.sse.connections, 0);
+});
+
+test("with auth, a bad token is a 401 before any filter is looked at; token is a known parameter", async () => {
+  const { fetch } = makeApp("s3cret");
+  assert.equal((await fetch("/stream?level=loud")).status, 401);
+  const response = await fetch("/stream?token=s3cret&level=error");
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+});
+
+test("/stream filters, backlog and Last-Event-ID: the entries that pass, with their ids, after connected", async () => {
+  const hub = new Hub({ replaySize: 10, runId: "r" });
+  const { fetch } = makeApp(undefined, hub);
+  const line = (message: string, level: string) => JSON.stringify({ source: "a.log", level, message });
+  hub.publishBatch([line("one", "error"), line("two", "info"), line("three", "error")]);
+  const backlog = await readUntil(await fetch("/stream?backlog=5&level=error"), (text) =>
+    text.includes("three"),
+  );
+  assert.equal(
+    backlog,
+    'event: connected\ndata: {"client_id":"sse-1"}\n\n' +
+      `id: r-1\ndata: ${line("one", "error")}\n\nid: r-3\ndata: ${line("three", "error")}\n\n`,
+  );
+  const resumed = await readUntil(
+    await fetch("/stream?backlog=5", { headers: { "last-event-id": "r-2" } }),
+    (text) => text.includes("three"),
+  );
+  assert.match(resumed, /^event: connected\n.*\n\nid: r-3\n/, "the resume wins over the backlog");
+  const restarted = await readUntil(await fetch("/stream?last_event_id=old-7"), (text) =>
+    text.includes("three"),
+  );
+  assert.match(restarted, /\n\nevent: gap\ndata: \{"missed":null,"reason":"restart"\}\n\nid: r-1\n/);
 });

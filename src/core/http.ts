@@ -5,8 +5,10 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { bearerToken, type TokenCheck } from "./auth.ts";
 import { RETRY_AFTER_SECONDS } from "./client-limits.ts";
+import { FilterError } from "./filter.ts";
 import { encodeSseEvent } from "./framing.ts";
 import type { FetchHandler } from "./runtime.ts";
+import { requestFromQuery, type StreamRequest } from "./stream-request.ts";
 import type { StreamServer } from "./stream-server.ts";
 
 interface Bindings {
@@ -34,11 +36,13 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
   app.use("*", cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] }));
   if (options.auth) app.use("*", requireToken(options.auth));
   app.get("/stream", (c) => {
+    const request = readStreamRequest(c.req.raw);
+    if (request instanceof Response) return request;
     const admission = options.sse.limits.admit(c.env.remoteAddress);
     if (!admission.ok) {
       return c.json(admission.refusal, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
     }
-    return sseResponse(options.sse, c.env.remoteAddress, c.req.raw.signal, admission.release);
+    return sseResponse(options.sse, c.env.remoteAddress, request, c.req.raw.signal, admission.release);
   });
   app.get("/status", (c) => c.json(options.status()));
   app.all("/stream", (c) => methodNotAllowed(c.req.method));
@@ -68,6 +72,16 @@ function requireToken(auth: TokenCheck): MiddlewareHandler {
   };
 }
 
+/** The filter, backlog and resume point of a GET /stream, or the 400 that says what is wrong with them. */
+function readStreamRequest(request: Request): StreamRequest | Response {
+  try {
+    return requestFromQuery(new URL(request.url).searchParams, request.headers.get("last-event-id"));
+  } catch (error) {
+    if (!(error instanceof FilterError)) throw error;
+    return Response.json({ error: "invalid filter", detail: error.detail }, { status: 400 });
+  }
+}
+
 function methodNotAllowed(method: string): Response {
   return Response.json(
     { error: `method ${method} not allowed`, allow: "GET" },
@@ -83,10 +97,13 @@ function methodNotAllowed(method: string): Response {
 function sseResponse(
   server: StreamServer,
   remoteAddress: string,
+  request: StreamRequest,
   signal: AbortSignal,
   releaseSlot: () => void,
 ): Response {
-  const subscriber = server.open(remoteAddress);
+  // a resume wins over a backlog: the client already has what came before its last id
+  const start = request.resume ? { after: request.resume } : { backlog: request.backlog };
+  const subscriber = server.open(remoteAddress, { filter: request.filter, start });
   let finish: () => void = () => undefined;
   const session = new Promise<void>((resolve) => {
     finish = resolve;

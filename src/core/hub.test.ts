@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { compileFilter } from "./filter.ts";
 import { Hub, ROOM_WAIT_MS } from "./hub.ts";
 
 const decoder = new TextDecoder();
 
-test("publish fans out to every subscriber in its own framing", async () => {
-  const hub = new Hub();
+test("publish fans out to every subscriber in its own framing, SSE entries with their ids", async () => {
+  const hub = new Hub({ runId: "r" });
   const tcp = hub.subscribe({ transport: "tcp", remoteAddress: "127.0.0.1", bufferSize: 10 });
   const sse = hub.subscribe({ transport: "sse", remoteAddress: "127.0.0.1", bufferSize: 10 });
   hub.publish('{"n":1}');
@@ -13,7 +14,7 @@ test("publish fans out to every subscriber in its own framing", async () => {
   const tcpBatch = await tcp.next();
   const sseBatch = await sse.next();
   assert.equal(decoder.decode(tcpBatch?.bytes), '{"n":1}\n{"n":2}\n');
-  assert.equal(decoder.decode(sseBatch?.bytes), 'data: {"n":1}\n\ndata: {"n":2}\n\n');
+  assert.equal(decoder.decode(sseBatch?.bytes), 'id: r-1\ndata: {"n":1}\n\nid: r-2\ndata: {"n":2}\n\n');
   assert.equal(tcpBatch?.entries, 2);
   assert.equal(hub.published, 2);
 });
@@ -36,7 +37,7 @@ test("the encoded bytes are shared, not re-encoded per subscriber", () => {
 });
 
 test("a batch that does not fit is cut at a frame boundary, the rest dropped and counted", async () => {
-  const hub = new Hub();
+  const hub = new Hub({ runId: "r" });
   const tcp = hub.subscribe({ transport: "tcp", remoteAddress: "t", bufferSize: 3 });
   const sse = hub.subscribe({ transport: "sse", remoteAddress: "s", bufferSize: 3 });
   hub.broadcast("sse", new TextEncoder().encode(": hb\n\n"));
@@ -46,10 +47,16 @@ test("a batch that does not fit is cut at a frame boundary, the rest dropped and
   assert.equal(tcp.queued, 3);
   assert.equal(decoder.decode((await tcp.next())?.bytes), '{"n":1}\n{"m":"a\\nb"}\n{"n":3}\n');
   const batch = await sse.next();
-  assert.equal(decoder.decode(batch?.bytes), ': hb\n\ndata: {"n":1}\n\ndata: {"m":"a\\nb"}\n\n');
+  assert.equal(
+    decoder.decode(batch?.bytes),
+    ': hb\n\nid: r-1\ndata: {"n":1}\n\nid: r-2\ndata: {"m":"a\\nb"}\n\n',
+  );
   assert.equal(batch?.entries, 2);
   hub.publishBatch(["x\ny", "z"]);
-  assert.equal(decoder.decode((await sse.next())?.bytes), "data: x\ndata: y\n\ndata: z\n\n");
+  assert.equal(
+    decoder.decode((await sse.next())?.bytes),
+    "id: r-5\ndata: x\ndata: y\n\nid: r-6\ndata: z\n\n",
+  );
 });
 
 test("a full queue drops new entries for that subscriber only, counted per client and in total", async () => {
@@ -195,4 +202,56 @@ test("a stuck client does not spend the wait budget that a client that keeps rea
   assert.equal((await taken)?.entries, 3);
   stuck.close();
   reading.close();
+});
+
+test("filtered clients get the entries that pass, with their own ids; a filter's bytes are shared", async () => {
+  const hub = new Hub({ runId: "r" });
+  const errors = compileFilter({ level: "error" }, (part) => part);
+  const sameErrors = compileFilter({ level: "err" }, (part) => part);
+  const a = hub.subscribe({ transport: "sse", remoteAddress: "a", bufferSize: 10, filter: errors });
+  const b = hub.subscribe({ transport: "sse", remoteAddress: "b", bufferSize: 10, filter: sameErrors });
+  const api = hub.subscribe({
+    transport: "tcp",
+    remoteAddress: "c",
+    bufferSize: 10,
+    filter: compileFilter({ sources: ["api*"] }, (part) => part),
+  });
+  const seen = new Map<string, Uint8Array>();
+  for (const s of [a, b]) {
+    const offer = s.offerEntries.bind(s);
+    s.offerEntries = (bytes, count) => {
+      seen.set(s.remoteAddress, bytes);
+      offer(bytes, count);
+    };
+  }
+  const line = (source: string, level: string, n: number) =>
+    JSON.stringify({ source, level, message: `${n}` });
+  hub.publishBatch([line("app.log", "info", 1), line("api.log", "error", 2), line("app.log", "fatal", 3)]);
+  assert.equal(seen.get("a"), seen.get("b"), "one encoding for one filter");
+  const batch = await a.next();
+  assert.equal(batch?.entries, 2);
+  assert.equal(
+    decoder.decode(batch?.bytes),
+    `id: r-2\ndata: ${line("api.log", "error", 2)}\n\nid: r-3\ndata: ${line("app.log", "fatal", 3)}\n\n`,
+  );
+  assert.equal(decoder.decode((await api.next())?.bytes), `${line("api.log", "error", 2)}\n`);
+  hub.publishBatch([line("app.log", "info", 4)]);
+  assert.equal(a.queued + api.queued, 0, "nothing passes: nothing queued");
+  assert.equal(hub.published, 4, "every entry is numbered, before any filter");
+});
+
+test("a filter on q or fields uses the parsed entries given with the batch, not the JSON text", async () => {
+  const hub = new Hub();
+  const sub = hub.subscribe({
+    transport: "tcp",
+    remoteAddress: "x",
+    bufferSize: 10,
+    filter: compileFilter({ fields: [["user", "alice"]] }, (part) => part),
+  });
+  // the JSON says bob; the parsed entry (what the service has) says alice: the parsed one is used
+  hub.publishBatch(
+    ['{"source":"a","message":"m","fields":{"user":"bob"}}'],
+    [{ time: "t", source: "a", message: "m", fields: { user: "alice" } }],
+  );
+  assert.equal((await sub.next())?.entries, 1);
 });

@@ -1,17 +1,28 @@
 // Fan-out. publish() never waits for a client: each subscriber has a bounded queue of buffer_size items,
-// and when it is full the new entry is dropped for that subscriber only, and counted.
+// and when it is full the new entry is dropped for that subscriber only, and counted. Every entry gets the
+// next sequence number and, with replay on, a place in the ring, whether or not anyone is connected.
 
-import { concatBytes, encodeJsonLines, encodeSseDataFrames, endOfFrames } from "./framing.ts";
+import type { LogEntry } from "./entry.ts";
+import { levelIndex, type StreamFilter } from "./filter.ts";
+import { encodeJsonLines, encodeSseDataFrames } from "./framing.ts";
+import { type EntryId, type PublishedEntry, ReplayRing, runIdOf } from "./replay.ts";
+import {
+  type ReplaySource,
+  ROOM_WAIT_MS,
+  Subscriber,
+  type Transport,
+  type TransportCounters,
+} from "./subscriber.ts";
 
-export type Transport = "tcp" | "sse";
+export {
+  type Batch,
+  ROOM_WAIT_MS,
+  SLOW_CLIENT_COOLDOWN_MS,
+  Subscriber,
+  type Transport,
+  type TransportCounters,
+} from "./subscriber.ts";
 
-/**
- * How long the reader waits for one client to take its queue before that client counts as slow. A slow
- * client is not waited for during SLOW_CLIENT_COOLDOWN_MS: it loses what does not fit instead, and the
- * others go on at full speed (a stuck client costs them at most ROOM_WAIT_MS per cool-down).
- */
-export const ROOM_WAIT_MS = 250;
-export const SLOW_CLIENT_COOLDOWN_MS = 10_000;
 /**
  * The most the reader waits for room in any one second, all clients together. A client that takes its
  * queue steadily but slower than the log grows is never stuck long enough to count as slow: without this
@@ -19,217 +30,144 @@ export const SLOW_CLIENT_COOLDOWN_MS = 10_000;
  */
 export const ROOM_WAIT_BUDGET_MS_PER_SECOND = 250;
 
-/** Counters of one transport, including clients that already left. */
-export interface TransportCounters {
-  connections: number;
-  delivered: number;
-  dropped: number;
+export interface HubOptions {
+  /** `[monitor] replay_size`: entries the ring keeps; 0 (the default here) keeps none. */
+  readonly replaySize?: number;
+  /** `[monitor] replay_max_bytes`: the ring's bound in bytes of JSON text (default 16 MiB). */
+  readonly replayMaxBytes?: number;
+  /** The `<run>` part of every id; by default this hub's creation time. */
+  readonly runId?: string;
 }
 
-export interface Batch {
-  readonly bytes: Uint8Array;
-  /** Log entries in the batch (heartbeats and named events are not counted). */
-  readonly entries: number;
-}
-
-export class Subscriber {
-  delivered = 0;
-  dropped = 0;
-  readonly connectedAt = Date.now();
-  private items: Uint8Array[] = [];
-  /** Frames queued (entries, heartbeats, events): what buffer_size bounds. An item may hold many. */
-  private queuedFrames = 0;
-  private queuedEntries = 0;
-  private waiter: (() => void) | undefined;
-  /** Woken when the session takes the queue: the reader waiting for room may go on. */
-  private progressWaiters: Array<(moved: boolean) => void> = [];
-  /** Until when (epoch ms) the reader does not wait for this client: it did not take its queue in time. */
-  private slowUntil = 0;
-  /** When (epoch ms) the session last took its queue (or connected): what a stall is measured from. */
-  private lastTakenAt = Date.now();
-  private ending = false;
-
-  constructor(
-    readonly id: string,
-    readonly transport: Transport,
-    readonly remoteAddress: string,
-    private readonly capacity: number,
-    private readonly counters: TransportCounters,
-    private readonly onLeave: (subscriber: Subscriber) => void,
-  ) {}
-
-  get queued(): number {
-    return this.queuedFrames;
-  }
-
-  get isEnding(): boolean {
-    return this.ending;
-  }
-
-  /** Queues a frame; a full queue drops it (counted when it is a log entry). Never blocks. */
-  offer(bytes: Uint8Array, isEntry: boolean): void {
-    if (this.ending) return;
-    if (this.queuedFrames >= this.capacity) {
-      if (isEntry) this.drop(1);
-      return;
-    }
-    this.items.push(bytes);
-    this.queuedFrames++;
-    if (isEntry) this.queuedEntries++;
-    this.wakeWaiter();
-  }
-
-  /**
-   * Queues `count` entries encoded back to back (bytes shared with every subscriber of this framing). What
-   * does not fit is dropped from the end, as if offered one by one: the same entries arrive, the same count.
-   */
-  offerEntries(bytes: Uint8Array, count: number): void {
-    if (this.ending) return;
-    const room = this.capacity - this.queuedFrames;
-    let taken = bytes;
-    let entries = count;
-    if (room < count) {
-      this.drop(count - Math.max(room, 0));
-      if (room <= 0) return;
-      taken = bytes.subarray(0, endOfFrames(bytes, room, this.transport === "sse" ? "sse" : "json-lines"));
-      entries = room;
-    }
-    this.items.push(taken);
-    this.queuedFrames += entries;
-    this.queuedEntries += entries;
-    this.wakeWaiter();
-  }
-
-  private drop(entries: number): void {
-    this.dropped += entries;
-    this.counters.dropped += entries;
-  }
-
-  /**
-   * Everything queued, as one write; waits while the queue is empty. Resolves undefined once the
-   * subscriber ended and its queue is empty.
-   */
-  async next(): Promise<Batch | undefined> {
-    while (this.items.length === 0) {
-      if (this.ending) return undefined;
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-      });
-    }
-    const items = this.items;
-    const entries = this.queuedEntries;
-    this.items = [];
-    this.queuedFrames = 0;
-    this.queuedEntries = 0;
-    this.lastTakenAt = Date.now();
-    this.wakeProgressWaiters(true);
-    return { bytes: concatBytes(items), entries };
-  }
-
-  /** Called by the session once a batch was handed to the transport. */
-  markDelivered(entries: number): void {
-    this.delivered += entries;
-    this.counters.delivered += entries;
-  }
-
-  /** No more frames will be offered; next() drains what is queued and then resolves undefined. */
-  end(): void {
-    this.ending = true;
-    this.wakeWaiter();
-  }
-
-  /** The client is gone: drop the queue and leave the hub at once. */
-  close(): void {
-    this.ending = true;
-    this.items = [];
-    this.queuedFrames = 0;
-    this.queuedEntries = 0;
-    this.wakeWaiter();
-    this.wakeProgressWaiters(true);
-    this.onLeave(this);
-  }
-
-  /**
-   * Stalled: the queue is full (new entries are dropped) and the session has not taken it for `timeoutMs`.
-   * A client that is merely idle (empty queue, no log traffic) never is.
-   */
-  isStalled(timeoutMs: number, nowMs: number): boolean {
-    return !this.ending && this.queuedFrames >= this.capacity && nowMs - this.lastTakenAt >= timeoutMs;
-  }
-
-  /**
-   * A client that keeps reading, has no room for `entries` more, and would have room once it takes its
-   * queue: worth a short wait by the reader. (A queue smaller than the slice overflows whatever we do.)
-   */
-  needsRoomFor(entries: number, nowMs: number): boolean {
-    return (
-      entries <= this.capacity &&
-      this.queuedFrames + entries > this.capacity &&
-      nowMs >= this.slowUntil &&
-      !this.ending
-    );
-  }
-
-  /** Resolves true when the session takes the queue; false after waitMs, and the client counts as slow. */
-  waitForProgress(waitMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.slowUntil = Date.now() + SLOW_CLIENT_COOLDOWN_MS;
-        this.wakeProgressWaiters(false);
-      }, waitMs);
-      this.progressWaiters.push((moved) => {
-        clearTimeout(timer);
-        resolve(moved);
-      });
-    });
-  }
-
-  private wakeProgressWaiters(moved: boolean): void {
-    if (this.progressWaiters.length === 0) return;
-    const waiters = this.progressWaiters;
-    this.progressWaiters = [];
-    for (const waiter of waiters) waiter(moved);
-  }
-
-  private wakeWaiter(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.();
-  }
+/** Where a new client's stream starts; by default with the next entry published. */
+export interface StreamStart {
+  /** Resume after this entry: the ring's entries after it, or after a gap everything it holds. */
+  readonly after?: EntryId | undefined;
+  /** Also the last N entries that pass the filter, up to `after` (or up to now). */
+  readonly backlog?: number | undefined;
 }
 
 export interface SubscribeOptions {
   readonly transport: Transport;
   readonly remoteAddress: string;
   readonly bufferSize: number;
+  readonly filter?: StreamFilter | undefined;
+  readonly start?: StreamStart;
+  /**
+   * The client was connected since `start.after` (a TCP client waiting for its options line): entries it
+   * can no longer have count as dropped for it.
+   */
+  readonly connectedSinceStart?: boolean;
+  /** Let in now, started later by start() (a TCP client given time for its options line). */
+  readonly held?: boolean;
 }
 
+/** What start() decides for a held subscriber. */
+export interface StartOptions {
+  readonly filter?: StreamFilter | undefined;
+  readonly start: StreamStart;
+  readonly connectedSinceStart?: boolean;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
 export class Hub {
-  published = 0;
   readonly counters: Record<Transport, TransportCounters> = {
     tcp: { connections: 0, delivered: 0, dropped: 0 },
     sse: { connections: 0, delivered: 0, dropped: 0 },
   };
+  readonly runId: string;
+  readonly ring: ReplayRing;
+  private readonly idPrefix: string;
   private readonly subscribers = new Set<Subscriber>();
   /** The reader's waits for room in the current one-second window (see ROOM_WAIT_BUDGET_MS_PER_SECOND). */
   private waitWindowStart = 0;
   private waitedInWindow = 0;
   private nextId = 1;
+  /** What a client catching up reads from. */
+  private readonly replaySource: ReplaySource;
 
+  constructor(options: HubOptions = {}) {
+    this.ring = new ReplayRing(options.replaySize ?? 0, options.replayMaxBytes);
+    this.replaySource = { ring: this.ring, encode: (entries, transport) => this.encode(entries, transport) };
+    this.runId = options.runId ?? runIdOf(Date.now());
+    this.idPrefix = `${this.runId}-`;
+  }
+
+  /** Entries published in this run (the last sequence number). */
+  get published(): number {
+    return this.ring.newestSeq;
+  }
+
+  /** Whether the ring keeps entries (`replay_size` > 0): then every entry is parsed and kept. */
+  get replays(): boolean {
+    return this.ring.capacity > 0;
+  }
+
+  /** The SSE id of an entry. */
+  idOf(seq: number): string {
+    return `${this.idPrefix}${seq}`;
+  }
+
+  /**
+   * A new client. With `start`, its stream begins with entries from the ring (a backlog or a resume), then
+   * goes on live; decided and set up in one synchronous step, so no entry published meanwhile is missed or
+   * delivered twice.
+   */
   subscribe(options: SubscribeOptions): Subscriber {
     const counters = this.counters[options.transport];
     counters.connections++;
-    const id = `${options.transport}-${this.nextId++}`;
-    const subscriber = new Subscriber(
-      id,
-      options.transport,
-      options.remoteAddress,
-      options.bufferSize,
+    const subscriber = new Subscriber({
+      id: `${options.transport}-${this.nextId++}`,
+      transport: options.transport,
+      remoteAddress: options.remoteAddress,
+      capacity: options.bufferSize,
+      filter: options.filter,
       counters,
-      (s) => this.subscribers.delete(s),
-    );
+      replay: this.replaySource,
+      onLeave: (s) => this.subscribers.delete(s),
+    });
+    if (options.held) subscriber.hold((options.start?.after?.seq ?? this.ring.newestSeq) + 1);
+    else if (options.start) this.startFrom(subscriber, options.start, options.connectedSinceStart ?? false);
     this.subscribers.add(subscriber);
     return subscriber;
+  }
+
+  /** Starts a held subscriber: its filter, and where its stream begins (like subscribe's `start`). */
+  start(subscriber: Subscriber, options: StartOptions): void {
+    subscriber.release(options.filter);
+    this.startFrom(subscriber, options.start, options.connectedSinceStart ?? false);
+  }
+
+  private startFrom(subscriber: Subscriber, start: StreamStart, connectedSinceStart: boolean): void {
+    const { ring } = this;
+    const newest = ring.newestSeq;
+    let from = newest + 1;
+    const { after, backlog } = start;
+    if (after && after.run !== this.runId) {
+      // the id is from an earlier run: what it missed is unknown, everything this run has is new to it
+      subscriber.reportGap(null, "restart", false);
+      from = ring.oldestSeq;
+    } else if (after) {
+      const wanted = Math.min(after.seq, newest) + 1;
+      from = Math.max(wanted, ring.oldestSeq);
+      if (wanted < ring.oldestSeq)
+        subscriber.reportGap(ring.oldestSeq - wanted, "evicted", connectedSinceStart);
+    }
+    if (backlog !== undefined && backlog > 0)
+      from = Math.min(from, this.backlogStart(backlog, subscriber.filter, from - 1));
+    if (from <= newest) subscriber.catchUpFrom(from);
+  }
+
+  /** The seq from which the last `count` held entries up to `upTo` that pass `filter` begin. */
+  private backlogStart(count: number, filter: StreamFilter | undefined, upTo: number): number {
+    const oldest = this.ring.oldestSeq;
+    if (!filter) return Math.max(oldest, upTo - count + 1);
+    let found = 0;
+    for (let seq = upTo; seq >= oldest; seq--) {
+      if (filter.matches(this.ring.get(seq) as PublishedEntry) && ++found === count) return seq;
+    }
+    return oldest;
   }
 
   clients(): Subscriber[] {
@@ -247,25 +185,73 @@ export class Hub {
     this.publishBatch([json]);
   }
 
+  /** Entries nobody will see (replay off, no client): they take their sequence numbers, nothing else. */
+  countUnsent(count: number): void {
+    this.ring.skip(count);
+  }
+
   /**
-   * Entries read together, encoded once per framing into one buffer that every client of that framing
-   * shares: per entry there is no encode per client, and per client one queue push per batch, not per entry.
+   * Entries read together, numbered, kept in the ring, and encoded once per framing into one buffer that
+   * every unfiltered client of that framing shares: per entry there is no encode per client, and per
+   * client one queue push per batch, not per entry. Filtered clients share one encoding per distinct
+   * filter. `parsed` (same order) spares filters re-reading the JSON; without it, it is read from `jsons`.
    */
-  publishBatch(jsons: readonly string[]): void {
+  publishBatch(jsons: readonly string[], parsed?: readonly LogEntry[]): void {
     const count = jsons.length;
     if (count === 0) return;
-    this.published += count;
+    const entries = this.number(jsons, parsed);
     let sse: Uint8Array | undefined;
     let jsonLines: Uint8Array | undefined;
+    let subsets: Map<string, PublishedEntry[]> | undefined;
+    let encoded: Map<string, Uint8Array> | undefined;
     for (const subscriber of this.subscribers) {
-      if (subscriber.transport === "sse") {
-        sse ??= encodeSseDataFrames(jsons);
-        subscriber.offerEntries(sse, count);
-      } else {
-        jsonLines ??= encodeJsonLines(jsons);
-        subscriber.offerEntries(jsonLines, count);
+      if (subscriber.isCatchingUp) continue;
+      const { filter, transport } = subscriber;
+      if (filter === undefined) {
+        if (transport === "sse") {
+          sse ??= this.encode(entries, "sse");
+          subscriber.offerEntries(sse, count);
+        } else {
+          jsonLines ??= this.encode(entries, "tcp");
+          subscriber.offerEntries(jsonLines, count);
+        }
+        continue;
       }
+      subsets ??= new Map();
+      encoded ??= new Map();
+      let subset = subsets.get(filter.key);
+      if (!subset) {
+        subset = entries.filter((entry, i) => filter.matches(entry, parsed?.[i]));
+        subsets.set(filter.key, subset);
+      }
+      if (subset.length === 0) continue;
+      const key = `${transport} ${filter.key}`;
+      let bytes = encoded.get(key);
+      if (!bytes) {
+        bytes = this.encode(subset, transport);
+        encoded.set(key, bytes);
+      }
+      subscriber.offerEntries(bytes, subset.length);
     }
+  }
+
+  /** Gives each entry the next sequence number and keeps it in the ring. */
+  private number(jsons: readonly string[], parsed: readonly LogEntry[] | undefined): PublishedEntry[] {
+    const entries: PublishedEntry[] = new Array(jsons.length);
+    let seq = this.ring.peekSeq();
+    for (let i = 0; i < jsons.length; i++) {
+      const json = jsons[i] as string;
+      const entry = parsed?.[i] ?? describeJson(json);
+      const published = { seq: seq++, json, source: entry.source, level: levelIndex(entry.level) };
+      entries[i] = published;
+      this.ring.push(published);
+    }
+    return entries;
+  }
+
+  private encode(entries: readonly PublishedEntry[], transport: Transport): Uint8Array {
+    if (entries.length === 0) return NO_BYTES;
+    return transport === "sse" ? encodeSseDataFrames(entries, this.idPrefix) : encodeJsonLines(entries);
   }
 
   /**
@@ -301,4 +287,34 @@ export class Hub {
     for (const subscriber of this.subscribers)
       if (subscriber.transport === transport) subscriber.offer(bytes, false);
   }
+
+  /** The ring, for /status. */
+  replayStatus() {
+    const { ring } = this;
+    return {
+      replay_size: ring.capacity,
+      replay_max_bytes: ring.maxBytes,
+      entries: ring.size,
+      bytes: ring.bytes,
+      oldest_id: ring.size > 0 ? this.idOf(ring.oldestSeq) : null,
+      newest_id: ring.size > 0 ? this.idOf(ring.newestSeq) : null,
+    };
+  }
+}
+
+/** Source and level of an entry given only as JSON text (a caller without the parsed entry). */
+function describeJson(json: string): { source: string; level?: string | undefined } {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value === "object" && value !== null) {
+      const { source, level } = value as { source?: unknown; level?: unknown };
+      return {
+        source: typeof source === "string" ? source : "",
+        level: typeof level === "string" ? level : undefined,
+      };
+    }
+  } catch {
+    // not JSON: no source, no level
+  }
+  return { source: "" };
 }

@@ -9,12 +9,14 @@ import { encodeSseEvent } from "./framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./heartbeat.ts";
 import { createHttpApp } from "./http.ts";
 import { Hub, type Transport } from "./hub.ts";
+import { runIdOf } from "./replay.ts";
 import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
 import { buildStatus } from "./status.ts";
 import { StreamServer } from "./stream-server.ts";
 import type { LineFlags } from "./tail/lines.ts";
 import { Monitor, yieldToEventLoop } from "./tail/monitor.ts";
 import { LINES_PER_TURN } from "./tail/reader.ts";
+import { TargetFilter } from "./target-filter.ts";
 import { serveTcpClient } from "./tcp.ts";
 import { nowMicros } from "./time.ts";
 
@@ -24,16 +26,19 @@ export const SHUTDOWN_GRACE_MS = 2000;
 const DISCONNECT_FRAME = encodeSseEvent("disconnect", JSON.stringify({ reason: "server_shutdown" }));
 
 export class Service {
-  readonly hub = new Hub();
+  readonly hub: Hub;
   readonly startedAtMs = Date.now();
   private readonly monitor: Monitor;
+  /** Targets' include/exclude; undefined when none sets them. */
+  private readonly targetFilter: TargetFilter | undefined;
   private readonly tcp: StreamServer | undefined;
   private readonly sse: StreamServer | undefined;
   private readonly listeners: { tcp?: Listener; http?: Listener } = {};
   private readonly auth: TokenCheck | undefined;
   private stopping: Promise<void> | undefined;
-  /** Entries serialised in this event-loop turn, handed to the hub as one batch at its end. */
+  /** Entries serialised in this event-loop turn (and the entries themselves, for filters), handed to the hub as one batch at its end. */
   private pending: string[] = [];
+  private pendingEntries: LogEntry[] = [];
   private flushQueued = false;
 
   constructor(
@@ -44,6 +49,12 @@ export class Service {
     private readonly tls: TlsMaterial = {},
   ) {
     const { monitor, tcpserver, httpserver } = config;
+    this.hub = new Hub({
+      replaySize: monitor.replay_size,
+      replayMaxBytes: monitor.replay_max_bytes,
+      runId: runIdOf(this.startedAtMs),
+    });
+    this.targetFilter = TargetFilter.from(runtime, monitor.targets);
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
     this.monitor = new Monitor(
       runtime,
@@ -58,7 +69,11 @@ export class Service {
         },
       },
       {
-        line: (source, _path, text, flags) => this.publishLine(source, text, flags),
+        line: (source, path, text, flags) => {
+          if (this.targetFilter === undefined || this.targetFilter.passes(path, text)) {
+            this.publishLine(source, text, flags);
+          }
+        },
         notice: (kind, path, detail) => {
           runtime.log(detail);
           // the lines read before the rotation go out before its event
@@ -173,7 +188,10 @@ export class Service {
       startedAtMs: this.startedAtMs,
       config: this.config,
       hub: this.hub,
-      files: this.monitor.status(),
+      files: this.monitor.status().map((file) => ({
+        ...file,
+        excluded: this.targetFilter?.excludedLines(file.path) ?? 0,
+      })),
       listeners: this.listeners,
       rejected: { tcp: this.tcp?.limits.rejected ?? 0, sse: this.sse?.limits.rejected ?? 0 },
       stalledDisconnects: {
@@ -184,14 +202,16 @@ export class Service {
   }
 
   private publishLine(source: string, text: string, flags: LineFlags | undefined): void {
-    if (this.hub.activeClients() === 0) {
-      // nobody to send it to: count it, skip the parse and the serialisation
-      this.hub.published++;
+    if (!this.hub.replays && this.hub.activeClients() === 0) {
+      // nobody to send it to and no ring to keep it for later: count it, skip the parse and serialisation
+      this.flushPending();
+      this.hub.countUnsent(1);
       return;
     }
     const entry: LogEntry = parseLine(text, source, nowMicros());
     if (flags) entry.fields = { ...entry.fields, ...flags };
     this.pending.push(serializeEntry(entry));
+    this.pendingEntries.push(entry);
     // the reader hands lines on synchronously, a slice at a time: one batch per slice, sent at the end of
     // the turn (a microtask: before any timer, heartbeat or new connection can observe the hub)
     if (!this.flushQueued) {
@@ -204,8 +224,10 @@ export class Service {
     this.flushQueued = false;
     if (this.pending.length === 0) return;
     const batch = this.pending;
+    const entries = this.pendingEntries;
     this.pending = [];
-    this.hub.publishBatch(batch);
+    this.pendingEntries = [];
+    this.hub.publishBatch(batch, entries);
   };
 }
 

@@ -36,6 +36,7 @@ export function buildStatus(input: StatusInput) {
       targets: config.monitor.targets,
       files: input.files,
     },
+    replay: hub.replayStatus(),
     servers: {
       tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp, {
         rejected: input.rejected.tcp,

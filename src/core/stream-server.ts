@@ -2,7 +2,9 @@
 // pump awaits the transport's write before taking the next batch, and each batch is everything queued.
 
 import { ClientLimits } from "./client-limits.ts";
-import type { Batch, Hub, Subscriber, Transport } from "./hub.ts";
+import type { StreamFilter } from "./filter.ts";
+import type { Batch, Hub, StartOptions, StreamStart, Subscriber, Transport } from "./hub.ts";
+import type { EntryId } from "./replay.ts";
 
 export interface HeartbeatStats {
   activeClients: number;
@@ -56,12 +58,34 @@ export class StreamServer {
     return this.pumps.size;
   }
 
-  /** A new client: its subscriber starts receiving entries published from now on. */
-  open(remoteAddress: string): Subscriber {
+  /** Starts a subscriber opened with `held: true`. */
+  start(subscriber: Subscriber, options: StartOptions): void {
+    this.hub.start(subscriber, options);
+  }
+
+  /** The id of the last entry published: a session that subscribes later starts after it, missing nothing. */
+  position(): EntryId {
+    return { run: this.hub.runId, seq: this.hub.published };
+  }
+
+  /**
+   * A new client: its subscriber receives the entries that pass `filter`, published from now on, or from
+   * `start` (a backlog or a resume) on.
+   */
+  open(
+    remoteAddress: string,
+    request: {
+      filter?: StreamFilter | undefined;
+      start?: StreamStart;
+      connectedSinceStart?: boolean;
+      held?: boolean;
+    } = {},
+  ): Subscriber {
     const subscriber = this.hub.subscribe({
       transport: this.options.transport,
       remoteAddress,
       bufferSize: this.options.bufferSize,
+      ...request,
     });
     this.startSweep();
     return subscriber;

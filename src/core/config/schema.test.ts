@@ -10,6 +10,8 @@ test("defaultConfig has every key with the documented default", () => {
       rotate_wait_ms: 5000,
       max_line_bytes: 1048576,
       targets: [{ path: "./", pattern: "*.log" }],
+      replay_size: 10000,
+      replay_max_bytes: 16777216,
     },
     tcpserver: {
       enabled: false,

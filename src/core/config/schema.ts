@@ -71,9 +71,36 @@ export const TargetSchema = v.strictObject(
     ),
     // Absent means "auto-detect from what is at `path` when monitoring starts".
     is_file: v.optional(v.boolean("true or false")),
+    // Server-wide line filters of this target: regular expressions on the raw line, checked here so a bad
+    // one stops start-up with its key and the RegExp's own message.
+    include: v.optional(regexList()),
+    exclude: v.optional(regexList()),
   },
-  "a target table { path, pattern, is_file }",
+  "a target table { path, pattern, is_file, include, exclude }",
 );
+
+function regexList() {
+  return v.array(
+    v.pipe(
+      v.string("a regular expression as a string"),
+      v.check(
+        (source) => regexError(source) === undefined,
+        (issue) => `a valid regular expression (${regexError(String(issue.input))})`,
+      ),
+    ),
+    "a list of regular expressions",
+  );
+}
+
+/** Why `source` is not a JavaScript regular expression, or undefined when it is one. */
+export function regexError(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
 
 const MonitorSchema = v.strictObject(
   {
@@ -91,6 +118,18 @@ const MonitorSchema = v.strictObject(
         v.description("Paths to monitor"),
       ),
       () => [{ path: "./", pattern: "*.log" }],
+    ),
+    replay_size: integerKey(
+      0,
+      10_000_000,
+      10000,
+      "Entries kept for reconnecting clients and backlogs; 0 turns replay off",
+    ),
+    replay_max_bytes: integerKey(
+      65536,
+      1073741824,
+      16777216,
+      "Most bytes of entries (their JSON text) the replay ring holds; the oldest go first",
     ),
   },
   "a table",

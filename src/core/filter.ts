@@ -1,0 +1,233 @@
+// A client's filter: which entries its stream carries. The same meaning on SSE (query parameters) and TCP
+// (the options line): a minimum level, source globs, a substring or /regex/ on the message and fields, and
+// exact field values, all ANDed. Compiled once per client; matched once per entry per distinct filter.
+
+import { type LogEntry, normalizeLevel } from "./entry.ts";
+import type { PublishedEntry } from "./replay.ts";
+import { globToRegExp } from "./tail/glob.ts";
+
+/** Levels from least to most severe; a level filter lets through its own level and those after it. */
+export const LEVEL_ORDER = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+
+/** The longest `/regex/` pattern accepted: a filter is cheap to send and runs on every entry. */
+export const MAX_REGEX_PATTERN_CHARS = 256;
+
+/** Flags that keep `test()` stateless; `g` and `y` would make it remember where it stopped. */
+const REGEX_FLAGS = /^[imsu]*$/;
+
+/** A filter as the client wrote it, before it is checked. */
+export interface FilterSpec {
+  readonly level?: string | undefined;
+  readonly sources?: readonly string[] | undefined;
+  readonly q?: string | undefined;
+  readonly fields?: readonly (readonly [key: string, value: string])[] | undefined;
+}
+
+/** A bad filter: `detail` says which parameter, what was wrong and what is expected. */
+export class FilterError extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = "FilterError";
+  }
+}
+
+/** How a part of the filter is called where it came from: `level` on HTTP, `filter.level` on TCP. */
+export type PartName = (part: "level" | "source" | "q" | `fields.${string}`) => string;
+
+export interface StreamFilter {
+  /** Equal for filters that let the same entries through: clients sharing one share an encoding. */
+  readonly key: string;
+  matches(entry: PublishedEntry, parsed?: LogEntry): boolean;
+}
+
+export function levelIndex(level: string | undefined): number {
+  return level === undefined ? -1 : LEVEL_ORDER.indexOf(level as (typeof LEVEL_ORDER)[number]);
+}
+
+/** Checks and compiles a filter; undefined when it lets everything through. Throws FilterError. */
+export function compileFilter(spec: FilterSpec, name: PartName): StreamFilter | undefined {
+  const minLevel = spec.level === undefined ? undefined : compileLevel(spec.level, name("level"));
+  const sources = spec.sources?.map((glob) => compileGlob(glob, name("source")));
+  const text = spec.q === undefined ? undefined : compileText(spec.q, name("q"));
+  const fields = spec.fields?.map(([key, value]) => compileField(key, value, name(`fields.${key}`)));
+  if (minLevel === undefined && sources === undefined && text === undefined && fields === undefined) {
+    return undefined;
+  }
+  const key = JSON.stringify([
+    minLevel ?? null,
+    spec.sources ? [...spec.sources].sort() : null,
+    spec.q ?? null,
+    spec.fields ? [...spec.fields].sort() : null,
+  ]);
+  return {
+    key,
+    matches(entry, parsed) {
+      if (minLevel !== undefined && entry.level < minLevel) return false;
+      if (sources && !sources.some((glob) => glob.test(entry.source))) return false;
+      if (text === undefined && fields === undefined) return true;
+      const full = parsed ?? parseEntry(entry.json);
+      if (text && !text(full)) return false;
+      return fields === undefined || fields.every((field) => field(full));
+    },
+  };
+}
+
+function compileLevel(text: string, name: string): number {
+  const level = normalizeLevel(text.trim());
+  if (level === undefined) {
+    throw new FilterError(
+      `${name}: got ${JSON.stringify(text)}, expected one of ${LEVEL_ORDER.join(", ")} (the minimum level)`,
+    );
+  }
+  return levelIndex(level);
+}
+
+function compileGlob(glob: string, name: string): RegExp {
+  if (glob === "") throw new FilterError(`${name}: got "", expected a glob such as app*.log`);
+  try {
+    return globToRegExp(glob);
+  } catch (error) {
+    throw new FilterError(
+      `${name}: got ${JSON.stringify(glob)}, expected a glob (*, ?, [abc], {a,b}): ${reason(error)}`,
+    );
+  }
+}
+
+/** `q`: a case-insensitive substring, or `/pattern/flags`, tested on the message and on the fields as JSON. */
+function compileText(q: string, name: string): (entry: LogEntry) => boolean {
+  const regex = /^\/(.*)\/([a-z]*)$/s.exec(q);
+  if (!regex) {
+    const needle = q.toLowerCase();
+    return (entry) =>
+      entry.message.toLowerCase().includes(needle) ||
+      (entry.fields !== undefined && fieldsText(entry.fields).toLowerCase().includes(needle));
+  }
+  const [, pattern = "", flags = ""] = regex;
+  const compiled = compileRegex(pattern, flags, name, q);
+  return (entry) =>
+    compiled.test(entry.message) || (entry.fields !== undefined && compiled.test(fieldsText(entry.fields)));
+}
+
+function compileRegex(pattern: string, flags: string, name: string, q: string): RegExp {
+  const got = `got ${JSON.stringify(q)}`;
+  if (pattern === "") throw new FilterError(`${name}: ${got}, expected a non-empty /regex/`);
+  if (pattern.length > MAX_REGEX_PATTERN_CHARS) {
+    throw new FilterError(
+      `${name}: a /regex/ of ${pattern.length} characters, expected at most ${MAX_REGEX_PATTERN_CHARS}`,
+    );
+  }
+  if (!REGEX_FLAGS.test(flags)) {
+    throw new FilterError(`${name}: ${got}, expected /regex/ flags among i, m, s, u`);
+  }
+  if (hasNestedQuantifier(pattern)) {
+    throw new FilterError(
+      `${name}: ${got}, expected no quantified group that itself holds a quantifier, such as (a+)+: it can take exponential time`,
+    );
+  }
+  try {
+    return new RegExp(pattern, flags);
+  } catch (error) {
+    throw new FilterError(`${name}: ${got}, expected a JavaScript regular expression: ${reason(error)}`);
+  }
+}
+
+/**
+ * `(…+…)+`, `(…*)*`, `(…{2,})+`: a repeated group with a repeat inside, the classic cause of catastrophic
+ * backtracking. A filter runs on every entry in the server, so these are refused rather than risked.
+ */
+export function hasNestedQuantifier(pattern: string): boolean {
+  // per open group: whether a quantifier was seen inside it
+  const groups: boolean[] = [];
+  let lastGroupHadQuantifier = false;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === "\\") {
+      i++;
+      lastGroupHadQuantifier = false;
+      continue;
+    }
+    if (inClass) {
+      if (char === "]") inClass = false;
+      continue;
+    }
+    const quantifier =
+      char === "+" || char === "*" || (char === "{" && /^\{\d*,?\d*\}/.test(pattern.slice(i)));
+    if (quantifier) {
+      if (lastGroupHadQuantifier) return true;
+      if (groups.length > 0) groups[groups.length - 1] = true;
+    }
+    lastGroupHadQuantifier = false;
+    if (char === "[") inClass = true;
+    else if (char === "(") groups.push(false);
+    else if (char === ")") {
+      const inner = groups.pop() ?? false;
+      lastGroupHadQuantifier = inner;
+      if (inner && groups.length > 0) groups[groups.length - 1] = true;
+    }
+  }
+  return false;
+}
+
+/**
+ * `fields.<key>=<value>`: the entry's field (a dotted key is a nested path, unless a field has that whole
+ * name) equals the value as text; numbers, booleans and null compare by their JSON text.
+ */
+function compileField(key: string, value: string, name: string): (entry: LogEntry) => boolean {
+  if (key === "" || key.split(".").includes("")) {
+    throw new FilterError(`${name}: expected a field name such as fields.user or fields.http.status`);
+  }
+  const path = key.split(".");
+  return (entry) => {
+    const found = fieldAt(entry.fields, key, path);
+    if (typeof found === "string") return found === value;
+    if (typeof found === "number" || typeof found === "boolean" || found === null) {
+      return JSON.stringify(found) === value;
+    }
+    return false;
+  };
+}
+
+function fieldAt(fields: Record<string, unknown> | undefined, key: string, path: readonly string[]): unknown {
+  if (fields === undefined) return undefined;
+  if (Object.hasOwn(fields, key)) return fields[key];
+  let value: unknown = fields;
+  for (const segment of path) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+function fieldsText(fields: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(fields);
+  } catch {
+    return "";
+  }
+}
+
+/** An entry read back from its JSON text (the ring keeps only the text); a non-entry is its own message. */
+function parseEntry(json: string): LogEntry {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      const { message, fields } = value as { message?: unknown; fields?: unknown };
+      return {
+        time: "",
+        source: "",
+        message: typeof message === "string" ? message : json,
+        ...(typeof fields === "object" && fields !== null
+          ? { fields: fields as Record<string, unknown> }
+          : {}),
+      };
+    }
+  } catch {
+    // not JSON: match on the text itself
+  }
+  return { time: "", source: "", message: json };
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
