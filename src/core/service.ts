@@ -8,6 +8,7 @@ import { encodeSseEvent } from "./framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./heartbeat.ts";
 import { createHttpApp } from "./http.ts";
 import { Hub, type Transport } from "./hub.ts";
+import type { LiveViewFiles } from "./live-view.ts";
 import type { Listener, Runtime } from "./runtime.ts";
 import { buildStatus } from "./status.ts";
 import { StreamServer } from "./stream-server.ts";
@@ -19,6 +20,11 @@ import { nowMicros } from "./time.ts";
 
 /** How long a shutdown lets each client's queue drain before hanging up. */
 export const SHUTDOWN_GRACE_MS = 2000;
+
+export interface ServiceOptions {
+  /** The live view's files (GET /, GET /app.js); the CLI knows where they were built. */
+  readonly liveView?: LiveViewFiles;
+}
 
 const DISCONNECT_FRAME = encodeSseEvent("disconnect", JSON.stringify({ reason: "server_shutdown" }));
 
@@ -39,6 +45,7 @@ export class Service {
     private readonly runtime: Runtime,
     readonly config: Config,
     readonly version: string,
+    private readonly options: ServiceOptions = {},
   ) {
     const { monitor, tcpserver, httpserver } = config;
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
@@ -94,7 +101,12 @@ export class Service {
     try {
       const sse = this.sse;
       if (sse) {
-        const app = createHttpApp({ sse, status: () => this.status(), auth: this.auth });
+        const app = createHttpApp({
+          sse,
+          status: () => this.status(),
+          auth: this.auth,
+          liveView: this.options.liveView,
+        });
         this.listeners.http = await this.runtime.serveHttp(app, {
           host: httpserver.host,
           port: httpserver.port,
