@@ -8,6 +8,7 @@ import { entryCases } from "../cases/entry.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
 import { limitsCases } from "../cases/limits.ts";
+import { liveViewCases } from "../cases/live-view.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
@@ -39,6 +40,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...reliabilityRequestCases,
   ...lifecycleCases,
   ...packagingCliCases,
+  ...liveViewCases,
 ];
 
 /**
