@@ -5,10 +5,11 @@
 import { DetailPanel } from "./detail-panel.ts";
 import { EntryStore } from "./entry-store.ts";
 import { compileFilter, type Filter, type FilterSpec, NO_FILTER } from "./filter.ts";
-import { formatCount, formatDuration } from "./format.ts";
+import { formatCount } from "./format.ts";
 import { VirtualList } from "./list-view.ts";
-import { type ConnectionState, LiveStream, type Probe } from "./live-stream.ts";
+import { type ConnectionState, LiveStream } from "./live-stream.ts";
 import { isLevel, LEVELS, markerRow, type Row } from "./log-entry.ts";
+import { fetchStatus, probeStream } from "./requests.ts";
 import {
   DropTally,
   StatusPoller,
@@ -16,7 +17,8 @@ import {
   type StatusSummary,
   summarizeStatus,
 } from "./server-status.ts";
-import { type Action, actionFor, type KeyPress, keyLabel, SHORTCUTS } from "./shortcuts.ts";
+import { type Action, actionFor, keyLabel, keyTargetOf, SHORTCUTS } from "./shortcuts.ts";
+import { StatusBar } from "./status-bar.ts";
 import { ThemeSwitch } from "./theme.ts";
 import { TokenKeeper, takeTokenFromUrl } from "./token.ts";
 
@@ -41,66 +43,22 @@ function schedule(run: () => void, ms: number): () => void {
   return () => window.clearTimeout(timer);
 }
 
-async function probeStream(url: string): Promise<Probe> {
-  const controller = new AbortController();
-  try {
-    const response = await fetch(url, { signal: controller.signal, cache: "no-store" });
-    if (response.ok) {
-      controller.abort();
-      return { kind: "http", status: response.status, detail: "" };
-    }
-    const retryAfter = Number(response.headers.get("retry-after"));
-    return {
-      kind: "http",
-      status: response.status,
-      detail: describeBody(await response.text()),
-      ...(retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
-    };
-  } catch {
-    return { kind: "unreachable", reason: "no answer" };
-  }
-}
-
-/** logwisp's error bodies are `{"error": …, "detail": …}`; anything else is shown cut short. */
-function describeBody(text: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: unknown; detail?: unknown };
-    const parts = [body.error, body.detail].filter((part): part is string => typeof part === "string");
-    if (parts.length > 0) return parts.join(": ");
-  } catch {
-    // not JSON
-  }
-  return text.slice(0, 200);
-}
-
-function keyTarget(target: EventTarget | null): KeyPress["target"] {
-  if (!(target instanceof HTMLElement)) return "other";
-  if (
-    target.isContentEditable ||
-    target instanceof HTMLTextAreaElement ||
-    target instanceof HTMLSelectElement
-  ) {
-    return "text";
-  }
-  if (target instanceof HTMLInputElement) return "text";
-  if (target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement) return "control";
-  return "other";
-}
-
 class LiveView {
   private readonly query = element<HTMLInputElement>("q");
   private readonly queryError = element<HTMLElement>("q-error");
   private readonly level = element<HTMLSelectElement>("level");
   private readonly pauseButton = element<HTMLButtonElement>("pause");
   private readonly followButton = element<HTMLButtonElement>("follow");
-  private readonly newestButton = element<HTMLButtonElement>("newest");
   private readonly scroller = element<HTMLElement>("log");
-  private readonly empty = element<HTMLElement>("empty");
-  private readonly connection = element<HTMLElement>("conn");
-  private readonly counts = element<HTMLElement>("counts");
-  private readonly pausedCount = element<HTMLElement>("paused-count");
-  private readonly drops = element<HTMLElement>("drops");
   private readonly server = element<HTMLElement>("server");
+  private readonly statusBar = new StatusBar({
+    connection: element("conn"),
+    counts: element("counts"),
+    paused: element("paused-count"),
+    drops: element("drops"),
+    newest: element("newest"),
+    empty: element("empty"),
+  });
   private readonly help = element<HTMLDialogElement>("help");
   private readonly tokenDialog = element<HTMLDialogElement>("token-dialog");
 
@@ -176,8 +134,9 @@ class LiveView {
       initial,
       this.tokens.get(),
     );
-    this.poller = new StatusPoller({ fetchStatus: () => this.fetchStatus(), schedule }, (result) =>
-      this.showStatus(result),
+    this.poller = new StatusPoller(
+      { fetchStatus: () => fetchStatus(this.tokens.get()), schedule },
+      (result) => this.showStatus(result),
     );
     this.applyFilter(initial);
   }
@@ -204,7 +163,7 @@ class LiveView {
     this.level.addEventListener("change", () => this.filterChanged());
     this.pauseButton.addEventListener("click", () => this.togglePause());
     this.followButton.addEventListener("click", () => this.list.setFollowing(!this.list.isFollowing));
-    this.newestButton.addEventListener("click", () => this.list.setFollowing(true));
+    element("newest").addEventListener("click", () => this.list.setFollowing(true));
     element("clear").addEventListener("click", () => this.clear());
     element("theme").addEventListener("click", () => themes.toggle());
     element("help-button").addEventListener("click", () => this.help.showModal());
@@ -356,7 +315,7 @@ class LiveView {
       ctrlKey: event.ctrlKey,
       metaKey: event.metaKey,
       altKey: event.altKey,
-      target: keyTarget(event.target),
+      target: keyTargetOf(event.target),
     });
     if (action === undefined) return;
     event.preventDefault();
@@ -409,16 +368,7 @@ class LiveView {
   // --- connection and server ----------------------------------------------------------------------
 
   private showState(state: ConnectionState): void {
-    this.connection.dataset.state = state.kind;
-    const text: Record<ConnectionState["kind"], () => string> = {
-      connecting: () => "connecting…",
-      live: () => "live",
-      reconnecting: () =>
-        `reconnecting: ${(state as { reason: string }).reason} (next try in ${formatDuration((state as { retryInMs: number }).retryInMs)})`,
-      error: () => `error: ${(state as { reason: string }).reason}`,
-      unauthorized: () => "a token is needed",
-    };
-    this.connection.textContent = text[state.kind]();
+    this.statusBar.showState(state);
     if (state.kind === "unauthorized") this.askForToken();
   }
 
@@ -428,21 +378,6 @@ class LiveView {
     input.value = "";
     this.tokenDialog.showModal();
     input.focus();
-  }
-
-  private async fetchStatus(): Promise<StatusResult> {
-    const token = this.tokens.get();
-    try {
-      const response = await fetch("status", {
-        cache: "no-store",
-        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-      });
-      if (response.status === 401) return { kind: "unauthorized" };
-      if (!response.ok) return { kind: "failed", reason: `HTTP ${response.status}` };
-      return { kind: "ok", document: await response.json() };
-    } catch {
-      return { kind: "failed", reason: "no answer" };
-    }
   }
 
   private showStatus(result: StatusResult): void {
@@ -468,37 +403,19 @@ class LiveView {
   // --- footer -------------------------------------------------------------------------------------
 
   private render(): void {
-    const shown = this.store.viewLength;
-    const held = this.store.size;
-    let counts = `${formatCount(shown)} shown`;
-    if (this.filter.active) counts += ` of ${formatCount(held)}`;
-    if (this.store.evicted > 0) {
-      counts += ` · ${formatCount(this.store.evicted)} oldest let go (the page keeps ${formatCount(MAX_ROWS)})`;
-    }
-    this.counts.textContent = counts;
-    this.counts.dataset.shown = String(shown);
-    this.counts.dataset.held = String(held);
-    this.counts.dataset.evicted = String(this.store.evicted);
-
-    const waiting = this.held.length + this.heldDropped;
-    this.pausedCount.hidden = !this.paused;
-    this.pausedCount.textContent = `paused: ${formatCount(waiting)} new while paused`;
-    this.pausedCount.dataset.count = String(waiting);
-
-    const pageDrops = this.dropTally.total;
-    const totalDrops = this.serverSummary?.totalDropped ?? 0;
-    this.drops.textContent = `dropped: ${formatCount(pageDrops)} for this page · ${formatCount(totalDrops)} for all clients`;
-    this.drops.dataset.page = String(pageDrops);
-    this.drops.dataset.total = String(totalDrops);
-
-    this.newestButton.hidden = this.list.isFollowing;
-    this.newestButton.textContent =
-      this.newWhileBack > 0 ? `↓ newest (${formatCount(this.newWhileBack)} new)` : "↓ newest";
-    this.empty.hidden = shown > 0;
-    this.empty.textContent =
-      held > 0
-        ? `No entry matches the filter (${formatCount(held)} held).`
-        : "Waiting for log lines… append to a followed file, and they appear here.";
+    this.statusBar.show({
+      shown: this.store.viewLength,
+      held: this.store.size,
+      evicted: this.store.evicted,
+      maxRows: MAX_ROWS,
+      filterActive: this.filter.active,
+      paused: this.paused,
+      waiting: this.held.length + this.heldDropped,
+      pageDrops: this.dropTally.total,
+      totalDrops: this.serverSummary?.totalDropped ?? 0,
+      following: this.list.isFollowing,
+      newBelow: this.newWhileBack,
+    });
   }
 }
 

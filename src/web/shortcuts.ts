@@ -68,3 +68,18 @@ export function keyLabel(key: string): string {
   const names: Record<string, string> = { " ": "Space", ArrowDown: "↓", ArrowUp: "↑", Escape: "Esc" };
   return names[key] ?? key;
 }
+
+/** Where a key went (see KeyPress.target), from the element that has the focus. */
+export function keyTargetOf(target: EventTarget | null): KeyPress["target"] {
+  if (!(target instanceof HTMLElement)) return "other";
+  if (
+    target.isContentEditable ||
+    target instanceof HTMLTextAreaElement ||
+    target instanceof HTMLSelectElement
+  ) {
+    return "text";
+  }
+  if (target instanceof HTMLInputElement) return "text";
+  if (target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement) return "control";
+  return "other";
+}
