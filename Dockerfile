@@ -3,12 +3,13 @@
 # Run:   docker run --rm -p 8080:8080 -p 9090:9090 -v /var/log:/logs:ro logwisp
 
 # Build stage: compile and pack exactly what `npm pack` ships (test/packaging.test.ts installs the same
-# tarball and runs it). Bun and Deno are devDependencies only for the tests: --omit=optional skips their
-# platform binaries and --ignore-scripts their install steps; tsc needs neither.
+# tarball and runs it). Bun and Deno are devDependencies only for the tests: --ignore-scripts skips their
+# install steps. Optional dependencies stay: esbuild (which bundles the live view's script) ships its
+# binary as one.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts --omit=optional
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json README.md LICENSE ./
 COPY src ./src
 RUN mkdir /pkg && npm pack --pack-destination /pkg && mv /pkg/logwisp-*.tgz /pkg/logwisp.tgz

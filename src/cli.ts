@@ -6,6 +6,7 @@
 import { ConfigError } from "./core/config/errors.ts";
 import { loadConfig } from "./core/config/load.ts";
 import { renderConfigToml } from "./core/config/print.ts";
+import { type LiveViewFiles, liveViewFiles } from "./core/live-view.ts";
 import { AddressInUseError, type Runtime, TlsSetupError } from "./core/runtime.ts";
 import { Service } from "./core/service.ts";
 import { VERSION } from "./version.ts";
@@ -16,6 +17,15 @@ async function loadRuntime(): Promise<Runtime> {
   if (runtimeGlobals.Deno !== undefined)
     return (await import("./adapters/deno/index.ts")).createDenoRuntime();
   return (await import("./adapters/node/index.ts")).createNodeRuntime();
+}
+
+/**
+ * The live view as built by `npm run build:web`: dist/web. In the package this module is dist/cli.js and
+ * in a checkout src/cli.ts, so "../dist/web/" names the right folder in both.
+ */
+function builtLiveView(runtime: Runtime): LiveViewFiles {
+  const dir = decodeURIComponent(new URL("../dist/web/", import.meta.url).pathname);
+  return liveViewFiles((name) => runtime.fs.readText(runtime.joinPath(dir, name)), dir);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -45,7 +55,10 @@ async function main(argv: readonly string[]): Promise<void> {
     runtime.print(`config OK (${request.configFile ? `file ${request.configFile}` : "no config file"})\n`);
     runtime.exit(0);
   }
-  const service = new Service(runtime, request.config, VERSION, request.tls);
+  const service = new Service(runtime, request.config, VERSION, {
+    tls: request.tls,
+    liveView: builtLiveView(runtime),
+  });
   let signals = 0;
   runtime.onSignal((signal) => {
     signals++;

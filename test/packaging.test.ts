@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { runScoped } from "../conformance-tests/_harness/cleanup.ts";
-import { byMessage, openSse } from "../conformance-tests/_harness/clients.ts";
+import { byMessage, httpGet, openSse } from "../conformance-tests/_harness/clients.ts";
 import { runLogwisp, startLogwisp } from "../conformance-tests/_harness/process.ts";
 import { type RuntimeName, type RuntimeUnderTest, repoRoot } from "../conformance-tests/_harness/runtimes.ts";
 import { checkDockerfile, checkUnitFile, healthcheckCommand } from "./deploy-files.ts";
@@ -99,10 +99,14 @@ after(async () => {
 });
 
 describe("the tarball", () => {
-  test("holds compiled JS, declarations, README, LICENSE and package.json, and nothing else", () => {
+  test("holds compiled JS, declarations, the live view, README, LICENSE and package.json, and nothing else", () => {
     const paths = packed.files.map((file) => file.path).sort();
     for (const path of paths) {
-      assert.match(path, /^(package\.json|README\.md|LICENSE|dist\/.+(?<!\.test)\.(js|d\.ts))$/, path);
+      assert.match(
+        path,
+        /^(package\.json|README\.md|LICENSE|dist\/.+(?<!\.test)\.(js|d\.ts)|dist\/web\/page\.html)$/,
+        path,
+      );
     }
     for (const path of [
       "LICENSE",
@@ -113,6 +117,8 @@ describe("the tarball", () => {
       "dist/adapters/bun/index.js",
       "dist/adapters/deno/index.js",
       "dist/core/config/print.js",
+      "dist/web/page.html",
+      "dist/web/app.js",
     ]) {
       assert.ok(paths.includes(path), `${path} is missing from ${paths.join(", ")}`);
     }
@@ -181,6 +187,11 @@ async function followOneLine(rt: RuntimeUnderTest, readme: string): Promise<void
   await writeFile(join(logs, "app.log"), `${line}\n`, { flag: "a" });
   const entry = await client.nextEntry(byMessage(line), 10_000);
   assert.equal(entry.source, "app.log");
+  // the live view comes with the package: the page and its script, from dist/web
+  const page = await httpGet(`${proc.httpUrl}/`);
+  assert.equal(page.status, 200, page.body.slice(0, 300));
+  assert.match(page.body, /<script src="app\.js">/);
+  assert.equal((await httpGet(`${proc.httpUrl}/app.js`)).status, 200);
   // The Dockerfile's HEALTHCHECK, against a live server and then, once it stopped, a closed port.
   const port = String(proc.httpPort);
   if (rt.name === "node") assert.equal(await healthcheckCommand({ LOGWISP_HTTPSERVER_PORT: port }), 0);

@@ -10,6 +10,7 @@ import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
 import { lifecycleDrainCases } from "../cases/lifecycle-drain.ts";
 import { limitsCases } from "../cases/limits.ts";
+import { liveViewCases } from "../cases/live-view.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
 import { reliabilityInputCases } from "../cases/reliability-input.ts";
@@ -51,6 +52,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...lifecycleCases,
   ...lifecycleDrainCases,
   ...packagingCliCases,
+  ...liveViewCases,
 ];
 
 /**

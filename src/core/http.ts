@@ -1,4 +1,5 @@
-// The HTTP side as a runtime-agnostic fetch handler (a Hono app): GET /stream (SSE) and GET /status.
+// The HTTP side as a runtime-agnostic fetch handler (a Hono app): GET /stream (SSE), GET /status, and the
+// live view (GET /, GET /app.js).
 // Adapters only serve it.
 
 import { Hono, type MiddlewareHandler } from "hono";
@@ -7,6 +8,7 @@ import { bearerToken, type TokenCheck } from "./auth.ts";
 import { RETRY_AFTER_SECONDS } from "./client-limits.ts";
 import { FilterError } from "./filter.ts";
 import { encodeSseEvent } from "./framing.ts";
+import { LIVE_VIEW_ROUTES, type LiveViewFiles, type LiveViewPath, serveLiveView } from "./live-view.ts";
 import type { FetchHandler } from "./runtime.ts";
 import { requestFromQuery, type StreamRequest } from "./stream-request.ts";
 import type { StreamServer } from "./stream-server.ts";
@@ -21,6 +23,8 @@ export interface HttpAppOptions {
   readonly status: () => unknown;
   /** Set when `[auth] token` is: every endpoint then needs the token. */
   readonly auth?: TokenCheck | undefined;
+  /** The live view's page and script (GET /, GET /app.js); without it those paths are 404. */
+  readonly liveView?: LiveViewFiles | undefined;
 }
 
 const SSE_HEADERS = {
@@ -34,6 +38,14 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
   const app = new Hono<{ Bindings: Bindings }>();
   // cors first: it answers a preflight (OPTIONS) itself, which a browser sends without credentials
   app.use("*", cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] }));
+  // the live view, before the token check: it holds no log data, and the page asks for the token itself
+  const liveView = options.liveView;
+  if (liveView) {
+    for (const path of Object.keys(LIVE_VIEW_ROUTES) as LiveViewPath[]) {
+      app.get(path, () => serveLiveView(path, liveView));
+      app.all(path, (c) => methodNotAllowed(c.req.method));
+    }
+  }
   if (options.auth) app.use("*", requireToken(options.auth));
   app.get("/stream", (c) => {
     const request = readStreamRequest(c.req.raw);
@@ -48,7 +60,7 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
   app.all("/stream", (c) => methodNotAllowed(c.req.method));
   app.all("/status", (c) => methodNotAllowed(c.req.method));
   app.notFound((c) =>
-    c.json({ error: "not found", path: c.req.path, endpoints: ["/stream", "/status"] }, 404),
+    c.json({ error: "not found", path: c.req.path, endpoints: ["/", "/stream", "/status"] }, 404),
   );
   app.onError((error, c) => c.json({ error: "internal error", detail: error.message }, 500));
   return (request, info) => app.fetch(request, { remoteAddress: info.remoteAddress });

@@ -9,6 +9,7 @@ import { encodeSseEvent } from "./framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./heartbeat.ts";
 import { createHttpApp } from "./http.ts";
 import { Hub, type Transport } from "./hub.ts";
+import type { LiveViewFiles } from "./live-view.ts";
 import { runIdOf } from "./replay.ts";
 import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
 import { buildStatus } from "./status.ts";
@@ -22,6 +23,13 @@ import { nowMicros } from "./time.ts";
 
 /** How long a shutdown lets each client's queue drain before hanging up. */
 export const SHUTDOWN_GRACE_MS = 2000;
+
+export interface ServiceOptions {
+  /** The live view's files (GET /, GET /app.js); the CLI knows where they were built. */
+  readonly liveView?: LiveViewFiles;
+  /** PEM certificate and key per server with `ssl_enabled` (read and checked with the config). */
+  readonly tls?: TlsMaterial;
+}
 
 const DISCONNECT_FRAME = encodeSseEvent("disconnect", JSON.stringify({ reason: "server_shutdown" }));
 
@@ -45,8 +53,7 @@ export class Service {
     private readonly runtime: Runtime,
     readonly config: Config,
     readonly version: string,
-    /** PEM certificate and key per server with `ssl_enabled` (read and checked with the config). */
-    private readonly tls: TlsMaterial = {},
+    private readonly options: ServiceOptions = {},
   ) {
     const { monitor, tcpserver, httpserver } = config;
     this.hub = new Hub({
@@ -111,12 +118,17 @@ export class Service {
     try {
       const sse = this.sse;
       if (sse) {
-        const app = createHttpApp({ sse, status: () => this.status(), auth: this.auth });
+        const app = createHttpApp({
+          sse,
+          status: () => this.status(),
+          auth: this.auth,
+          liveView: this.options.liveView,
+        });
         this.listeners.http = await this.withTls("httpserver", (options) =>
           this.runtime.serveHttp(app, options),
         );
         this.runtime.log(
-          `http server listening on ${formatAddress(this.listeners.http)}${this.tls.httpserver ? " (https)" : ""}`,
+          `http server listening on ${formatAddress(this.listeners.http)}${this.options.tls?.httpserver ? " (https)" : ""}`,
         );
         sse.startHeartbeat();
       }
@@ -128,7 +140,7 @@ export class Service {
           ),
         );
         this.runtime.log(
-          `tcp server listening on ${formatAddress(this.listeners.tcp)}${this.tls.tcpserver ? " (tls)" : ""}`,
+          `tcp server listening on ${formatAddress(this.listeners.tcp)}${this.options.tls?.tcpserver ? " (tls)" : ""}`,
         );
         tcp.startHeartbeat();
       }
@@ -158,7 +170,7 @@ export class Service {
   /** Listens with the server's host, port and TLS files; a pair the runtime refuses names both keys. */
   private async withTls(server: TlsServer, listen: (options: ListenOptions) => Promise<Listener>) {
     const { host, port, ssl_cert_file, ssl_key_file } = this.config[server];
-    const tls = this.tls[server];
+    const tls = this.options.tls?.[server];
     try {
       return await listen({ host, port, ...(tls ? { tls } : {}) });
     } catch (error) {
