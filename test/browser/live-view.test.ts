@@ -220,8 +220,12 @@ describe("the live view at GET /", { concurrency: false }, () => {
     await page.waitForSelector("#q[aria-invalid='true']");
     assert.match((await page.textContent("#q-error")) ?? "", /regular expression/);
 
-    // new lines under a filter: what passes appears, what does not stays hidden
+    // new lines under a filter: what passes appears, what does not stays hidden. The page hands the filter
+    // to logwisp a moment later (a new stream that resumes after the last entry); the lines are written
+    // once that stream is answered, so the server's filter is what keeps the info line out
+    const filtered = page.waitForResponse((response) => /\/stream\?.*level=error/.test(response.url()));
     await setFilter("error", "");
+    await filtered;
     await page.waitForFunction(() => document.getElementById("counts")?.dataset.shown === "2");
     await nextFrames(page);
     await logs.appendLines("worker.log", [
@@ -237,6 +241,8 @@ describe("the live view at GET /", { concurrency: false }, () => {
     await nextFrames(page);
     messages = await visibleMessages(page);
     assert.ok(messages.includes("GET /api/orders 200"), "clearing the filter shows the held rows again");
+    // the filter ran in logwisp too: the line it kept out never reached the page, so clearing cannot show it
+    assert.ok(!messages.some((message) => message.includes("picked job 7740")), messages.join("\n"));
   });
 
   test("pause holds new lines back with a count; resume shows them", async () => {
@@ -286,6 +292,11 @@ describe("the live view at GET /", { concurrency: false }, () => {
       rows.map((row) => row.textContent),
     );
     assert.ok(markers.length >= 1, "a marker row explains the reconnect");
+    // the resumed stream's gap event says why lines may be missing: another server run
+    assert.ok(
+      markers.some((text) => /logwisp restarted/.test(text ?? "")),
+      markers.join("\n"),
+    );
   });
 
   test(`${BIG_BURST_LINES.toLocaleString("en")} lines: the page keeps up, holds at most 100,000, and stays responsive`, async (t) => {
@@ -388,6 +399,8 @@ describe("the live view with [auth] token", { concurrency: false }, () => {
     try {
       await waitForState(linked.page, "live");
       assert.equal(new URL(linked.page.url()).hash, "");
+      // a new page starts with the server's backlog: the line written before it opened is there at once
+      await waitForRow(linked.page, "seen with the token");
     } finally {
       await linked.close();
     }
