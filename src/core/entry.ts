@@ -128,7 +128,8 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a;
 }
 
-function parseJsonObject(line: string): Record<string, unknown> | undefined {
+/** The text as a JSON object, or undefined when it is not valid JSON or not an object. */
+export function parseJsonObject(line: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(line);
     return typeof value === "object" && value !== null && !Array.isArray(value)

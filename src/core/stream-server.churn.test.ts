@@ -5,14 +5,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TokenCheck } from "./auth.ts";
+import { fakeConnection } from "./fake-connection.test.ts";
 import { createHttpApp } from "./http.ts";
 import { Hub, type Transport } from "./hub.ts";
-import type { TcpConnection } from "./runtime.ts";
 import { StreamServer } from "./stream-server.ts";
 import { serveTcpClient } from "./tcp.ts";
 
 const realSetTimeout = globalThis.setTimeout;
-const encoder = new TextEncoder();
 const TOKEN = "s3cret";
 const PER_IP = 2;
 
@@ -90,54 +89,6 @@ function makeServer(hub: Hub, transport: Transport) {
   });
 }
 
-/**
- * A TCP connection as an adapter presents it. A write resolves on a later turn, or (`stuck`) only when the
- * connection closes, rejecting then: the client hung up mid-frame, with bytes still unsent.
- */
-function fakeConnection(remoteAddress: string, stuck = false) {
-  const dataListeners: Array<(bytes: Uint8Array) => void> = [];
-  const closeListeners: Array<() => void> = [];
-  const pending: Array<(error: Error) => void> = [];
-  let closed = false;
-  let written = 0;
-  const connection: TcpConnection = {
-    remoteAddress,
-    remotePort: 40000,
-    write: (bytes) =>
-      new Promise<void>((resolve, reject) => {
-        if (closed) return reject(new Error("closed"));
-        written += bytes.length;
-        if (stuck) pending.push(reject);
-        else setImmediate(resolve);
-      }),
-    onClose: (listener) => {
-      if (closed) listener();
-      else closeListeners.push(listener);
-    },
-    onData: (listener) => {
-      dataListeners.push(listener);
-    },
-    close: () => {
-      if (closed) return;
-      closed = true;
-      for (const reject of pending.splice(0)) reject(new Error("closed"));
-      for (const listener of closeListeners) listener();
-    },
-  };
-  return {
-    connection,
-    get written() {
-      return written;
-    },
-    get closed() {
-      return closed;
-    },
-    send: (text: string) => {
-      for (const listener of dataListeners) listener(encoder.encode(text));
-    },
-  };
-}
-
 async function until(condition: () => boolean, what: string, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
@@ -159,11 +110,11 @@ async function tcpCycle(rig: Rig, index: number, address: string): Promise<void>
   // without auth a session waits for an optional options line; a short wait keeps the churn quick, and the
   // entry published meanwhile comes from the replay ring
   const auth = way >= 2 && way <= 4 ? { auth: new TokenCheck(TOKEN) } : { optionsWaitMs: 5 };
-  const client = fakeConnection(address, way === 1);
+  const client = fakeConnection({ remoteAddress: address, stuck: way === 1 });
   serveTcpClient(rig.tcp, client.connection, auth);
   rig.hub.publishBatch([`{"message":"tcp ${index}"}`]);
-  if (way === 0) await until(() => client.written > 0, "an entry"); // read one entry, hang up
-  if (way === 1) await until(() => client.written > 0, "a write in flight"); // hang up mid-frame
+  if (way === 0) await until(() => client.written.length > 0, "an entry"); // read one entry, hang up
+  if (way === 1) await until(() => client.written.length > 0, "a write in flight"); // hang up mid-frame
   // way 2: hang up before sending the token, its timer pending
   if (way === 3) {
     client.send(`${TOKEN}\n`);
@@ -172,7 +123,7 @@ async function tcpCycle(rig: Rig, index: number, address: string): Promise<void>
   if (way === 4) client.send(TOKEN.slice(0, 3)); // half a token line, then gone
   if (way === 5) {
     // over max_clients_per_ip: the third from one address is refused, and holds nothing
-    const more = [fakeConnection(address), fakeConnection(address)];
+    const more = [fakeConnection({ remoteAddress: address }), fakeConnection({ remoteAddress: address })];
     for (const other of more) serveTcpClient(rig.tcp, other.connection);
     await until(() => more[1]?.closed === true, "the refusal");
     more[0]?.connection.close();
@@ -254,7 +205,10 @@ test("1,000 TCP and SSE clients that come and go leave no timer, subscriber, slo
   );
 
   // and a client from an address that churned is let in, up to the limit again
-  const again = [fakeConnection("10.0.0.1"), fakeConnection("10.0.0.1")];
+  const again = [
+    fakeConnection({ remoteAddress: "10.0.0.1" }),
+    fakeConnection({ remoteAddress: "10.0.0.1" }),
+  ];
   for (const client of again) serveTcpClient(tcp, client.connection);
   assert.equal(tcp.limits.active, PER_IP);
   for (const client of again) client.connection.close();

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TokenCheck } from "./auth.ts";
+import { fakeConnection } from "./fake-connection.test.ts";
 import { Hub } from "./hub.ts";
-import type { TcpConnection } from "./runtime.ts";
 import { StreamServer } from "./stream-server.ts";
 import { serveTcpClient } from "./tcp.ts";
-
-const encode = (text: string) => new TextEncoder().encode(text);
 
 function makeServer(hub: Hub, limits: { maxClients?: number; maxClientsPerIp?: number } = {}) {
   return new StreamServer(hub, {
@@ -17,44 +15,6 @@ function makeServer(hub: Hub, limits: { maxClients?: number; maxClientsPerIp?: n
     startedAtMs: Date.now(),
     ...limits,
   });
-}
-
-/** A connection the test talks through: `send` is the client's bytes, `written` what logwisp sent. */
-function fakeConnection() {
-  const written: string[] = [];
-  const dataListeners: Array<(bytes: Uint8Array) => void> = [];
-  const closeListeners: Array<() => void> = [];
-  let closed = false;
-  const connection: TcpConnection = {
-    remoteAddress: "127.0.0.1",
-    remotePort: 40000,
-    write: async (bytes) => {
-      if (closed) throw new Error("closed");
-      written.push(new TextDecoder().decode(bytes));
-    },
-    onClose: (listener) => {
-      if (closed) listener();
-      else closeListeners.push(listener);
-    },
-    onData: (listener) => {
-      dataListeners.push(listener);
-    },
-    close: () => {
-      if (closed) return;
-      closed = true;
-      for (const listener of closeListeners) listener();
-    },
-  };
-  return {
-    connection,
-    written,
-    get closed() {
-      return closed;
-    },
-    send: (text: string) => {
-      for (const listener of dataListeners) listener(encode(text));
-    },
-  };
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {

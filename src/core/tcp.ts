@@ -10,6 +10,7 @@
 
 import { FirstLineReader, TCP_AUTH_TIMEOUT_MS, type TokenCheck } from "./auth.ts";
 import type { ClientRefusal } from "./client-limits.ts";
+import { parseJsonObject } from "./entry.ts";
 import { FilterError } from "./filter.ts";
 import type { Subscriber } from "./hub.ts";
 import type { EntryId } from "./replay.ts";
@@ -139,7 +140,8 @@ function authenticate(server: StreamServer, connection: TcpConnection, auth: Tok
     if (line === null) return reject();
     // the client's stream starts when its line arrived, not when the token check finishes
     const since = server.position();
-    const object = jsonObject(line);
+    // a JSON object carries the token and options; anything else is a plain token line
+    const object = line.trimStart().startsWith("{") ? parseJsonObject(line) : undefined;
     const token = object === undefined ? line : object.token;
     if (typeof token !== "string") return reject();
     void auth.matches(token).then((ok) => {
@@ -158,19 +160,6 @@ function authenticate(server: StreamServer, connection: TcpConnection, auth: Tok
 }
 
 const PLAIN: StreamRequest = { filter: undefined, backlog: undefined, resume: undefined };
-
-/** The line as a JSON object, or undefined (then, with auth, it is a plain token). */
-function jsonObject(line: string): Record<string, unknown> | undefined {
-  if (!line.trimStart().startsWith("{")) return undefined;
-  try {
-    const value: unknown = JSON.parse(line);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Over a limit: one JSON line saying which, then the connection closes. */
 function refuse(connection: TcpConnection, refusal: ClientRefusal): void {
