@@ -51,13 +51,8 @@ export class LineSplitter {
     }
     // the first line may finish a held one, or end a skipped one: byte by byte
     if (this.heldBytes > 0 || this.skippingRest) {
-      const newline = chunk.indexOf(NEWLINE, start);
-      if (newline === -1) {
-        this.hold(chunk.subarray(start));
-        return;
-      }
-      this.finishLine(chunk.subarray(start, newline));
-      start = newline + 1;
+      start = this.takeLine(chunk, start);
+      if (start === -1) return;
     }
     const last = chunk.lastIndexOf(NEWLINE);
     if (last >= start && last - start <= this.maxLineBytes) {
@@ -66,15 +61,21 @@ export class LineSplitter {
       this.emitDecodedLines(decoder.decode(chunk.subarray(start, last)));
       start = last + 1;
     }
-    while (start < chunk.length) {
-      const newline = chunk.indexOf(NEWLINE, start);
-      if (newline === -1) {
-        this.hold(chunk.subarray(start));
-        return;
-      }
-      this.finishLine(chunk.subarray(start, newline));
-      start = newline + 1;
+    while (start !== -1 && start < chunk.length) start = this.takeLine(chunk, start);
+  }
+
+  /**
+   * Finishes the line starting at `start`, or holds it while it has no newline: where the next line starts,
+   * or -1 when the chunk is used up.
+   */
+  private takeLine(chunk: Uint8Array, start: number): number {
+    const newline = chunk.indexOf(NEWLINE, start);
+    if (newline === -1) {
+      this.hold(chunk.subarray(start));
+      return -1;
     }
+    this.finishLine(chunk.subarray(start, newline));
+    return newline + 1;
   }
 
   /** Complete lines, decoded together and joined by `\n`: emitted as emit() would each one. */
