@@ -202,6 +202,12 @@ export class Hub {
     const entries = this.number(jsons, parsed);
     let sse: Uint8Array | undefined;
     let jsonLines: Uint8Array | undefined;
+    if (this.replays) {
+      // the ring copies the JSON-lines batch in one piece: one encode for the ring and the TCP clients
+      // (encoding each entry into the ring on its own cost twice the batch's one encode)
+      jsonLines = this.encode(entries, "tcp");
+      this.ring.pushLines(entries, jsonLines);
+    } else for (const entry of entries) this.ring.push(entry);
     let subsets: Map<string, PublishedEntry[]> | undefined;
     let encoded: Map<string, Uint8Array> | undefined;
     for (const subscriber of this.subscribers) {
@@ -235,16 +241,14 @@ export class Hub {
     }
   }
 
-  /** Gives each entry the next sequence number and keeps it in the ring. */
+  /** Gives each entry the next sequence number (the ring takes it when the entry is pushed). */
   private number(jsons: readonly string[], parsed: readonly LogEntry[] | undefined): PublishedEntry[] {
     const entries: PublishedEntry[] = new Array(jsons.length);
     let seq = this.ring.peekSeq();
     for (let i = 0; i < jsons.length; i++) {
       const json = jsons[i] as string;
       const entry = parsed?.[i] ?? describeJson(json);
-      const published = { seq: seq++, json, source: entry.source, level: levelIndex(entry.level) };
-      entries[i] = published;
-      this.ring.push(published);
+      entries[i] = { seq: seq++, json, source: entry.source, level: levelIndex(entry.level) };
     }
     return entries;
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { encodeJsonLines } from "./framing.ts";
 import { type PublishedEntry, parseEntryId, ReplayRing, runIdOf } from "./replay.ts";
 
 const entry = (seq: number, json = `{"n":${seq}}`): PublishedEntry => ({
@@ -82,6 +83,35 @@ test("text of any size and script round-trips through the ring while it turns ov
   const kept = jsonOf(ring);
   assert.ok(kept.length > 1);
   assert.deepEqual(kept, published.slice(published.length - kept.length));
+});
+
+test("batches pushed as JSON lines round-trip too, whole or larger than the ring's count or bytes", () => {
+  const ring = new ReplayRing(50, 4096);
+  const texts = ["é", "😀 emoji", "ascii", "中文日志行", "x".repeat(700), "", '{"m":"a\\nb"}'];
+  const published: string[] = [];
+  // batches of 1 to 60 entries: some hold more than the ring's 50 entries, some more than its 4096 bytes
+  for (let batch = 1; batch <= 60; batch++) {
+    const entries: PublishedEntry[] = [];
+    for (let i = 0; i < batch; i++) {
+      const json = `${published.length}:${texts[published.length % texts.length]}`;
+      published.push(json);
+      entries.push(entry(ring.peekSeq() + i, json));
+    }
+    ring.pushLines(entries, encodeJsonLines(entries));
+    assert.equal(ring.newestSeq, published.length);
+    assert.ok(ring.bytes <= 4096);
+    const kept = jsonOf(ring);
+    assert.ok(kept.length > 0);
+    assert.deepEqual(kept, published.slice(published.length - kept.length));
+  }
+});
+
+test("JSON lines pushed to a ring that holds nothing still number every entry", () => {
+  const ring = new ReplayRing(0, 1 << 20);
+  const entries = [entry(1), entry(2)];
+  ring.pushLines(entries, encodeJsonLines(entries));
+  assert.equal(ring.size, 0);
+  assert.equal(ring.newestSeq, 2);
 });
 
 test("a long entry that fits only by its exact size is kept; one larger than the buffer starts the ring over", () => {

@@ -102,22 +102,25 @@ export class ReplayRing {
     this.clear();
   }
 
-  /** Keeps an entry whose seq is the next one; evicts the oldest while a bound is exceeded. */
-  push(entry: PublishedEntry): void {
+  /**
+   * Keeps an entry whose seq is the next one; evicts the oldest while a bound is exceeded. `utf8`, when the
+   * caller has it, is the entry's JSON text already encoded: it is copied, not encoded again.
+   */
+  push(entry: PublishedEntry, utf8?: Uint8Array): void {
     this.nextSeq = entry.seq + 1;
     if (this.capacity === 0) return;
     // the UTF-8 text takes at most 3 bytes per UTF-16 unit: room for that is made, what is used is kept
-    let bound = entry.json.length * 3;
-    let encoded: Uint8Array | undefined;
-    if (bound > this.buffer.length) {
+    let bound = utf8 ? utf8.length : entry.json.length * 3;
+    let encoded = utf8;
+    if (!encoded && bound > this.buffer.length) {
       // a long entry: its exact size decides (the rare path, one more copy)
       encoded = encoder.encode(entry.json);
       bound = encoded.length;
-      if (bound > this.buffer.length) {
-        // cannot be held: the ring starts over after it, so what it holds stays contiguous
-        this.clear();
-        return;
-      }
+    }
+    if (bound > this.buffer.length) {
+      // cannot be held: the ring starts over after it, so what it holds stays contiguous
+      this.clear();
+      return;
     }
     if (this.held === this.capacity) this.evictOldest();
     const at = this.makeRoom(bound);
@@ -132,6 +135,49 @@ export class ReplayRing {
     this.held++;
     this.heldBytes += written;
     this.writeAt = at + written;
+  }
+
+  /**
+   * Keeps entries whose seqs are the next ones, their UTF-8 text read from `jsonLines` (one per line, each
+   * ending with a newline, as the TCP framing writes them). The lines are copied into the buffer in one
+   * piece, newlines included, and each entry's text is found there: one copy per batch, not one per entry.
+   */
+  pushLines(entries: readonly PublishedEntry[], jsonLines: Uint8Array): void {
+    const last = entries[entries.length - 1];
+    if (last === undefined) return;
+    if (this.capacity === 0) {
+      this.nextSeq = last.seq + 1;
+      return;
+    }
+    if (entries.length > this.capacity || jsonLines.length > this.buffer.length) {
+      // more than the ring holds at once: entry by entry, so that what is kept is the newest
+      let start = 0;
+      for (const entry of entries) {
+        const end = jsonLines.indexOf(0x0a, start);
+        this.push(entry, jsonLines.subarray(start, end));
+        start = end + 1;
+      }
+      return;
+    }
+    const at = this.makeRoom(jsonLines.length);
+    this.buffer.set(jsonLines, at);
+    let start = 0;
+    for (const entry of entries) {
+      // serialised JSON holds no raw line break: each entry's text ends at the next newline
+      const end = jsonLines.indexOf(0x0a, start);
+      // entries of this batch are never evicted here: it holds no more than the ring's capacity
+      if (this.held === this.capacity) this.evictOldest();
+      const slot = (this.first + this.held) % this.capacity;
+      this.offsets[slot] = at + start;
+      this.lengths[slot] = end - start;
+      this.levels[slot] = entry.level;
+      this.sourceIds[slot] = this.sourceId(entry.source);
+      this.held++;
+      this.heldBytes += end - start;
+      start = end + 1;
+    }
+    this.writeAt = at + jsonLines.length;
+    this.nextSeq = last.seq + 1;
   }
 
   /**
