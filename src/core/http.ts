@@ -37,7 +37,7 @@ const SSE_HEADERS = {
 export function createHttpApp(options: HttpAppOptions): FetchHandler {
   const app = new Hono<{ Bindings: Bindings }>();
   // cors first: it answers a preflight (OPTIONS) itself, which a browser sends without credentials
-  app.use("*", cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] }));
+  app.use("*", anyOrigin());
   // the live view, before the token check: it holds no log data, and the page asks for the token itself
   const liveView = options.liveView;
   if (liveView) {
@@ -64,6 +64,22 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
   );
   app.onError((error, c) => c.json({ error: "internal error", detail: error.message }, 500));
   return (request, info) => app.fetch(request, { remoteAddress: info.remoteAddress });
+}
+
+/**
+ * CORS for any origin. A preflight (OPTIONS) is hono's cors middleware's answer. Every other response gets
+ * its `access-control-allow-origin` once the handler made it: hono's cors sets it on a blank `c.res`
+ * before the handler instead, and the `c.res` setter then re-wraps the handler's response to merge the
+ * two, which for a long-lived /stream kept two extra Response objects (and on Node an undici one) per
+ * client for the life of the connection. Same headers on the wire.
+ */
+function anyOrigin(): MiddlewareHandler {
+  const preflight = cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] });
+  return async (c, next) => {
+    if (c.req.method === "OPTIONS") return preflight(c, next);
+    await next();
+    c.res.headers.set("access-control-allow-origin", "*");
+  };
 }
 
 /**
