@@ -12,18 +12,18 @@ const SHUTDOWN_WAIT_MS = 1000;
 /**
  * Reading request.signal makes Deno print its "legacy abort" notice, and the core reads it on GET /stream to
  * learn when the exchange is over: give GET and HEAD requests a signal that info.completed aborts instead,
- * which says the same (response sent, or the client gone) quietly. Other methods never reach a stream.
+ * which says the same (response sent, or the client gone) quietly. The signal is the request's own property,
+ * shadowing the prototype's getter: a copy of the request (`new Request(request, { signal })`) would cost
+ * every SSE client a second Request and header list for the life of its stream. Other methods never reach
+ * a stream.
  */
 function withCompletionSignal(request: Request, completed: Promise<void>): Request {
   if (request.method !== "GET" && request.method !== "HEAD") return request;
   const controller = new AbortController();
   const abort = (): void => controller.abort();
   completed.then(abort, abort);
-  return new Request(request.url, {
-    method: request.method,
-    headers: request.headers,
-    signal: controller.signal,
-  });
+  Object.defineProperty(request, "signal", { value: controller.signal });
+  return request;
 }
 
 export function serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
