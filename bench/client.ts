@@ -36,7 +36,7 @@ export type ClientMessage =
 
 export type OrchestratorMessage = { type: "report" } | { type: "exit" };
 
-const SEQ = Buffer.from("seq=");
+const EQUALS = 0x3d;
 const WARMUP = Buffer.from("warmup");
 const NEWLINE = 0x0a;
 
@@ -72,8 +72,8 @@ class Tracker {
     this.carry = end + 1 < bytes.length ? Buffer.from(bytes.subarray(end + 1)) : undefined;
     bytes = bytes.subarray(0, end + 1);
     if (!this.ready && bytes.indexOf(WARMUP) !== -1) this.ready = true;
-    for (let at = bytes.indexOf(SEQ); at !== -1; at = bytes.indexOf(SEQ, at)) {
-      let i = at + SEQ.length;
+    for (let at = findSeq(bytes, 0); at !== -1; at = findSeq(bytes, at)) {
+      let i = at + 4;
       let seq = 0;
       for (let c = bytes[i] as number; c >= 0x30 && c <= 0x39; c = bytes[++i] as number)
         seq = seq * 10 + c - 0x30;
@@ -106,6 +106,19 @@ class Tracker {
     const { kind, distinct, duplicates, orderViolations, firstAtUs, lastAtUs, failed } = this;
     return { kind, distinct, duplicates, orderViolations, firstAtUs, lastAtUs, failed };
   }
+}
+
+/**
+ * Where the next `seq=` starts, from `from` on. A search for the one byte `=` and a look at the three
+ * before it: Buffer.indexOf with a multi-byte needle costs ~0.12 µs a call, ~2.6 s of the fanout scenario's
+ * 22 million lines (its clients' CPU was ~10 s); memchr for `=` costs a fifth of that. The floor's clients
+ * and logwisp's run this same code.
+ */
+function findSeq(bytes: Buffer, from: number): number {
+  for (let eq = bytes.indexOf(EQUALS, from + 3); eq !== -1; eq = bytes.indexOf(EQUALS, eq + 1)) {
+    if (bytes[eq - 1] === 0x71 && bytes[eq - 2] === 0x65 && bytes[eq - 3] === 0x73) return eq - 3;
+  }
+  return -1;
 }
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as ClientSpec;

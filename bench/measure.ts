@@ -61,7 +61,8 @@ function startClients(scenario: Scenario, server: RunningServer, floor: boolean)
       totalLines: Math.max(1, scenario.lines),
     };
     const child = fork(`${repoRoot}/bench/client.ts`, [JSON.stringify(spec)], {
-      execArgv: TSX,
+      // e.g. BENCH_CLIENT_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see what the clients spend their CPU on
+      execArgv: [...TSX, ...(process.env.BENCH_CLIENT_FLAGS ?? "").split(" ").filter(Boolean)],
       stdio: "inherit",
     });
     const entry: ClientProcess = { child, last: undefined };

@@ -7,6 +7,7 @@ import type { TlsMaterial, TlsServer } from "./config/tls.ts";
 import { type LogEntry, parseLine, serializeEntry } from "./entry.ts";
 import { encodeSseEvent } from "./framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./heartbeat.ts";
+import { hintWindowMs } from "./hint-window.ts";
 import { createHttpApp } from "./http.ts";
 import { Hub, type Transport } from "./hub.ts";
 import type { LiveViewFiles } from "./live-view.ts";
@@ -74,6 +75,7 @@ export class Service {
           await yieldToEventLoop();
           await this.hub.waitForRoom(LINES_PER_TURN);
         },
+        hintWindowMs: () => hintWindowMs(this.hub.activeClients()),
       },
       {
         line: (source, path, text, flags) => {

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TestContext } from "node:test";
 import { afterEach, beforeEach, test } from "node:test";
 import { createNodeRuntime } from "../../adapters/node/index.ts";
+import type { WatchHint } from "../runtime.ts";
 import { Monitor, type MonitorTarget } from "./monitor.ts";
 
 let dir: string;
@@ -155,6 +157,121 @@ test("a burst of many polls' worth is read to its end at once, not at a backed-o
   const deadline = performance.now() + 10_000;
   while (received.length < lines && performance.now() < deadline)
     await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(received.length, lines);
+  assert.equal(received.at(-1), `burst.log: line ${lines - 1} ${padding}`);
+});
+
+/** A monitor whose watch hints the test sends itself, and which counts the stats of `path`. */
+async function startWithHints(
+  path: string,
+  hintWindowMs: number,
+): Promise<{ hint: () => void; stats: () => number }> {
+  const runtime = createNodeRuntime();
+  let onHint: WatchHint | undefined;
+  let stats = 0;
+  const fs = {
+    ...runtime.fs,
+    stat: (statPath: string) => {
+      if (statPath === path) stats++;
+      return runtime.fs.stat(statPath);
+    },
+  };
+  monitor = new Monitor(
+    {
+      ...runtime,
+      fs,
+      watch: (_dir, hint) => {
+        onHint = hint;
+        return { close: async () => undefined };
+      },
+    },
+    {
+      checkIntervalMs: 60_000,
+      rotateWaitMs: 50,
+      maxLineBytes: 4096,
+      targets: [{ path: dir, pattern: "*.log" }],
+      hintWindowMs: () => hintWindowMs,
+    },
+    {
+      line: (source, _path, text) => received.push(`${source}: ${text}`),
+      notice: (kind, _path, detail) => notices.push(`${kind}: ${detail}`),
+    },
+  );
+  await monitor.start();
+  return { hint: () => onHint?.(path), stats: () => stats };
+}
+
+/** Lets real file I/O finish while the (mocked) clock stands still, until `done` or a deadline. */
+async function settleUntil(done: () => boolean): Promise<void> {
+  const deadline = performance.now() + 3000;
+  while (!done() && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+}
+
+function freezeClock(t: TestContext): void {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
+}
+
+test("with a hint window, hints that follow a poll within it are gathered into one poll at its end", async (t) => {
+  freezeClock(t);
+  const path = join(dir, "app.log");
+  writeFileSync(path, "");
+  const { hint, stats } = await startWithHints(path, 20);
+  // the first hint after a quiet spell polls at once: a lone line is not delayed
+  appendFileSync(path, "a\n");
+  const before = stats();
+  hint();
+  assert.equal(stats(), before + 1, "polled at once");
+  await settleUntil(() => received.length === 1);
+  assert.deepEqual(received, ["app.log: a"]);
+  // within the window: no poll, however many hints, until it ends
+  appendFileSync(path, "b\n");
+  hint();
+  appendFileSync(path, "c\n");
+  hint();
+  hint();
+  assert.equal(stats(), before + 1, "no poll within the window");
+  t.mock.timers.tick(19);
+  assert.equal(stats(), before + 1, "no poll before the window ends");
+  t.mock.timers.tick(1);
+  assert.equal(stats(), before + 2, "one poll for the three hints");
+  await settleUntil(() => received.length === 3);
+  assert.deepEqual(received, ["app.log: a", "app.log: b", "app.log: c"]);
+  // once the window since the last poll is over, a hint polls at once again
+  t.mock.timers.tick(20);
+  appendFileSync(path, "d\n");
+  hint();
+  assert.equal(stats(), before + 3, "polled at once after the window");
+  await settleUntil(() => received.length === 4);
+  assert.equal(received.at(-1), "app.log: d");
+});
+
+test("without a hint window, every hint polls at once", async (t) => {
+  freezeClock(t);
+  const path = join(dir, "app.log");
+  writeFileSync(path, "");
+  const { hint, stats } = await startWithHints(path, 0);
+  for (const text of ["a", "b", "c"]) {
+    appendFileSync(path, `${text}\n`);
+    const before = stats();
+    hint();
+    assert.equal(stats(), before + 1, `polled at once for ${text}`);
+    await settleUntil(() => received.at(-1) === `app.log: ${text}`);
+  }
+  assert.deepEqual(received, ["app.log: a", "app.log: b", "app.log: c"]);
+});
+
+test("a hint window does not pace a burst: a file still behind is read on at once", async (t) => {
+  freezeClock(t);
+  const path = join(dir, "burst.log");
+  writeFileSync(path, "");
+  const { hint } = await startWithHints(path, 20);
+  const lines = 60_000; // 6.5 MB: two polls' budget of 4 MiB, read with the clock standing still
+  const padding = "x".repeat(100);
+  let text = "";
+  for (let i = 0; i < lines; i++) text += `line ${i} ${padding}\n`;
+  appendFileSync(path, text);
+  hint();
+  await settleUntil(() => received.length === lines);
   assert.equal(received.length, lines);
   assert.equal(received.at(-1), `burst.log: line ${lines - 1} ${padding}`);
 });

@@ -2,6 +2,9 @@
 // active. While watch hints cover the targets, a quiet path is checked less and less often (at most every
 // QUIET_POLL_CAP_MS), the directory is listed at most every RELIST_CAP_MS, and a hint polls at once; that
 // keeps 500 idle files under 1% of a core. The poll stays the source of truth: a missed or duplicated hint costs latency, never a line.
+// With a hint window (many clients connected), hints that follow a poll within the window are gathered
+// into one poll at its end: a file appended every millisecond is then read in tens of batches a second,
+// each one write per client, instead of a thousand.
 
 import type { FileStat, Runtime, Watcher } from "../runtime.ts";
 import { Discovery, type MonitorTarget } from "./discovery.ts";
@@ -20,6 +23,12 @@ export interface MonitorOptions {
    * service also waits there (bounded) for clients that keep reading to make room, so they lose nothing.
    */
   readonly yieldToEventLoop?: () => Promise<void>;
+  /**
+   * Asked at each hint: how long after the start of the last poll a hint waits to be gathered with the
+   * ones that follow it (capped at checkIntervalMs). 0 (the default) polls at once on every hint; a hint
+   * after a quiet spell at least this long polls at once too, so only a steady stream is batched.
+   */
+  readonly hintWindowMs?: () => number;
 }
 
 export type NoticeKind = "rotated" | "deleted" | "truncated" | "error" | "recovered";
@@ -62,6 +71,10 @@ export class Monitor {
   private watchComplete = false;
   private readonly buffer = new Uint8Array(READ_CHUNK_BYTES);
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the timer fires (epoch ms); undefined when none is set. */
+  private timerAt: number | undefined;
+  /** When the last poll pass started (epoch ms): a hint window counts from there. */
+  private lastPollAt = Number.NEGATIVE_INFINITY;
   private polling: Promise<void> | undefined;
   private pollAgain = false;
   /** When the targets are next listed; a hint naming an unknown path lists them at once. */
@@ -97,13 +110,21 @@ export class Monitor {
       this.pollAgain = true;
       return;
     }
-    clearTimeout(this.timer);
-    this.runPolls();
+    const now = Date.now();
+    const at = this.lastPollAt + this.hintWindow();
+    if (now >= at) {
+      this.clearTimer();
+      this.runPolls();
+      return;
+    }
+    // within the window: one timer for every hint until it ends, set once, not moved by each hint
+    if (this.timerAt !== undefined && this.timerAt <= at) return;
+    this.setTimer(at - now);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clearTimer();
     await Promise.all([...this.watchers.values()].map((watcher) => watcher.close().catch(() => undefined)));
     this.watchers.clear();
     await this.polling;
@@ -115,21 +136,51 @@ export class Monitor {
     return [...this.followed.values()].map(({ tailer }) => tailer.status());
   }
 
-  /** Sleeps until the earliest due path or listing: with everything quiet and watched, seconds, not 100 ms. */
+  /**
+   * Sleeps until the earliest due path or listing (with everything quiet and watched, seconds, not 100 ms),
+   * and at least until the hint window since the last poll is over.
+   */
   private schedule(): void {
     if (this.stopped) return;
     let next = this.discoverAt;
     for (const followed of this.followed.values()) next = Math.min(next, followed.dueAt);
-    const delay = Math.max(0, Math.min(next - Date.now(), QUIET_POLL_CAP_MS));
-    this.timer = setTimeout(() => this.runPolls(), delay);
+    next = Math.max(next, this.lastPollAt + this.hintWindow());
+    this.setTimer(Math.max(0, Math.min(next - Date.now(), QUIET_POLL_CAP_MS)));
+  }
+
+  private hintWindow(): number {
+    const windowMs = this.options.hintWindowMs?.() ?? 0;
+    return windowMs > 0 ? Math.min(windowMs, this.options.checkIntervalMs) : 0;
+  }
+
+  private setTimer(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timerAt = Date.now() + delayMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = undefined;
+      this.runPolls();
+    }, delayMs);
+  }
+
+  private clearTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = undefined;
   }
 
   private runPolls(): void {
     this.polling = (async () => {
-      do {
+      for (;;) {
         this.pollAgain = false;
-        if (await this.pollOnce(false)) this.pollAgain = true;
-      } while (this.pollAgain && !this.stopped);
+        this.lastPollAt = Date.now();
+        // a file still behind is read on at once, whatever the window: a burst is not paced by it
+        const behind = await this.pollOnce(false);
+        if (this.stopped) break;
+        if (behind) continue;
+        // hints that came during the poll: at once when the window is over, else at its end (schedule)
+        if (!this.pollAgain || Date.now() < this.lastPollAt + this.hintWindow()) break;
+      }
     })()
       .catch((cause) => this.events.notice("error", "", `poll failed: ${asFsError(cause).message}`))
       .finally(() => {
