@@ -97,6 +97,24 @@ async function warmUp(file: string, clients: ClientProcess[], connections: numbe
   }
 }
 
+/**
+ * Appends `seconds` of unmeasured lines at `rate` (no `seq=`, so the clients count none of them), then
+ * waits a second for them to be delivered.
+ */
+async function steadyWarmUp(file: string, rate: number, lineBytes: number, seconds: number): Promise<void> {
+  const padding = "w".repeat(Math.max(0, lineBytes - 20));
+  const start = Date.now();
+  let written = 0;
+  while (Date.now() - start < seconds * 1000) {
+    const due = Math.floor(((Date.now() - start) * rate) / 1000);
+    let text = "";
+    for (; written < due; written++) text += `warmup ${written} ${padding}\n`;
+    if (text) appendFileSync(file, text);
+    await sleep(2);
+  }
+  await sleep(1000);
+}
+
 async function runWriter(spec: WriterSpec): Promise<WriterReport> {
   const child = fork(`${repoRoot}/bench/writer.ts`, [JSON.stringify(spec)], {
     execArgv: TSX,
@@ -247,6 +265,8 @@ export async function measure(
     }
     clients = startClients(scenario, server, system !== "logwisp");
     await warmUp(file, clients, connections);
+    if (scenario.warmupSeconds > 0)
+      await steadyWarmUp(file, scenario.rate, scenario.lineBytes, scenario.warmupSeconds);
     const before = sampleProcess(pid);
     const clientsBefore = clientCpu(clients);
     const writer = await runWriter({

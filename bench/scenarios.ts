@@ -20,6 +20,12 @@ export interface Scenario {
   /** Measurement window (idle). */
   readonly seconds: number;
   readonly lineBytes: number;
+  /**
+   * Seconds of unmeasured lines at `rate` after every client is connected and before the measured writer:
+   * the clients' receive buffers grow to the stream's rate first (the kernel's autotuning), as they would in
+   * any long-lived connection. 0: none.
+   */
+  readonly warmupSeconds: number;
   readonly checkIntervalMs: number;
   readonly target: string;
 }
@@ -34,6 +40,7 @@ const base = {
   files: 1,
   seconds: 0,
   lineBytes: 120,
+  warmupSeconds: 0,
   checkIntervalMs: 100,
 } as const;
 
@@ -68,6 +75,7 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
         clientProcesses: quick ? 2 : 4,
         rate: 2000,
         lines: quick ? 4000 : 20_000,
+        warmupSeconds: 3,
         target: "zero drops, p99 < 150 ms",
       };
     case "rotate":
