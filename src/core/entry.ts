@@ -68,7 +68,7 @@ export function normalizeLevel(value: unknown): Level | undefined {
 export function serializeEntry(entry: LogEntry): string {
   // fewer pieces, fewer intermediate strings: everything between the time and the message is one string
   // per source and level, made once
-  let json = `{"time":${jsonString(entry.time)}${middleJson(entry.source, entry.level)}${jsonString(entry.message)}`;
+  let json = `${timeJson(entry.time)}${middleJson(entry.source, entry.level)}${jsonString(entry.message)}`;
   if (entry.fields !== undefined && hasKeys(entry.fields))
     json += `,"fields":${stringifyFields(entry.fields)}`;
   return `${json}}`;
@@ -84,6 +84,18 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
  */
 export function jsonString(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+// the lines of a batch share their read time (the same string): `{"time":"…"` is made once for them
+let lastTime: string | undefined;
+let lastTimeJson = "";
+
+function timeJson(time: string): string {
+  if (time !== lastTime) {
+    lastTimeJson = `{"time":${jsonString(time)}`;
+    lastTime = time;
+  }
+  return lastTimeJson;
 }
 
 // the lines of a burst share their source and mostly their level: `,"source":…,"level":…,"message":` is
