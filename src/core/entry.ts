@@ -66,18 +66,12 @@ export function normalizeLevel(value: unknown): Level | undefined {
 
 /** The entry as one JSON text, keys in the seed's order; built from parts so the line is walked once. */
 export function serializeEntry(entry: LogEntry): string {
-  const { message } = entry;
-  const fields =
-    entry.fields !== undefined && hasKeys(entry.fields)
-      ? `,"fields":${stringifyFields(entry.fields)}`
-      : undefined;
-  // fewer pieces, fewer intermediate strings: everything before the message (and its opening quote, when it
-  // needs no escape) is one string per read time, source and level, made once for a batch's lines
-  if (NEEDS_ESCAPE.test(message)) {
-    return `${headJson(entry.time, entry.source, entry.level, false)}${JSON.stringify(message)}${fields ?? ""}}`;
-  }
-  const head = headJson(entry.time, entry.source, entry.level, true);
-  return fields === undefined ? `${head}${message}"}` : `${head}${message}"${fields}}`;
+  // fewer pieces, fewer intermediate strings: everything between the time and the message is one string
+  // per source and level, made once
+  let json = `${timeJson(entry.time)}${middleJson(entry.source, entry.level)}${jsonString(entry.message)}`;
+  if (entry.fields !== undefined && hasKeys(entry.fields))
+    json += `,"fields":${stringifyFields(entry.fields)}`;
+  return `${json}}`;
 }
 
 /** What JSON.stringify escapes in a string: `"`, `\\`, control characters, and (when lone) surrogates. */
@@ -90,6 +84,18 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
  */
 export function jsonString(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+// the lines of a batch share their read time (the same string): `{"time":"…"` is made once for them
+let lastTime: string | undefined;
+let lastTimeJson = "";
+
+function timeJson(time: string): string {
+  if (time !== lastTime) {
+    lastTimeJson = `{"time":${jsonString(time)}`;
+    lastTime = time;
+  }
+  return lastTimeJson;
 }
 
 // the lines of a burst share their source and mostly their level: `,"source":…,"level":…,"message":` is
@@ -108,25 +114,6 @@ function middleJson(source: string, level: Level | undefined): string {
     middles.set(level, middle);
   }
   return middle;
-}
-
-// the lines of a batch also share their read time (the same string): the last head made, time included,
-// is kept whole
-let lastHead = "";
-let lastHeadTime: string | undefined;
-let lastHeadMiddle: string | undefined;
-let lastHeadOpen = false;
-
-/** `{"time":…,"source":…,"level":…,"message":`, with the message's opening quote when `open`. */
-function headJson(time: string, source: string, level: Level | undefined, open: boolean): string {
-  const middle = middleJson(source, level);
-  if (time !== lastHeadTime || middle !== lastHeadMiddle || open !== lastHeadOpen) {
-    lastHead = `{"time":${jsonString(time)}${middle}${open ? '"' : ""}`;
-    lastHeadTime = time;
-    lastHeadMiddle = middle;
-    lastHeadOpen = open;
-  }
-  return lastHead;
 }
 
 function stringifyFields(fields: Record<string, unknown>): string {
