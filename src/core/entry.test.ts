@@ -519,3 +519,10 @@ test("serializeEntry: entries sharing a time string, in any order of source, lev
     assert.equal(serializeEntry(entry), expected);
   }
 });
+
+test("detectLevel: a word inside the leading timestamp never counts, the level after it does", () => {
+  assert.equal(detectLevel("Err 12 10:00:00 INFO started"), "info");
+  assert.equal(detectLevel("Err 12 10:00:00 started"), undefined);
+  assert.equal(detectLevel("[Inf 12 10:00:00] warn: disk"), "warn");
+  assert.equal(detectLevel("2024-01-01T00:00:00Z error: x"), "error");
+});

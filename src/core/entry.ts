@@ -271,9 +271,12 @@ export function detectLevel(line: string): Level | undefined {
   const headerEnd = headerStart + HEADER_CHARS;
   // a few chars past the end, so a word cut by the window is still seen whole (and rejected)
   const header = line.length > headerEnd + 16 ? line.slice(0, headerEnd + 16) : line;
-  LEVEL_WORD.lastIndex = 0;
+  // a word inside the timestamp never counts (digits and separators; a month name is not all caps, and not
+  // first): the search starts at the delimiter before the header
+  LEVEL_WORD.lastIndex = headerStart > 0 ? headerStart - 1 : 0;
   for (let match = LEVEL_WORD.exec(header); match !== null; match = LEVEL_WORD.exec(header)) {
-    const [, before = "", word = ""] = match;
+    const before = match[1] ?? "";
+    const word = match[2] ?? "";
     const start = match.index + before.length;
     if (start >= headerEnd) break;
     if (
