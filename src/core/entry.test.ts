@@ -498,3 +498,31 @@ describe("parseLine never throws", () => {
     assert.ok(jsonLines > 1000, `the fuzz reached JSON lines with fields (${jsonLines})`);
   });
 });
+
+test("serializeEntry: entries sharing a time string, in any order of source, level and escape, each as JSON.stringify writes it", () => {
+  const time = "2024-01-01T00:00:00.000001Z";
+  const entries: LogEntry[] = [];
+  for (const source of ["a.log", 'q"uote.log', "a.log"])
+    for (const level of [undefined, "info", "warn", "info"] as const)
+      for (const message of ["plain", 'needs "escape"', "tab\there", "é😀"])
+        for (const fields of [undefined, {}, { k: 1 }])
+          entries.push({
+            time: message === "plain" ? time : "2024-01-01T00:00:00.000002Z",
+            source,
+            ...(level === undefined ? {} : { level }),
+            message,
+            ...(fields === undefined ? {} : { fields }),
+          });
+  for (const entry of entries) {
+    const { fields, ...rest } = entry;
+    const expected = JSON.stringify(fields !== undefined && Object.keys(fields).length > 0 ? entry : rest);
+    assert.equal(serializeEntry(entry), expected);
+  }
+});
+
+test("detectLevel: a word inside the leading timestamp never counts, the level after it does", () => {
+  assert.equal(detectLevel("Err 12 10:00:00 INFO started"), "info");
+  assert.equal(detectLevel("Err 12 10:00:00 started"), undefined);
+  assert.equal(detectLevel("[Inf 12 10:00:00] warn: disk"), "warn");
+  assert.equal(detectLevel("2024-01-01T00:00:00Z error: x"), "error");
+});

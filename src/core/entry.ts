@@ -68,7 +68,7 @@ export function normalizeLevel(value: unknown): Level | undefined {
 export function serializeEntry(entry: LogEntry): string {
   // fewer pieces, fewer intermediate strings: everything between the time and the message is one string
   // per source and level, made once
-  let json = `{"time":${jsonString(entry.time)}${middleJson(entry.source, entry.level)}${jsonString(entry.message)}`;
+  let json = `${timeJson(entry.time)}${middleJson(entry.source, entry.level)}${jsonString(entry.message)}`;
   if (entry.fields !== undefined && hasKeys(entry.fields))
     json += `,"fields":${stringifyFields(entry.fields)}`;
   return `${json}}`;
@@ -84,6 +84,18 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
  */
 export function jsonString(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+// the lines of a batch share their read time (the same string): `{"time":"…"` is made once for them
+let lastTime: string | undefined;
+let lastTimeJson = "";
+
+function timeJson(time: string): string {
+  if (time !== lastTime) {
+    lastTimeJson = `{"time":${jsonString(time)}`;
+    lastTime = time;
+  }
+  return lastTimeJson;
 }
 
 // the lines of a burst share their source and mostly their level: `,"source":…,"level":…,"message":` is
@@ -259,9 +271,12 @@ export function detectLevel(line: string): Level | undefined {
   const headerEnd = headerStart + HEADER_CHARS;
   // a few chars past the end, so a word cut by the window is still seen whole (and rejected)
   const header = line.length > headerEnd + 16 ? line.slice(0, headerEnd + 16) : line;
-  LEVEL_WORD.lastIndex = 0;
+  // a word inside the timestamp never counts (digits and separators; a month name is not all caps, and not
+  // first): the search starts at the delimiter before the header
+  LEVEL_WORD.lastIndex = headerStart > 0 ? headerStart - 1 : 0;
   for (let match = LEVEL_WORD.exec(header); match !== null; match = LEVEL_WORD.exec(header)) {
-    const [, before = "", word = ""] = match;
+    const before = match[1] ?? "";
+    const word = match[2] ?? "";
     const start = match.index + before.length;
     if (start >= headerEnd) break;
     if (

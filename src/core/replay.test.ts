@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeJsonLines } from "./framing.ts";
-import { type PublishedEntry, parseEntryId, ReplayRing, runIdOf } from "./replay.ts";
+import { INITIAL_RING_BYTES, type PublishedEntry, parseEntryId, ReplayRing, runIdOf } from "./replay.ts";
 
 const entry = (seq: number, json = `{"n":${seq}}`): PublishedEntry => ({
   seq,
@@ -104,6 +104,45 @@ test("batches pushed as JSON lines round-trip too, whole or larger than the ring
     assert.ok(kept.length > 0);
     assert.deepEqual(kept, published.slice(published.length - kept.length));
   }
+});
+
+test("the buffer starts small and grows as the text needs: no entry is evicted by bytes below the bound", () => {
+  const maxBytes = 64 * INITIAL_RING_BYTES;
+  const ring = new ReplayRing(2000, maxBytes);
+  assert.equal(ring.allocatedBytes, INITIAL_RING_BYTES);
+  const texts = ["é", "😀 emoji", "ascii", "中文日志行"];
+  const published: string[] = [];
+  // 2000 entries of ~1.6 KB: 3.2 MB, over the first buffer and well under the bound; singly and in batches
+  for (let batch = 1; published.length < 6000; batch = (batch % 300) + 7) {
+    const entries: PublishedEntry[] = [];
+    for (let i = 0; i < batch; i++) {
+      const json = `${published.length}:${texts[published.length % texts.length]?.repeat(200)}`;
+      published.push(json);
+      entries.push(entry(ring.peekSeq() + i, json));
+    }
+    if (batch % 2 === 0) ring.pushLines(entries, encodeJsonLines(entries));
+    else for (const one of entries) ring.push(one);
+    assert.equal(ring.size, Math.min(published.length, 2000), "only the count bound evicts");
+  }
+  assert.deepEqual(jsonOf(ring), published.slice(-2000));
+  assert.ok(ring.allocatedBytes > INITIAL_RING_BYTES, "it grew");
+  assert.ok(
+    ring.allocatedBytes < maxBytes / 2,
+    `${ring.allocatedBytes} bytes: what the text needs, not the bound`,
+  );
+});
+
+test("a growing buffer stops at the byte bound, which then evicts as before", () => {
+  const maxBytes = 4 * INITIAL_RING_BYTES;
+  const ring = new ReplayRing(100_000, maxBytes);
+  fill(ring, 5000, (seq) => `${seq}`.padEnd(1000, "x"));
+  assert.equal(ring.allocatedBytes, maxBytes);
+  assert.ok(ring.bytes <= maxBytes && ring.size < 5000 && ring.size > 900, `${ring.size} held`);
+  assert.equal(jsonOf(ring).at(-1), "5000".padEnd(1000, "x"));
+  // one entry larger than the buffer as it is, pushed into an empty ring, is kept whole
+  const big = new ReplayRing(10, maxBytes);
+  big.push(entry(1, "é".repeat(INITIAL_RING_BYTES)));
+  assert.equal(big.get(1)?.json, "é".repeat(INITIAL_RING_BYTES));
 });
 
 test("JSON lines pushed to a ring that holds nothing still number every entry", () => {

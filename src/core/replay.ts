@@ -19,6 +19,13 @@ const decoder = new TextDecoder();
 export const DEFAULT_REPLAY_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
+ * The text buffer's size at start; it grows (up to maxBytes) when the entries' text, not their count, would
+ * evict. 10,000 entries of 200 bytes need 2 MB, not the 16 MiB bound: a fresh page costs the process a
+ * fault (~15-20 µs here, 65-90 ms for 16 MiB), and an unused one costs nothing but a promise of memory.
+ */
+export const INITIAL_RING_BYTES = 256 * 1024;
+
+/**
  * An entry read back from the ring. Its JSON text is decoded when asked for (a filter on level or source
  * never needs it); the bytes it reads stay valid only until the next push, so use it at once.
  */
@@ -36,13 +43,14 @@ class HeldEntry implements PublishedEntry {
 }
 
 /**
- * The entries' UTF-8 text lives in one preallocated byte buffer of `maxBytes`, written round and round; per
+ * The entries' UTF-8 text lives in one byte buffer of at most `maxBytes`, written round and round; per
  * entry the ring keeps only numbers in typed arrays (where its text is, its level, its source). No object
  * per held entry: the garbage collector never has to copy or trace thousands of retained strings, which
  * would otherwise cost more than everything else a line goes through.
  */
 export class ReplayRing {
-  private readonly buffer: Uint8Array;
+  /** Grows (see INITIAL_RING_BYTES) up to maxBytes, never shrinks. */
+  private buffer: Uint8Array;
   private readonly offsets: Uint32Array;
   private readonly lengths: Uint32Array;
   private readonly levels: Int8Array;
@@ -64,7 +72,7 @@ export class ReplayRing {
     readonly capacity: number,
     readonly maxBytes: number = DEFAULT_REPLAY_MAX_BYTES,
   ) {
-    this.buffer = new Uint8Array(capacity === 0 ? 0 : maxBytes);
+    this.buffer = new Uint8Array(capacity === 0 ? 0 : Math.min(maxBytes, INITIAL_RING_BYTES));
     this.offsets = new Uint32Array(capacity);
     this.lengths = new Uint32Array(capacity);
     this.levels = new Int8Array(capacity);
@@ -83,6 +91,11 @@ export class ReplayRing {
 
   get size(): number {
     return this.held;
+  }
+
+  /** Bytes of the text buffer as allocated now (it grows towards maxBytes as the text needs). */
+  get allocatedBytes(): number {
+    return this.buffer.length;
   }
 
   /** Bytes of JSON text held (UTF-8). */
@@ -112,12 +125,12 @@ export class ReplayRing {
     // the UTF-8 text takes at most 3 bytes per UTF-16 unit: room for that is made, what is used is kept
     let bound = utf8 ? utf8.length : entry.json.length * 3;
     let encoded = utf8;
-    if (!encoded && bound > this.buffer.length) {
+    if (!encoded && bound > this.maxBytes) {
       // a long entry: its exact size decides (the rare path, one more copy)
       encoded = encoder.encode(entry.json);
       bound = encoded.length;
     }
-    if (bound > this.buffer.length) {
+    if (bound > this.maxBytes) {
       // cannot be held: the ring starts over after it, so what it holds stays contiguous
       this.clear();
       return;
@@ -149,7 +162,7 @@ export class ReplayRing {
       this.nextSeq = last.seq + 1;
       return;
     }
-    if (entries.length > this.capacity || jsonLines.length > this.buffer.length) {
+    if (entries.length > this.capacity || jsonLines.length > this.maxBytes) {
       // more than the ring holds at once: entry by entry, so that what is kept is the newest
       let start = 0;
       for (const entry of entries) {
@@ -161,10 +174,15 @@ export class ReplayRing {
     }
     const at = this.makeRoom(jsonLines.length);
     this.buffer.set(jsonLines, at);
+    // all ASCII (as many bytes as UTF-16 units: any other character takes more bytes than units), each
+    // entry's text is as long as its JSON string; else it is found by its newline
+    let units = 0;
+    for (const entry of entries) units += entry.json.length + 1;
+    const ascii = units === jsonLines.length;
     let start = 0;
     for (const entry of entries) {
       // serialised JSON holds no raw line break: each entry's text ends at the next newline
-      const end = jsonLines.indexOf(0x0a, start);
+      const end = ascii ? start + entry.json.length : jsonLines.indexOf(0x0a, start);
       // entries of this batch are never evicted here: it holds no more than the ring's capacity
       if (this.held === this.capacity) this.evictOldest();
       const slot = (this.first + this.held) % this.capacity;
@@ -191,7 +209,7 @@ export class ReplayRing {
     if (before < 0) return false;
     const byCount = this.held + entries - this.capacity;
     const average = this.heldBytes / this.held;
-    const byBytes = (this.heldBytes + average * 3 * entries - this.buffer.length) / average;
+    const byBytes = (this.heldBytes + average * 3 * entries - this.maxBytes) / average;
     return before < Math.max(byCount, byBytes);
   }
 
@@ -214,10 +232,41 @@ export class ReplayRing {
    * forwards and wraps to the start of the buffer when the end has no room.
    */
   private makeRoom(bound: number): number {
-    let at = this.writeAt;
-    if (at + bound > this.buffer.length) at = 0;
+    let at = this.place(bound);
+    const blocked = at + bound > this.buffer.length || (this.held > 0 && this.overlapsOldest(at, bound));
+    if (blocked && this.buffer.length < this.maxBytes) {
+      this.grow(bound);
+      at = this.place(bound);
+    }
     while (this.held > 0 && this.overlapsOldest(at, bound)) this.evictOldest();
     return at;
+  }
+
+  /** Where `bound` bytes go next: after the newest text, or at the start when the end has no room. */
+  private place(bound: number): number {
+    return this.writeAt + bound > this.buffer.length ? 0 : this.writeAt;
+  }
+
+  /**
+   * A larger buffer, the held text copied to its start: room for what the count bound would hold at the
+   * entries' average size, and at least half as much again, up to maxBytes.
+   */
+  private grow(bound: number): void {
+    const used = this.heldBytes + this.held + bound;
+    const wanted = Math.ceil((used / (this.held + 1)) * this.capacity * 1.25);
+    const size = Math.min(this.maxBytes, Math.max(wanted, used, Math.ceil(this.buffer.length * 1.5)));
+    const next = new Uint8Array(size);
+    let writeAt = 0;
+    for (let i = 0; i < this.held; i++) {
+      const slot = (this.first + i) % this.capacity;
+      const at = this.offsets[slot] as number;
+      const length = this.lengths[slot] as number;
+      next.set(this.buffer.subarray(at, at + length), writeAt);
+      this.offsets[slot] = writeAt;
+      writeAt += length;
+    }
+    this.buffer = next;
+    this.writeAt = writeAt;
   }
 
   /** Whether [at, at + bound) overlaps the text of the oldest held entry, or of any held after it. */

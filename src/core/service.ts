@@ -49,6 +49,8 @@ export class Service {
   private pending: string[] = [];
   private pendingEntries: LogEntry[] = [];
   private flushQueued = false;
+  /** When the lines of this turn's batch were read: the reader hands on a slice of one read at once. */
+  private batchReadMicros = 0;
 
   constructor(
     private readonly runtime: Runtime,
@@ -222,7 +224,10 @@ export class Service {
       this.hub.countUnsent(1);
       return;
     }
-    const entry: LogEntry = parseLine(text, source, nowMicros());
+    // one clock read per batch, not per line: its lines came out of the same read, and an entry's time
+    // string (with its JSON) is then made once per batch
+    if (this.pending.length === 0) this.batchReadMicros = nowMicros();
+    const entry: LogEntry = parseLine(text, source, this.batchReadMicros);
     if (flags) entry.fields = { ...entry.fields, ...flags };
     this.pending.push(serializeEntry(entry));
     this.pendingEntries.push(entry);

@@ -170,3 +170,18 @@ describe("normalizeTime", () => {
     assert.equal(normalizeTime("2024-01-01 12:00:00,123456"), formatTimeMicros(expected));
   });
 });
+
+test("formatTimeMicros: the last time kept for a batch's lines never leaks into another time", () => {
+  const a = 1_700_000_000_123_456;
+  const b = a + 1;
+  const c = a + 2_000_000;
+  assert.deepEqual([a, a, b, a, c, c, b].map(formatTimeMicros), [
+    "2023-11-14T22:13:20.123456Z",
+    "2023-11-14T22:13:20.123456Z",
+    "2023-11-14T22:13:20.123457Z",
+    "2023-11-14T22:13:20.123456Z",
+    "2023-11-14T22:13:22.123456Z",
+    "2023-11-14T22:13:22.123456Z",
+    "2023-11-14T22:13:20.123457Z",
+  ]);
+});

@@ -11,13 +11,17 @@ const MS_FROM = 1e12;
 const MICROS_FROM = 1e15;
 const NANOS_FROM = 1e18;
 
-// One toISOString per distinct second: lines arrive in bursts, so most calls reuse the prefix.
+// One toISOString per distinct second: lines arrive in bursts, so most calls reuse the prefix. The last
+// time formatted is kept whole: a batch's lines share their read time.
 let cachedSecond = Number.NaN;
 let cachedSecondPrefix = "";
+let cachedMicros = Number.NaN;
+let cachedFormatted = "";
 
 /** `2024-01-01T12:00:00.123456Z`. Throws a RangeError outside years 0000–9999 (a caller's bug, not data). */
 export function formatTimeMicros(epochMicros: number): string {
   const micros = Math.floor(epochMicros);
+  if (micros === cachedMicros) return cachedFormatted;
   const second = Math.floor(micros / 1e6);
   if (!(second >= MIN_EPOCH_SECONDS && second <= MAX_EPOCH_SECONDS)) {
     throw new RangeError(`time out of range: ${epochMicros} µs since the epoch`);
@@ -26,7 +30,9 @@ export function formatTimeMicros(epochMicros: number): string {
     cachedSecondPrefix = new Date(second * 1000).toISOString().slice(0, 19);
     cachedSecond = second;
   }
-  return `${cachedSecondPrefix}.${String(micros - second * 1e6).padStart(6, "0")}Z`;
+  cachedFormatted = `${cachedSecondPrefix}.${String(micros - second * 1e6).padStart(6, "0")}Z`;
+  cachedMicros = micros;
+  return cachedFormatted;
 }
 
 /** `2024-01-01T12:00:00Z`, the fraction dropped (heartbeats). */

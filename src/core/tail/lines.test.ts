@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type LineFlags, LineSplitter, utf8Boundary } from "./lines.ts";
+import { DECODE_WINDOW_BYTES, type LineFlags, LineSplitter, utf8Boundary } from "./lines.ts";
 
 type Emitted = [text: string, flags: LineFlags | undefined];
 
@@ -159,4 +159,33 @@ test("lines decoded a chunk at a time are the lines decoded one by one, whatever
     assert.deepEqual(chunked.lines, oneByOne.lines, `round ${round}`);
     assert.equal(chunked.splitter.pendingBytes, oneByOne.splitter.pendingBytes, `round ${round}`);
   }
+});
+
+test("a chunk larger than the decode window gives the lines of the same bytes taken one by one", () => {
+  // lines of every length around the window (one longer than it), multi-byte characters at the cuts
+  const encoder = new TextEncoder();
+  const lines: string[] = [];
+  for (let length = 1; lines.join("\n").length < 4 * DECODE_WINDOW_BYTES; length = (length * 7 + 3) % 5000)
+    lines.push("é€x".repeat(length).slice(0, length));
+  lines.push("y".repeat(DECODE_WINDOW_BYTES + 10), "after the long one");
+  const bytes = encoder.encode(`${lines.join("\n")}\nunfinished`);
+  const oneByOne = split(
+    [...bytes].map((byte) => new Uint8Array([byte])),
+    1 << 20,
+  );
+  const whole = split([bytes], 1 << 20);
+  assert.deepEqual(whole.lines, oneByOne.lines);
+  assert.deepEqual(
+    texts(whole.lines),
+    lines.filter((line) => line.length > 0),
+  );
+  assert.equal(whole.splitter.pendingBytes, "unfinished".length);
+  // with a limit under the window, the windows shrink to it: nothing is cut that would not be anyway
+  assert.deepEqual(
+    split([bytes], 3000).lines,
+    split(
+      [...bytes].map((byte) => new Uint8Array([byte])),
+      3000,
+    ).lines,
+  );
 });

@@ -26,6 +26,9 @@ export type ReadOutcome = "eof" | "more";
  */
 export const LINES_PER_TURN = 256;
 
+/** Bytes of a read split into lines at once: about LINES_PER_TURN lines of 120 bytes. */
+const SPLIT_PIECE_BYTES = 32 * 1024;
+
 /** How far back one read looks for the last newline of a file that was there before logwisp started. */
 const BACKWARD_WINDOW_BYTES = 16 * 1024;
 
@@ -135,8 +138,12 @@ export class FileReader {
       if (n === 0) return "eof";
       this.offset += n;
       readThisPoll += n;
-      this.splitter.push(buffer.subarray(0, n));
-      await this.handOnLines();
+      // a piece at a time, handed on before the next is split: only a slice's lines are alive at once,
+      // not a whole read's (they would outlive the young generation's collections and be copied by each)
+      for (let at = 0; at < n; at += SPLIT_PIECE_BYTES) {
+        this.splitter.push(buffer.subarray(at, Math.min(n, at + SPLIT_PIECE_BYTES)));
+        await this.handOnLines();
+      }
       if (n < buffer.length) return "eof";
     }
     return "more";
