@@ -116,6 +116,39 @@ test("rename rotation: lines written to the old file before and after the rename
   assert.deepEqual(notices, ["rotated"]);
 });
 
+test("a rotated-away file with nothing new is checked by its stat alone, not read, on each poll of its grace", async () => {
+  let reads = 0;
+  const fs: FileSystem = {
+    ...nodeFileSystem,
+    open: async (p: string) => {
+      const handle = await nodeFileSystem.open(p);
+      return {
+        read: (buffer: Uint8Array, position: number) => {
+          reads++;
+          return handle.read(buffer, position);
+        },
+        stat: () => handle.stat(),
+        close: () => handle.close(),
+      };
+    },
+  };
+  tailer = makeTailer({ fs });
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "a1\n");
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, "b1\n");
+  assert.deepEqual(await poll(), ["a1", "b1"]);
+  // nothing new in either file: no read of the old one (nor of the new one) while the grace runs
+  reads = 0;
+  assert.deepEqual(await poll(), []);
+  assert.deepEqual(await poll(), []);
+  assert.equal(reads, 0);
+  // a late write to the old file is still read
+  appendFileSync(`${path}.1`, "a2 late\n");
+  assert.deepEqual(await poll(), ["a2 late"]);
+});
+
 test("after the grace window the old file's partial line is emitted, marked partial, and the file released", async () => {
   writeFileSync(path, "");
   await poll(true);

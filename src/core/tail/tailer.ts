@@ -101,7 +101,11 @@ export class Tailer {
    * regrown) before it left, and reading on from the old offset would start mid-line in other lines.
    */
   private async readDetached(reader: FileReader): Promise<ReadOutcome> {
-    await this.restartIfTruncated(reader, await reader.handle.stat());
+    const stat = await reader.handle.stat();
+    await this.restartIfTruncated(reader, stat);
+    // nothing new: the stat says so, and a read would only find the end (each poll of a rotate grace,
+    // for every file retired in it: a file rotated every second has five)
+    if (stat.size <= reader.offset) return "eof";
     return reader.read();
   }
 
