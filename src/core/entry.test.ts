@@ -5,6 +5,7 @@ import {
   jsonString,
   type Level,
   type LogEntry,
+  levelKeyValue,
   normalizeLevel,
   parseLine,
   serializeEntry,
@@ -525,4 +526,55 @@ test("detectLevel: a word inside the leading timestamp never counts, the level a
   assert.equal(detectLevel("Err 12 10:00:00 started"), undefined);
   assert.equal(detectLevel("[Inf 12 10:00:00] warn: disk"), "warn");
   assert.equal(detectLevel("2024-01-01T00:00:00Z error: x"), "error");
+});
+
+test("levelKeyValue finds what the one key=value regex finds, over generated lines", () => {
+  const oneRegex = /(?:\b(?:level|lvl|severity)=|"(?:level|lvl|severity)"\s*:\s*)["']?([a-z]+)\b/i;
+  const pieces = [
+    "level=",
+    "LVL=",
+    "Severity=",
+    "xlevel=",
+    "lvl",
+    "level",
+    '"level"',
+    '"Lvl" : ',
+    '"severity":',
+    ":",
+    "=",
+    '"',
+    "'",
+    " ",
+    "\u00a0",
+    "_",
+    "warn",
+    "ERROR",
+    "info2",
+    "debug_",
+    "x",
+    "9",
+    "é",
+    "\t",
+  ];
+  // a fixed sequence (xorshift), so every run checks the same 20,000 lines
+  let state = 0x2545f491;
+  const next = (bound: number): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % bound;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    let line = "";
+    for (let n = next(10); n >= 0; n--) line += pieces[next(pieces.length)];
+    assert.equal(levelKeyValue(line), oneRegex.exec(line)?.[1], JSON.stringify(line));
+  }
+  for (const line of [
+    "=level=warn",
+    "lvl=x level=warn",
+    'a "level": "info" level=warn',
+    'level=warn "lvl":"debug"',
+  ]) {
+    assert.equal(levelKeyValue(line), oneRegex.exec(line)?.[1], line);
+  }
 });

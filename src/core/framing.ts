@@ -17,7 +17,7 @@ export function encodeJsonLine(json: string): Uint8Array {
 export function encodeJsonLines(entries: readonly PublishedEntry[]): Uint8Array {
   let text = "";
   for (const entry of entries) text += `${entry.json}\n`;
-  return encoder.encode(text);
+  return encoder.encode(flat(text));
 }
 
 /**
@@ -27,7 +27,7 @@ export function encodeJsonLines(entries: readonly PublishedEntry[]): Uint8Array 
 export function encodeSseDataFrames(entries: readonly PublishedEntry[], idPrefix: string): Uint8Array {
   let text = "";
   for (const entry of entries) text += `id: ${idPrefix}${entry.seq}\n${prefixLines("data: ", entry.json)}\n`;
-  return encoder.encode(text);
+  return encoder.encode(flat(text));
 }
 
 /**
@@ -80,6 +80,18 @@ export function concatBytes(chunks: readonly Uint8Array[], totalBytes?: number):
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/**
+ * The text, flattened. A string built by appending is a tree of its pieces (a batch's: ~1,500), and
+ * TextEncoder.encode walks a tree far slower than it copies a flat string; reading a character makes the
+ * engine flatten it first, each piece copied once. 200,000 bench entries in batches of 256, encode
+ * included, old and new alternated x12 (medians): node 143 -> 82 ms, deno 85 -> 27, bun 174 -> 148.
+ * (An Array join is as fast on node, but slower than appending on bun.)
+ */
+function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
 }
 
 function prefixLines(prefix: string, text: string): string {
