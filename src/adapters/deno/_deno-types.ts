@@ -17,9 +17,9 @@ export interface DenoFileInfo {
 }
 
 export interface DenoFsFile {
-  read(buffer: Uint8Array): Promise<number | null>;
-  seek(offset: number, whence: DenoSeekMode): Promise<number>;
-  stat(): Promise<DenoFileInfo>;
+  readSync(buffer: Uint8Array): number | null;
+  seekSync(offset: number, whence: DenoSeekMode): number;
+  statSync(): DenoFileInfo;
   close(): void;
 }
 
@@ -104,7 +104,7 @@ export interface DenoApi {
   readonly stderr: { writeSync(bytes: Uint8Array): number };
   cwd(): string;
   exit(code: number): never;
-  stat(path: string): Promise<DenoFileInfo>;
+  statSync(path: string): DenoFileInfo;
   open(path: string, options: { read: true }): Promise<DenoFsFile>;
   readDir(path: string): AsyncIterable<{ readonly name: string }>;
   readTextFile(path: string): Promise<string>;
