@@ -39,7 +39,7 @@ async function readable<T>(path: string, call: () => Promise<T>): Promise<T> {
  * stat and read use Deno's sync calls. Each async file op runs on Deno's blocking thread pool: two thread
  * wake-ups (there and back), and a poll (stat, seek, read) is three such round trips in a row. On a busy
  * machine every wake-up waits for a CPU: in the fanout bench (1,100 clients on 2 cores) 5-10% of these ops
- * took over 5 ms and the slowest up to 70 ms (330 ms while the clients connected), delay added
+ * took over 5 ms and the slowest of each second 25-70 ms (330 ms while the clients connected), delay added
  * to every line of that poll. A stat, or a read of a regular file from the page cache, takes microseconds on
  * the loop itself (the bench's floor does the same with node:fs's sync calls). Only regular files are read
  * (the core checks the kind first); open, readDir and readText stay async (once per file, or at start).
