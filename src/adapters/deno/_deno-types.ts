@@ -17,9 +17,9 @@ export interface DenoFileInfo {
 }
 
 export interface DenoFsFile {
-  readSync(buffer: Uint8Array): number | null;
-  seekSync(offset: number, whence: DenoSeekMode): number;
-  statSync(): DenoFileInfo;
+  read(buffer: Uint8Array): Promise<number | null>;
+  seek(offset: number, whence: DenoSeekMode): Promise<number>;
+  stat(): Promise<DenoFileInfo>;
   close(): void;
 }
 
@@ -104,7 +104,7 @@ export interface DenoApi {
   readonly stderr: { writeSync(bytes: Uint8Array): number };
   cwd(): string;
   exit(code: number): never;
-  statSync(path: string): DenoFileInfo;
+  stat(path: string): Promise<DenoFileInfo>;
   open(path: string, options: { read: true }): Promise<DenoFsFile>;
   readDir(path: string): AsyncIterable<{ readonly name: string }>;
   readTextFile(path: string): Promise<string>;

@@ -1,4 +1,4 @@
-// https://docs.deno.com/api/deno/~/Deno.statSync · https://docs.deno.com/api/deno/~/Deno.FsFile · https://docs.deno.com/api/deno/~/Deno.open · https://docs.deno.com/api/deno/~/Deno.readDir
+// https://docs.deno.com/api/deno/~/Deno.stat · https://docs.deno.com/api/deno/~/Deno.open · https://docs.deno.com/api/deno/~/Deno.readDir
 import type { FileHandle, FileKind, FileStat, FileSystem } from "../../core/runtime.ts";
 import { Deno, type DenoFileInfo } from "./_deno-types.ts";
 import { fromDenoError } from "./_errors.ts";
@@ -35,19 +35,10 @@ async function readable<T>(path: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * stat and read use Deno's sync calls. Each async file op runs on Deno's blocking thread pool: two thread
- * wake-ups (there and back), and a poll (stat, seek, read) is three such round trips in a row. On a busy
- * machine every wake-up waits for a CPU: in the fanout bench (1,100 clients on 2 cores) 5-10% of these ops
- * took over 5 ms and the slowest of each second 25-70 ms (330 ms while the clients connected), delay added
- * to every line of that poll. A stat, or a read of a regular file from the page cache, takes microseconds on
- * the loop itself (the bench's floor does the same with node:fs's sync calls). Only regular files are read
- * (the core checks the kind first); open, readDir and readText stay async (once per file, or at start).
- */
 export const denoFileSystem: FileSystem = {
   async stat(path) {
     try {
-      return toFileStat(Deno.statSync(path));
+      return toFileStat(await Deno.stat(path));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
       throw fromDenoError(error, "--allow-read", path);
@@ -56,13 +47,13 @@ export const denoFileSystem: FileSystem = {
   async open(path): Promise<FileHandle> {
     const file = await readable(path, () => Deno.open(path, { read: true }));
     return {
-      // Deno.FsFile has no positional read: seek, then read, in one synchronous step (no other read of
-      // this handle can come between the two).
+      // Deno.FsFile has no positional read: seek, then read. The monitor reads one file at a time, so no
+      // two reads on one handle overlap.
       async read(buffer, position) {
-        file.seekSync(position, SEEK_START);
-        return file.readSync(buffer) ?? 0;
+        await file.seek(position, SEEK_START);
+        return (await file.read(buffer)) ?? 0;
       },
-      stat: async () => toFileStat(file.statSync()),
+      stat: async () => toFileStat(await file.stat()),
       close: async () => file.close(),
     };
   },

@@ -1,4 +1,4 @@
-// The Runtime for Deno: Deno.statSync/open/readDir, Deno.listen, Deno.serve and Deno.watchFs.
+// The Runtime for Deno: Deno.stat/open/readDir, Deno.listen, Deno.serve and Deno.watchFs.
 // https://docs.deno.com/api/deno/
 import type { Runtime } from "../../core/runtime.ts";
 import { pathFunctions } from "../_shared/paths.ts";
