@@ -90,10 +90,13 @@ function command(system: SystemName, options: ServerOptions): { cmd: string; arg
     return { cmd: process.execPath, args: [...flags, `${buildDir}/dist/cli.js`, ...cliArgs] };
   }
   if (runtime === "bun") return { cmd: `${bin}/bun`, args: [`${repoRoot}/src/cli.ts`, ...cliArgs] };
+  // e.g. BENCH_DENO_FLAGS="--v8-flags=--prof,--logfile=/tmp/v8.log,--no-logfile-per-isolate"
+  const denoFlags = (process.env.BENCH_DENO_FLAGS ?? "").split(" ").filter(Boolean);
   return {
     cmd: `${bin}/deno`,
     args: [
       "run",
+      ...denoFlags,
       "--allow-read",
       "--allow-net",
       "--allow-env",
