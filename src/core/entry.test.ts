@@ -10,6 +10,7 @@ import {
   parseLine,
   serializeEntry,
 } from "./entry.ts";
+import { mulberry32 } from "./seeded-random.test.ts";
 
 const READ_MICROS = 1704110400123456;
 const READ_TIME = "2024-01-01T12:00:00.123456Z";
@@ -358,18 +359,6 @@ describe("serializeEntry", () => {
     assert.match(String(parsed.fields.logwisp_error), /could not be serialized/);
   });
 });
-
-// mulberry32: a tiny seeded PRNG, so a failing case can be replayed from its seed
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FUZZ_PIECES = [
   "{",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { mulberry32 } from "../seeded-random.test.ts";
 import { DECODE_WINDOW_BYTES, type LineFlags, LineSplitter, utf8Boundary } from "./lines.ts";
 
 type Emitted = [text: string, flags: LineFlags | undefined];
@@ -120,15 +121,7 @@ test("utf8Boundary backs off continuation bytes only", () => {
 });
 
 test("lines decoded a chunk at a time are the lines decoded one by one, whatever the bytes and the cuts", () => {
-  // mulberry32: seeded, so a failure can be replayed
-  let state = 42;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32(42);
   // newlines, CRs, NULs, ASCII, multi-byte characters and their pieces, invalid bytes
   const pieces = [
     [0x0a],
