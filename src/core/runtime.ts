@@ -45,6 +45,11 @@ export interface FileSystem {
   readDir(path: string): Promise<string[]>;
   /** Whole file as UTF-8 text; used for config files. */
   readText(path: string): Promise<string>;
+  /**
+   * The canonical absolute path, every symlink resolved (realpath(3)); `undefined` when nothing is at the
+   * path (or a link in it dangles). Other errors reject with an FsError.
+   */
+  realPath(path: string): Promise<string | undefined>;
 }
 
 /** A wake-up hint: the monitor polls now instead of at its next tick. Never the source of truth. */

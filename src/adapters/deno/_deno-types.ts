@@ -108,6 +108,7 @@ export interface DenoApi {
   open(path: string, options: { read: true }): Promise<DenoFsFile>;
   readDir(path: string): AsyncIterable<{ readonly name: string }>;
   readTextFile(path: string): Promise<string>;
+  realPath(path: string): Promise<string>;
   listen(options: { hostname: string; port: number; transport: "tcp" }): DenoListener;
   listenTls(options: { hostname: string; port: number; cert: string; key: string }): DenoListener;
   serve(

@@ -1,4 +1,5 @@
 // https://docs.deno.com/api/deno/~/Deno.stat · https://docs.deno.com/api/deno/~/Deno.open · https://docs.deno.com/api/deno/~/Deno.readDir
+// https://docs.deno.com/api/deno/~/Deno.realPath
 import type { FileHandle, FileKind, FileStat, FileSystem } from "../../core/runtime.ts";
 import { Deno, type DenoFileInfo } from "./_deno-types.ts";
 import { fromDenoError } from "./_errors.ts";
@@ -64,4 +65,12 @@ export const denoFileSystem: FileSystem = {
       return names;
     }),
   readText: (path) => readable(path, () => Deno.readTextFile(path)),
+  async realPath(path) {
+    try {
+      return await Deno.realPath(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw fromDenoError(error, "--allow-read", path);
+    }
+  },
 };

@@ -1,7 +1,7 @@
 // https://nodejs.org/api/fs.html#promises-api
 
 import type { Stats } from "node:fs";
-import { open, readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import type { FileHandle, FileKind, FileStat, FileSystem } from "../../core/runtime.ts";
 
 function kindOf(stats: Stats): FileKind {
@@ -43,4 +43,13 @@ export const nodeFileSystem: FileSystem = {
   },
   readDir: (path) => readdir(path),
   readText: (path) => readFile(path, "utf8"),
+  // https://nodejs.org/api/fs.html#fspromisesrealpathpath-options
+  async realPath(path) {
+    try {
+      return await realpath(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  },
 };

@@ -28,7 +28,13 @@ export function fakeRuntime(options: {
 }): ConfigRuntime {
   const unused = () => Promise.reject(new Error("not used by config"));
   return {
-    fs: { stat: statPath, open: unused, readDir: unused, readText: (path) => readFile(path, "utf8") },
+    fs: {
+      stat: statPath,
+      open: unused,
+      readDir: unused,
+      readText: (path) => readFile(path, "utf8"),
+      realPath: unused,
+    },
     env: options.env ?? {},
     cwd: options.cwd,
     homeDir: options.homeDir,
