@@ -24,7 +24,8 @@ function discover(targets: MonitorTarget[], fs?: FileSystem): Discovery {
   );
 }
 
-const names = (paths: Set<string>): string[] => [...paths].map((path) => path.slice(dir.length + 1)).sort();
+const names = (paths: ReadonlyMap<string, unknown>): string[] =>
+  [...paths.keys()].map((path) => path.slice(dir.length + 1)).sort();
 
 test("a directory target lists matching files only", async () => {
   writeFileSync(join(dir, "a.log"), "");

@@ -1,5 +1,7 @@
 // Targets → the paths to follow. A directory target lists its entries each poll and keeps the names that
-// match its glob; a file target is its path, whether or not anything is there yet.
+// match its glob; a file target is its path, whether or not anything is there yet. Each path comes with the
+// directory it must stay inside (see confinement.ts): its target's, unless the target follows symlinks.
+// A file target is never confined: the operator named that very path, so it is followed wherever it leads.
 
 import type { FileSystem, Runtime } from "../runtime.ts";
 import { globToRegExp } from "./glob.ts";
@@ -10,7 +12,12 @@ export interface MonitorTarget {
   readonly pattern: string;
   /** Absent: decided from what is at the path when it exists. */
   readonly is_file?: boolean | undefined;
+  /** Follow a match whose real path leaves the directory; absent: the monitor's `followSymlinks`. */
+  readonly follow_symlinks?: boolean | undefined;
 }
+
+/** Each path a target names → the directory its real path must stay inside, or undefined: followed anywhere. */
+export type DiscoveredPaths = Map<string, string | undefined>;
 
 export type DiscoveryNotice = (kind: "error" | "recovered", path: string, detail: string) => void;
 
@@ -32,6 +39,7 @@ interface ResolvedTarget {
   readonly path: string;
   readonly matcher: RegExp;
   readonly declaredIsFile: boolean | undefined;
+  readonly followSymlinks: boolean;
   /** What the path was at the last scan: decides which directory to watch. */
   isFile: boolean | undefined;
   /** Reported once until it changes, never once per poll. */
@@ -46,20 +54,23 @@ export class Discovery {
     private readonly runtime: DiscoveryRuntime,
     targets: readonly MonitorTarget[],
     private readonly notice: DiscoveryNotice,
+    /** `[monitor] follow_symlinks`: the default of targets that do not say. */
+    followSymlinks = false,
   ) {
     this.targets = targets.map((target) => ({
       path: runtime.resolvePath(target.path),
       matcher: globToRegExp(target.pattern),
       declaredIsFile: target.is_file,
+      followSymlinks: target.follow_symlinks ?? followSymlinks,
       isFile: target.is_file,
       lastError: undefined,
       listing: undefined,
     }));
   }
 
-  /** Every path any target names right now. */
-  async scan(): Promise<Set<string>> {
-    const paths = new Set<string>();
+  /** Every path any target names right now; a path two targets name is confined only if both confine it. */
+  async scan(): Promise<DiscoveredPaths> {
+    const paths: DiscoveredPaths = new Map();
     for (const target of this.targets) await this.scanTarget(target, paths);
     return paths;
   }
@@ -79,20 +90,24 @@ export class Discovery {
     return { dirs, complete };
   }
 
-  private async scanTarget(target: ResolvedTarget, paths: Set<string>): Promise<void> {
+  private async scanTarget(target: ResolvedTarget, paths: DiscoveredPaths): Promise<void> {
     const { fs } = this.runtime;
+    const add = (path: string, confinedTo: string | undefined) => {
+      if (!paths.has(path) || confinedTo === undefined) paths.set(path, confinedTo);
+    };
     try {
       if (target.declaredIsFile === true) {
-        paths.add(target.path);
+        add(target.path, undefined);
         return;
       }
       const stat = await fs.stat(target.path);
       target.isFile = target.declaredIsFile ?? (stat ? stat.kind !== "directory" : undefined);
       if (target.isFile === false && stat?.kind !== "directory") target.isFile = undefined;
-      if (target.isFile === true) paths.add(target.path);
+      if (target.isFile === true) add(target.path, undefined);
       else if (stat?.kind === "directory") {
         const listing = await this.listDirectory(fs, target, stat.mtimeMs);
-        for (const path of listing.paths) paths.add(path);
+        const confinedTo = target.followSymlinks ? undefined : target.path;
+        for (const path of listing.paths) add(path, confinedTo);
       } else target.listing = undefined;
       this.clearError(target);
     } catch (cause) {

@@ -7,7 +7,8 @@
 // each one write per client, instead of a thousand.
 
 import type { FileStat, Runtime, Watcher } from "../runtime.ts";
-import { Discovery, type MonitorTarget } from "./discovery.ts";
+import { Confinement } from "./confinement.ts";
+import { type DiscoveredPaths, Discovery, type MonitorTarget } from "./discovery.ts";
 import type { LineFlags } from "./lines.ts";
 import { asFsError, Tailer, type TailerStatus } from "./tailer.ts";
 
@@ -18,6 +19,11 @@ export interface MonitorOptions {
   readonly rotateWaitMs: number;
   readonly maxLineBytes: number;
   readonly targets: readonly MonitorTarget[];
+  /**
+   * `[monitor] follow_symlinks`: follow a directory target's match whose real path leaves the directory
+   * (default false: such a file is reported once and not opened); a target's `follow_symlinks` overrides it.
+   */
+  readonly followSymlinks?: boolean;
   /**
    * Awaited between two slices of LINES_PER_TURN lines during a burst; by default one event-loop turn. The
    * service also waits there (bounded) for clients that keep reading to make room, so they lose nothing.
@@ -64,7 +70,7 @@ export class Monitor {
   private readonly discovery: Discovery;
   private readonly followed = new Map<string, Followed>();
   /** The paths the targets named at the last listing. */
-  private listed = new Set<string>();
+  private listed: DiscoveredPaths = new Map();
   /** One watcher per directory that exists; a directory that went away is watched again when it is back. */
   private readonly watchers = new Map<string, Watcher>();
   /** Every target has a live watcher: only then may quiet paths and listings be checked less often. */
@@ -86,7 +92,7 @@ export class Monitor {
     private readonly options: MonitorOptions,
     private readonly events: MonitorEvents,
   ) {
-    this.discovery = new Discovery(runtime, options.targets, events.notice);
+    this.discovery = new Discovery(runtime, options.targets, events.notice, options.followSymlinks);
   }
 
   /** Initial scan (existing files from their end), then the poll loop and the watch hints. */
@@ -194,7 +200,8 @@ export class Monitor {
     let now = Date.now();
     if (now >= this.discoverAt) {
       this.listed = await this.discovery.scan();
-      for (const path of this.listed) if (!this.followed.has(path)) this.follow(path);
+      for (const [path, confinedTo] of this.listed)
+        if (!this.followed.has(path)) this.follow(path, confinedTo);
       this.syncWatchers();
       this.discoverAt = now + (this.watchComplete ? RELIST_CAP_MS : this.options.checkIntervalMs);
       now = Date.now();
@@ -221,15 +228,18 @@ export class Monitor {
     return more;
   }
 
-  private follow(path: string): void {
+  /** `confinedTo`: the directory the path's real path must stay inside (undefined: anywhere). */
+  private follow(path: string, confinedTo: string | undefined): void {
+    const { fs, dirname } = this.runtime;
     const tailer = new Tailer(
       path,
       this.runtime.basename(path),
-      this.runtime.fs,
+      fs,
       {
         maxLineBytes: this.options.maxLineBytes,
         maxBytesPerPoll: MAX_BYTES_PER_POLL,
         rotateWaitMs: this.options.rotateWaitMs,
+        confinement: confinedTo === undefined ? undefined : new Confinement(confinedTo, fs, dirname),
         buffer: this.buffer,
         yieldToEventLoop: this.options.yieldToEventLoop ?? yieldToEventLoop,
       },

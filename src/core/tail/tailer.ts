@@ -1,12 +1,15 @@
 // One followed path. The file at the path may change under it (rename rotation, copytruncate, delete and
 // recreate, atomic replace); the Tailer notices on each poll and keeps every line exactly once.
 
-import type { FileKind, FileStat, FileSystem, FsError } from "../runtime.ts";
+import type { FileHandle, FileKind, FileStat, FileSystem, FsError } from "../runtime.ts";
+import type { Confinement } from "./confinement.ts";
 import type { LineFlags } from "./lines.ts";
 import { FileReader, type ReaderOptions, type ReadOutcome } from "./reader.ts";
 
 export interface TailerOptions extends ReaderOptions {
   readonly rotateWaitMs: number;
+  /** A directory target's match: opened only while its real path stays inside the directory. */
+  readonly confinement?: Confinement | undefined;
 }
 
 export interface TailerEvents {
@@ -83,7 +86,7 @@ export class Tailer {
     if ((await this.finishExpired(now)) === "more") outcome = "more";
     if (this.current && stat)
       outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
-    else if (stat?.kind === "file" && (await this.open(fromEnd))) {
+    else if (stat?.kind === "file" && (await this.open(fromEnd, stat))) {
       if (this.current && (await this.current.read()) === "more") outcome = "more";
     } else if (stat && stat.kind !== "file" && stat.kind !== "directory")
       this.reportError(notRegular(stat.kind));
@@ -124,11 +127,14 @@ export class Tailer {
     }
   }
 
-  private async open(fromEnd: boolean): Promise<boolean> {
+  private async open(fromEnd: boolean, stat: FileStat): Promise<boolean> {
     try {
+      const confined = await this.checkConfinement(stat);
+      if (confined === false) return false;
       const handle = await this.fs.open(this.path);
       // the path may have changed between stat and open: trust the handle
       const opened = await handle.stat();
+      if (confined !== true && !(await this.confirmConfinement(confined, handle, opened))) return false;
       let start = 0;
       if (fromEnd) start = await FileReader.startOffsetAtEnd(handle, opened.size, this.options);
       const reader = new FileReader(
@@ -149,6 +155,29 @@ export class Tailer {
       this.reportError(cause);
       return false;
     }
+  }
+
+  /**
+   * Before an open: true when the path is not confined, false when it may not be opened (now), else the
+   * real path to confirm the handle against.
+   */
+  private async checkConfinement(stat: FileStat): Promise<boolean | string> {
+    const verdict = await this.options.confinement?.check(this.path, stat);
+    if (verdict === undefined) return true;
+    if (verdict.kind === "inside") return verdict.realPath;
+    if (verdict.kind === "outside") this.report(verdict.detail);
+    return false;
+  }
+
+  /** The handle is the file checked, not one a swapped link led to in between: else closed, tried next poll. */
+  private async confirmConfinement(realPath: string, handle: FileHandle, opened: FileStat): Promise<boolean> {
+    let same = false;
+    try {
+      same = (await this.options.confinement?.confirm(realPath, opened)) === true;
+    } finally {
+      if (!same) await handle.close();
+    }
+    return same;
   }
 
   private retire(reader: FileReader, now: number, kind: "rotated" | "deleted"): void {
@@ -187,9 +216,14 @@ export class Tailer {
     const { code, message } = asFsError(cause);
     const text =
       code === "EACCES" || code === "EPERM" ? `permission denied: ${this.path}` : `${this.path}: ${message}`;
+    this.report(text, " (will retry)");
+  }
+
+  /** Once per distinct problem, not once per poll; `text` is also the status's `error`. */
+  private report(text: string, retry = ""): void {
     if (this.error === text) return;
     this.error = text;
-    this.events.notice(this, "error", `${text} (will retry)`);
+    this.events.notice(this, "error", `${text}${retry}`);
   }
 
   private clearError(): void {
