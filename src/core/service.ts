@@ -73,6 +73,7 @@ export class Service {
         rotateWaitMs: monitor.rotate_wait_ms,
         maxLineBytes: monitor.max_line_bytes,
         targets: monitor.targets,
+        followSymlinks: monitor.follow_symlinks,
         yieldToEventLoop: async () => {
           await yieldToEventLoop();
           await this.hub.waitForRoom(LINES_PER_TURN);

@@ -33,6 +33,7 @@ export function buildStatus(input: StatusInput) {
       check_interval_ms: config.monitor.check_interval_ms,
       rotate_wait_ms: config.monitor.rotate_wait_ms,
       max_line_bytes: config.monitor.max_line_bytes,
+      follow_symlinks: config.monitor.follow_symlinks,
       targets: config.monitor.targets,
       files: input.files,
     },

@@ -43,6 +43,18 @@ const precedence: Array<{
   { key: "monitor.max_line_bytes", file: FILE, want: [2020, "file"] },
   { key: "monitor.max_line_bytes", file: FILE, flag: ["--max-line-bytes", "4040"], want: [4040, "flag"] },
   {
+    key: "monitor.follow_symlinks",
+    file: ["[monitor]", "follow_symlinks = true"],
+    env: ["LOGWISP_MONITOR_FOLLOW_SYMLINKS", "false"],
+    want: [false, "env"],
+  },
+  {
+    key: "monitor.follow_symlinks",
+    env: ["LOGWISP_MONITOR_FOLLOW_SYMLINKS", "false"],
+    flag: ["--follow-symlinks"],
+    want: [true, "flag"],
+  },
+  {
     key: "tcpserver.enabled",
     file: ["[tcpserver]", "enabled = true"],
     env: ["LOGWISP_TCPSERVER_ENABLED", "false"],

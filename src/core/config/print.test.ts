@@ -50,7 +50,16 @@ const mixed: Setup = {
     "conf/logwisp.toml": '[monitor]\nrotate_wait_ms = 250\n[httpserver.heartbeat]\nformat = "json"\n',
   },
   env: { LOGWISP_TCPSERVER_PORT: "9091", LOGWISP_TCPSERVER_ENABLED: "yes" },
-  argv: ["--config", "conf/logwisp.toml", "--http-port=0", "--host", "::1", "logs:*.txt", "app.log::true"],
+  argv: [
+    "--config",
+    "conf/logwisp.toml",
+    "--http-port=0",
+    "--host",
+    "::1",
+    "--follow-symlinks",
+    "logs:*.txt",
+    "app.log::true",
+  ],
 };
 
 test("each value names its source: default, file, env, flag, argument", async () => {
@@ -66,6 +75,7 @@ test("each value names its source: default, file, env, flag, argument", async ()
   expectLine(/^enabled = true +# env LOGWISP_TCPSERVER_ENABLED$/m);
   expectLine(/^port = 0 +# flag --http-port$/m);
   expectLine(/^host = "::1" +# flag --host$/m);
+  expectLine(/^follow_symlinks = true +# flag --follow-symlinks$/m);
   expectLine(
     /^\[\[monitor\.targets\]\] {2}# argument "logs:\*\.txt"\npath = "logs"\npattern = "\*\.txt"\n\n/m,
   );
@@ -93,6 +103,21 @@ test("env targets name the variable; a target list from the file names the file"
     }),
   );
   assert.match(fromFile, /^\[\[monitor\.targets\]\] {2}# file \S+x\.toml\npath = "\/srv"$/m);
+});
+
+test("a target's own follow_symlinks prints in its table and reads back", async () => {
+  const first = await run({
+    files: { "x.toml": '[[monitor.targets]]\npath = "/var/log/containers"\nfollow_symlinks = true\n' },
+    argv: ["--config", "x.toml"],
+  });
+  const printed = renderConfigToml(first);
+  assert.match(
+    printed,
+    /^\[\[monitor\.targets\]\] .*\npath = "\/var\/log\/containers"\npattern = "\*\.log"\nfollow_symlinks = true$/m,
+  );
+  assert.match(printed, /^follow_symlinks = false +# default$/m, "[monitor]'s own stays the default");
+  const second = await run({ files: { "printed.toml": printed }, argv: ["--config", "printed.toml"] });
+  assert.deepEqual(second.config, first.config);
 });
 
 test("a key marked secret() prints redacted, whatever its source", () => {

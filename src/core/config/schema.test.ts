@@ -9,6 +9,7 @@ test("defaultConfig has every key with the documented default", () => {
       check_interval_ms: 100,
       rotate_wait_ms: 5000,
       max_line_bytes: 1048576,
+      follow_symlinks: false,
       targets: [{ path: "./", pattern: "*.log" }],
       replay_size: 10000,
       replay_max_bytes: 16777216,
@@ -70,6 +71,12 @@ const rejected: Array<[string, unknown, string]> = [
     { monitor: { targets: [{ path: "/x", is_file: "yes" }] } },
     "monitor.targets.0.is_file",
   ],
+  [
+    "target follow_symlinks not bool",
+    { monitor: { targets: [{ path: "/x", follow_symlinks: "yes" }] } },
+    "monitor.targets.0.follow_symlinks",
+  ],
+  ["follow_symlinks not bool", { monitor: { follow_symlinks: 1 } }, "monitor.follow_symlinks"],
   ["port 70000", { httpserver: { port: 70000 } }, "httpserver.port"],
   ["port -1", { tcpserver: { port: -1 } }, "tcpserver.port"],
   ["port as string", { tcpserver: { port: "9090" } }, "tcpserver.port"],
@@ -103,6 +110,10 @@ const accepted: Array<[string, unknown]> = [
   ["interval 10", { monitor: { check_interval_ms: 10 } }],
   ["http json heartbeat", { httpserver: { heartbeat: { format: "json" } } }],
   ["file target", { monitor: { targets: [{ path: "/a.log", is_file: true }] } }],
+  [
+    "follow_symlinks per target and in [monitor]",
+    { monitor: { follow_symlinks: true, targets: [{ path: "/var/log", follow_symlinks: false }] } },
+  ],
 ];
 
 for (const [name, input] of accepted) {

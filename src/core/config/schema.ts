@@ -71,12 +71,14 @@ export const TargetSchema = v.strictObject(
     ),
     // Absent means "auto-detect from what is at `path` when monitoring starts".
     is_file: v.optional(v.boolean("true or false")),
+    // Absent means [monitor] follow_symlinks. Only a directory target's matches are ever confined.
+    follow_symlinks: v.optional(v.boolean("true or false")),
     // Server-wide line filters of this target: regular expressions on the raw line, checked here so a bad
     // one stops start-up with its key and the RegExp's own message.
     include: v.optional(regexList()),
     exclude: v.optional(regexList()),
   },
-  "a target table { path, pattern, is_file, include, exclude }",
+  "a target table { path, pattern, is_file, follow_symlinks, include, exclude }",
 );
 
 function regexList() {
@@ -110,6 +112,10 @@ const MonitorSchema = v.strictObject(
       1024,
       1048576,
       "Longest line in bytes; a longer line is cut, marked truncated, and the rest skipped",
+    ),
+    follow_symlinks: booleanKey(
+      false,
+      "Follow a matched file whose real path (symlinks resolved) is outside its target directory",
     ),
     targets: v.optional(
       v.pipe(
