@@ -17,10 +17,13 @@ beforeEach(() => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function discover(targets: MonitorTarget[], fs?: FileSystem): Discovery {
+function discover(targets: MonitorTarget[], fs?: FileSystem, followSymlinks?: boolean): Discovery {
   const runtime = createNodeRuntime();
-  return new Discovery({ ...runtime, fs: fs ?? runtime.fs }, targets, (kind, path, detail) =>
-    notices.push(`${kind} ${path}: ${detail}`),
+  return new Discovery(
+    { ...runtime, fs: fs ?? runtime.fs },
+    targets,
+    (kind, path, detail) => notices.push(`${kind} ${path}: ${detail}`),
+    followSymlinks,
   );
 }
 
@@ -71,4 +74,46 @@ test("a target that does not exist yet is listed once it appears; a removed file
   rmSync(join(logs, "a.log"));
   assert.deepEqual(names(await discovery.scan()), []);
   assert.deepEqual(notices, [], "a missing path is not an error");
+});
+
+test("a directory target's matches are confined to it unless follow_symlinks; a file target never is", async () => {
+  for (const name of ["a", "b", "c"]) {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, "x.log"), "");
+  }
+  writeFileSync(join(dir, "single.log"), "");
+  const targets: MonitorTarget[] = [
+    { path: join(dir, "a"), pattern: "*.log" },
+    { path: join(dir, "b"), pattern: "*.log", follow_symlinks: true },
+    { path: join(dir, "c"), pattern: "*.log", follow_symlinks: false },
+    { path: join(dir, "single.log"), pattern: "*.log" },
+  ];
+  const confinedTo = async (followSymlinks?: boolean) =>
+    Object.fromEntries(
+      [...(await discover(targets, undefined, followSymlinks).scan())].map(([path, to]) => [
+        path.slice(dir.length + 1),
+        to?.slice(dir.length + 1),
+      ]),
+    );
+  assert.deepEqual(await confinedTo(), {
+    "a/x.log": "a",
+    "b/x.log": undefined,
+    "c/x.log": "c",
+    "single.log": undefined,
+  });
+  assert.deepEqual(await confinedTo(true), {
+    "a/x.log": undefined,
+    "b/x.log": undefined,
+    "c/x.log": "c",
+    "single.log": undefined,
+  });
+});
+
+test("a path two targets name is confined only if both confine it", async () => {
+  writeFileSync(join(dir, "x.log"), "");
+  const paths = await discover([
+    { path: dir, pattern: "*.log" },
+    { path: dir, pattern: "x.*", follow_symlinks: true },
+  ]).scan();
+  assert.deepEqual([...paths], [[join(dir, "x.log"), undefined]]);
 });

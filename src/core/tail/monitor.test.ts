@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -13,11 +21,16 @@ let monitor: Monitor | undefined;
 let received: string[];
 let notices: string[];
 
-function start(targets: MonitorTarget[], checkIntervalMs = 20, withWatch = false): Promise<void> {
+function start(
+  targets: MonitorTarget[],
+  checkIntervalMs = 20,
+  withWatch = false,
+  followSymlinks?: boolean,
+): Promise<void> {
   const runtime = createNodeRuntime();
   monitor = new Monitor(
     withWatch ? runtime : { ...runtime, watch: undefined },
-    { checkIntervalMs, rotateWaitMs: 50, maxLineBytes: 4096, targets },
+    { checkIntervalMs, rotateWaitMs: 50, maxLineBytes: 4096, targets, followSymlinks },
     {
       line: (source, _path, text) => received.push(`${source}: ${text}`),
       notice: (kind, _path, detail) => notices.push(`${kind}: ${detail}`),
@@ -159,6 +172,85 @@ test("a burst of many polls' worth is read to its end at once, not at a backed-o
     await new Promise((resolve) => setImmediate(resolve));
   assert.equal(received.length, lines);
   assert.equal(received.at(-1), `burst.log: line ${lines - 1} ${padding}`);
+});
+
+/** `logs/` and, beside it, `secret/key`: the file a link out of `logs/` would stream. */
+function logsAndSecret(): { logs: string; key: string } {
+  const logs = join(dir, "logs");
+  mkdirSync(logs);
+  mkdirSync(join(dir, "secret"));
+  writeFileSync(join(dir, "secret", "key"), "");
+  return { logs, key: join(dir, "secret", "key") };
+}
+
+async function waitForNotice(pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!notices.some((notice) => pattern.test(notice)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 5));
+  assert.ok(
+    notices.some((notice) => pattern.test(notice)),
+    `no notice ${pattern}: ${notices.join("; ")}`,
+  );
+}
+
+test("a link out of a directory target is not followed, there at start or made later; a link inside is", async () => {
+  const { logs, key } = logsAndSecret();
+  writeFileSync(join(logs, "app-2024.log"), "");
+  symlinkSync("app-2024.log", join(logs, "current.log"));
+  symlinkSync("../secret/key", join(logs, "evil.log"));
+  await start([{ path: logs, pattern: "*.log" }]);
+  symlinkSync("../secret/key", join(logs, "late.log"));
+  await waitForNotice(/^error: not following .*late\.log: a symlink to .*secret.key, outside /);
+  appendFileSync(key, "SECRET\n");
+  appendFileSync(join(logs, "app-2024.log"), "inside\n");
+  await waitFor(["app-2024.log: inside", "current.log: inside"], { anyOrder: true });
+  // a poll pass after the secret's append has ended once this arrives: a line of it would be in by now
+  appendFileSync(join(logs, "app-2024.log"), "again\n");
+  await waitFor(
+    ["app-2024.log: inside", "current.log: inside", "app-2024.log: again", "current.log: again"],
+    {
+      anyOrder: true,
+    },
+  );
+  assert.deepEqual(
+    notices.filter((notice) => notice.includes("not following")).map((notice) => notice.split(":")[1]),
+    [` not following ${join(logs, "evil.log")}`, ` not following ${join(logs, "late.log")}`],
+    "each said once",
+  );
+  const files = monitor?.status().filter((file) => file.error !== null);
+  assert.deepEqual(
+    files?.map((file) => file.source),
+    ["evil.log", "late.log"],
+  );
+  assert.match(files?.[0]?.error ?? "", /set follow_symlinks = true on the target, or in \[monitor\]/);
+});
+
+test("followSymlinks follows a link out of a directory target; a target's own follow_symlinks overrides it", async () => {
+  const { logs, key } = logsAndSecret();
+  const other = join(dir, "other");
+  mkdirSync(other);
+  symlinkSync("../secret/key", join(logs, "linked.log"));
+  symlinkSync("../secret/key", join(other, "refused.log"));
+  writeFileSync(join(other, "plain.log"), "");
+  await start(
+    [
+      { path: logs, pattern: "*.log" },
+      { path: other, pattern: "*.log", follow_symlinks: false },
+    ],
+    20,
+    false,
+    true,
+  );
+  appendFileSync(key, "allowed\n");
+  appendFileSync(join(other, "plain.log"), "marker\n");
+  await waitFor(["linked.log: allowed", "plain.log: marker"], { anyOrder: true });
+  appendFileSync(join(other, "plain.log"), "marker 2\n");
+  await waitFor(["linked.log: allowed", "plain.log: marker", "plain.log: marker 2"], { anyOrder: true });
+  assert.deepEqual(
+    notices.filter((notice) => notice.includes("not following")).length,
+    1,
+    `only refused.log: ${notices.join("; ")}`,
+  );
 });
 
 /** A monitor whose watch hints the test sends itself, and which counts the stats of `path`. */
