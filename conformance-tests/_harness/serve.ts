@@ -1,5 +1,5 @@
 // The usual set-up of a case: a temp dir with some files, logwisp serving it, and ways to reach it.
-import { writeFile } from "node:fs/promises";
+import { symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { httpGet, openSse, openTcp, type SseClient, type TcpClient } from "./clients.ts";
 import { LogDir } from "./files.ts";
@@ -20,6 +20,8 @@ export interface ServeOptions {
   readonly env?: Record<string, string> | ((dir: string) => Record<string, string>);
   /** Files created before start: name → content. */
   readonly files?: Record<string, string | Uint8Array>;
+  /** Symlinks created before start (after the files): name → what the link points to. */
+  readonly symlinks?: Record<string, string>;
   /** TOML written to `logwisp.toml` in the dir and passed with `--config`. */
   readonly config?: string;
 }
@@ -111,6 +113,7 @@ export async function fetchStatus(httpUrl: string): Promise<Status> {
 /** Starts logwisp on a fresh dir (default target: the dir itself, `*.log`) and waits until ready. */
 export async function serve(rt: RuntimeUnderTest, options: ServeOptions = {}): Promise<Served> {
   const logs = await prepareDir(options.files);
+  for (const [name, target] of Object.entries(options.symlinks ?? {})) await symlink(target, logs.file(name));
   const configArgs =
     options.config === undefined ? [] : ["--config", await writeConfig(logs, options.config)];
   const proc = await startLogwisp(rt, {

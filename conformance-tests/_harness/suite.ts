@@ -20,6 +20,7 @@ import { reliabilitySseStallCases } from "../cases/reliability-sse-stall.ts";
 import { replayCases } from "../cases/replay.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
+import { symlinkCases } from "../cases/symlinks.ts";
 import { tailingCases } from "../cases/tailing.ts";
 import { tailingEdgeCases } from "../cases/tailing-edges.ts";
 import { tcpCases } from "../cases/tcp.ts";
@@ -43,6 +44,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...tailingCases,
   ...tailingEdgeCases,
   ...discoveryCases,
+  ...symlinkCases,
   ...hubCases,
   ...reliabilityLoadCases,
   ...reliabilitySseStallCases,
