@@ -204,24 +204,30 @@ test("a tailer never opens a link that leads outside, says so once, and lists it
   await tailer.close();
 });
 
-test("a followed file replaced by a link outside (or a link retargeted outside) is drained, and the new one not opened", async () => {
-  const fs = countingFs();
-  const path = join(logs, "swap.log");
-  writeFileSync(path, "");
-  const lines: string[] = [];
-  const notices: string[] = [];
-  const tailer = confinedTailer(path, fs, lines, notices);
-  await tailer.poll(await fs.stat(path), true, 1);
-  appendFileSync(path, "last inside\n");
-  unlinkSync(path);
-  symlinkSync("../secret/key", path);
-  await tailer.poll(await fs.stat(path), false, 2);
-  await tailer.poll(await fs.stat(path), false, 3);
-  assert.deepEqual(lines, ["last inside"], "the old file drained; nothing of the secret");
-  assert.deepEqual(fs.opens, [path], "opened once: the first file");
-  assert.equal(notices.filter((notice) => notice.startsWith("error: not following")).length, 1);
-  await tailer.close();
-});
+for (const [what, makeFirst] of [
+  ["a followed file replaced by a link outside", (path: string) => writeFileSync(path, "")],
+  ["a followed link inside retargeted outside", (path: string) => symlinkSync("app.log", path)],
+] as const) {
+  test(`${what}: the old file is drained, and the new one is not opened`, async () => {
+    const fs = countingFs();
+    const path = join(logs, "swap.log");
+    makeFirst(path);
+    const lines: string[] = [];
+    const notices: string[] = [];
+    const tailer = confinedTailer(path, fs, lines, notices);
+    await tailer.poll(await fs.stat(path), true, 1);
+    assert.equal(tailer.status().error, null);
+    appendFileSync(path, "last inside\n");
+    unlinkSync(path);
+    symlinkSync("../secret/key", path);
+    await tailer.poll(await fs.stat(path), false, 2);
+    await tailer.poll(await fs.stat(path), false, 3);
+    assert.deepEqual(lines, ["last inside"], "the old file drained; nothing of the secret");
+    assert.deepEqual(fs.opens, [path], "opened once: the first file");
+    assert.equal(notices.filter((notice) => notice.startsWith("error: not following")).length, 1);
+    await tailer.close();
+  });
+}
 
 test("a link swapped between the check and the open is not read: the handle is closed and tried again", async () => {
   const path = join(logs, "race.log");
