@@ -3,6 +3,7 @@ import { after, describe, test } from "node:test";
 import { authCases } from "../cases/auth.ts";
 import { cliCases } from "../cases/cli.ts";
 import { configCases } from "../cases/config.ts";
+import { corsCases } from "../cases/cors.ts";
 import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
 import { filterCases } from "../cases/filters.ts";
@@ -38,6 +39,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...filterCases,
   ...replayCases,
   ...authCases,
+  ...corsCases,
   ...limitsCases,
   ...tlsCases,
   ...statusCases,

@@ -104,13 +104,4 @@ export const statusCases = [
     assert.match(String(response.headers["content-type"]), /^application\/json/);
     assert.equal(typeof response.json(), "object");
   }),
-
-  defineCase("status: GET responses allow any origin (CORS)", async (rt) => {
-    const served = await serve(rt);
-    const origin = { origin: "http://dashboard.example" };
-    const status = await httpGet(`${served.proc.httpUrl}/status`, origin);
-    assert.equal(status.headers["access-control-allow-origin"], "*");
-    const stream = await served.sse("/stream", origin);
-    assert.equal(stream.headers["access-control-allow-origin"], "*");
-  }),
 ];

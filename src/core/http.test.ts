@@ -52,7 +52,7 @@ test("with auth a request without the right token gets 401 JSON with WWW-Authent
     const what = `${path} ${JSON.stringify(init)}`;
     assert.equal(response.status, 401, what);
     assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/, what);
-    assert.equal(response.headers.get("access-control-allow-origin"), "*", what);
+    assert.equal(response.headers.get("access-control-allow-origin"), null, what);
     const body = (await response.json()) as { error: string };
     assert.equal(body.error, "unauthorized");
   }
@@ -77,8 +77,16 @@ test("with auth the Bearer header opens every endpoint and ?token= opens /stream
   }
 });
 
-test("with auth a CORS preflight still answers without credentials", async () => {
-  const { fetch } = makeApp("s3cret");
+test("with auth a CORS preflight of a listed origin still answers without credentials", async () => {
+  const sse = makeSse(new Hub());
+  const app = createHttpApp({
+    sse,
+    status: () => ({}),
+    auth: new TokenCheck("s3cret"),
+    corsOrigins: ["https://example.com"],
+  });
+  const fetch = (path: string, init: RequestInit) =>
+    Promise.resolve(app(new Request(`http://logwisp${path}`, init), { remoteAddress: "127.0.0.1" }));
   const response = await fetch("/stream", {
     method: "OPTIONS",
     headers: {
@@ -88,7 +96,7 @@ test("with auth a CORS preflight still answers without credentials", async () =>
     },
   });
   assert.equal(response.status, 204);
-  assert.equal(response.headers.get("access-control-allow-origin"), "*");
+  assert.equal(response.headers.get("access-control-allow-origin"), "https://example.com");
   assert.match(response.headers.get("access-control-allow-headers") ?? "", /authorization/i);
 });
 
@@ -138,7 +146,6 @@ test("an invalid filter on /stream is a 400 JSON with the detail, and opens no s
   const { fetch, hub } = makeApp();
   const response = await fetch("/stream?level=loud");
   assert.equal(response.status, 400);
-  assert.equal(response.headers.get("access-control-allow-origin"), "*");
   assert.deepEqual(await response.json(), {
     error: "invalid filter",
     detail: 'level: got "loud", expected one of trace, debug, info, warn, error, fatal (the minimum level)',

@@ -3,11 +3,12 @@
 // Adapters only serve it.
 
 import { Hono, type MiddlewareHandler } from "hono";
-import { cors } from "hono/cors";
 import { bearerToken, type TokenCheck } from "./auth.ts";
 import { RETRY_AFTER_SECONDS } from "./client-limits.ts";
+import { allowOrigins } from "./cors.ts";
 import { FilterError } from "./filter.ts";
 import { encodeSseEvent } from "./framing.ts";
+import { requireKnownHost } from "./host-guard.ts";
 import { LIVE_VIEW_ROUTES, type LiveViewFiles, type LiveViewPath, serveLiveView } from "./live-view.ts";
 import type { FetchHandler } from "./runtime.ts";
 import { requestFromQuery, type StreamRequest } from "./stream-request.ts";
@@ -25,6 +26,10 @@ export interface HttpAppOptions {
   readonly auth?: TokenCheck | undefined;
   /** The live view's page and script (GET /, GET /app.js); without it those paths are 404. */
   readonly liveView?: LiveViewFiles | undefined;
+  /** `[httpserver] cors_origins`: the origins whose pages may read the answers; none when absent. */
+  readonly corsOrigins?: readonly string[] | undefined;
+  /** Without auth, the names besides IP addresses and localhost a request may address logwisp by. */
+  readonly allowedHosts?: readonly string[] | undefined;
 }
 
 const SSE_HEADERS = {
@@ -36,8 +41,12 @@ const SSE_HEADERS = {
 
 export function createHttpApp(options: HttpAppOptions): FetchHandler {
   const app = new Hono<{ Bindings: Bindings }>();
-  // cors first: it answers a preflight (OPTIONS) itself, which a browser sends without credentials
-  app.use("*", anyOrigin());
+  // CORS first: it answers a preflight (OPTIONS) itself, which a browser sends without credentials, and
+  // a listed origin can read every answer, a 401 or 403 included
+  app.use("*", allowOrigins(options.corsOrigins ?? []));
+  // the DNS-rebinding guard, on every path: without auth the Host header is all that tells a rebound
+  // page from the operator's own (the live view too: refused there, the 403 says how to allow the name)
+  if (!options.auth) app.use("*", requireKnownHost(options.allowedHosts ?? []));
   // the live view, before the token check: it holds no log data, and the page asks for the token itself
   const liveView = options.liveView;
   if (liveView) {
@@ -64,22 +73,6 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
   );
   app.onError((error, c) => c.json({ error: "internal error", detail: error.message }, 500));
   return (request, info) => app.fetch(request, { remoteAddress: info.remoteAddress });
-}
-
-/**
- * CORS for any origin. A preflight (OPTIONS) is hono's cors middleware's answer. Every other response gets
- * its `access-control-allow-origin` once the handler made it: hono's cors sets it on a blank `c.res`
- * before the handler instead, and the `c.res` setter then re-wraps the handler's response to merge the
- * two, which for a long-lived /stream kept two extra Response objects (and on Node an undici one) per
- * client for the life of the connection. Same headers on the wire.
- */
-function anyOrigin(): MiddlewareHandler {
-  const preflight = cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"] });
-  return async (c, next) => {
-    if (c.req.method === "OPTIONS") return preflight(c, next);
-    await next();
-    c.res.headers.set("access-control-allow-origin", "*");
-  };
 }
 
 /**

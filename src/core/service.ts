@@ -128,6 +128,8 @@ export class Service {
           status: () => this.status(),
           auth: this.auth,
           liveView: this.options.liveView,
+          corsOrigins: this.config.httpserver.cors_origins,
+          allowedHosts: this.config.httpserver.allowed_hosts,
         });
         this.listeners.http = await this.withTls("httpserver", (options) =>
           this.runtime.serveHttp(app, options),

@@ -24,6 +24,11 @@ const flagCases: Array<[string[], Array<[string, unknown, string]>]> = [
   [["--http-port", "8081"], [["httpserver.port", 8081, "--http-port"]]],
   [["--http-buffer-size", "7"], [["httpserver.buffer_size", 7, "--http-buffer-size"]]],
   [
+    ["--http-cors-origins", "https://a.example,http://127.0.0.2:81"],
+    [["httpserver.cors_origins", ["https://a.example", "http://127.0.0.2:81"], "--http-cors-origins"]],
+  ],
+  [["--http-allowed-hosts=myhost"], [["httpserver.allowed_hosts", ["myhost"], "--http-allowed-hosts"]]],
+  [
     ["--host", "127.0.0.1"],
     [
       ["tcpserver.host", "127.0.0.1", "--host"],

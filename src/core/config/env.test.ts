@@ -46,6 +46,13 @@ const everyKey: Array<[string, string, string, unknown]> = [
   ],
   ["LOGWISP_HTTPSERVER_HEARTBEAT_INCLUDE_STATS", "1", "httpserver.heartbeat.include_stats", true],
   ["LOGWISP_HTTPSERVER_HEARTBEAT_FORMAT", "json", "httpserver.heartbeat.format", "json"],
+  [
+    "LOGWISP_HTTPSERVER_CORS_ORIGINS",
+    "https://a.example, http://127.0.0.2:8000",
+    "httpserver.cors_origins",
+    ["https://a.example", "http://127.0.0.2:8000"],
+  ],
+  ["LOGWISP_HTTPSERVER_ALLOWED_HOSTS", "logs.lan,myhost", "httpserver.allowed_hosts", ["logs.lan", "myhost"]],
 ];
 
 for (const [name, text, key, value] of everyKey) {

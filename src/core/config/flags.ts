@@ -64,6 +64,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "http-ssl-enabled", action: set("httpserver.ssl_enabled") },
   { name: "http-ssl-cert-file", valueName: "FILE", action: set("httpserver.ssl_cert_file") },
   { name: "http-ssl-key-file", valueName: "FILE", action: set("httpserver.ssl_key_file") },
+  { name: "http-cors-origins", valueName: "ORIGINS", action: set("httpserver.cors_origins") },
+  { name: "http-allowed-hosts", valueName: "NAMES", action: set("httpserver.allowed_hosts") },
   { name: "auth-token", valueName: "TOKEN", action: set("auth.token") },
   {
     name: "print-config",

@@ -45,7 +45,7 @@ export function renderHelp(): string {
       ["  default", defaultTargets.map(formatTarget).join(", ")],
     ]),
     "",
-    "Environment (LOGWISP_MONITOR_TARGETS takes TARGET,TARGET,...):",
+    "Environment (lists are comma-separated: LOGWISP_MONITOR_TARGETS takes TARGET,TARGET,...):",
     ...columns([
       ...envRows,
       [CONFIG_FILE_ENV, "config file path (relative to LOGWISP_CONFIG_DIR if set)"],

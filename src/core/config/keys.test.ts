@@ -27,6 +27,12 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
           [`${section}.ssl_enabled`, `${env}SSL_ENABLED`, "boolean"],
           [`${section}.ssl_cert_file`, `${env}SSL_CERT_FILE`, "string"],
           [`${section}.ssl_key_file`, `${env}SSL_KEY_FILE`, "string"],
+          ...(protocol === "HTTP"
+            ? [
+                [`${section}.cors_origins`, `${env}CORS_ORIGINS`, "list"],
+                [`${section}.allowed_hosts`, `${env}ALLOWED_HOSTS`, "list"],
+              ]
+            : []),
           [`${section}.heartbeat.enabled`, `${env}HEARTBEAT_ENABLED`, "boolean"],
           [`${section}.heartbeat.interval_seconds`, `${env}HEARTBEAT_INTERVAL_SECONDS`, "integer"],
           [`${section}.heartbeat.include_timestamp`, `${env}HEARTBEAT_INCLUDE_TIMESTAMP`, "boolean"],
@@ -56,6 +62,7 @@ test("key facts come from the schema: defaults, descriptions, expected text", ()
   assert.equal(keySpec("httpserver.heartbeat.format").defaultValue, "comment");
   assert.deepEqual(keySpec("monitor.targets").defaultValue, [{ path: "./", pattern: "*.log" }]);
   assert.equal(keySpec("auth.token").defaultValue, undefined);
+  assert.deepEqual(keySpec("httpserver.cors_origins").defaultValue, []);
 });
 
 test("lookups by key and env name", () => {

@@ -3,7 +3,7 @@
 import { type ConfigKey, ConfigSchema, defaultConfig } from "./schema.ts";
 
 /** How a text value (env or flag) becomes the key's value before the schema checks it. */
-export type ValueKind = "boolean" | "integer" | "string" | "choice" | "targets";
+export type ValueKind = "boolean" | "integer" | "string" | "choice" | "targets" | "list";
 
 export interface KeySpec {
   readonly key: ConfigKey;
@@ -24,6 +24,8 @@ export interface SchemaNode {
   readonly message?: unknown;
   readonly entries?: Readonly<Record<string, SchemaNode>>;
   readonly wrapped?: SchemaNode;
+  /** An array's item schema. */
+  readonly item?: SchemaNode;
   readonly pipe?: readonly {
     readonly type: string;
     readonly description?: unknown;
@@ -36,8 +38,13 @@ const KIND_BY_SCHEMA_TYPE: Readonly<Record<string, ValueKind>> = {
   number: "integer",
   string: "string",
   picklist: "choice",
-  array: "targets",
 };
+
+/** An array of tables is the targets list; an array of strings is a list given as `a,b,c` in text. */
+function kindOf(node: SchemaNode): ValueKind | undefined {
+  if (node.type !== "array") return KIND_BY_SCHEMA_TYPE[node.type];
+  return node.item !== undefined && unwrap(node.item).type === "strict_object" ? "targets" : "list";
+}
 
 export const ENV_PREFIX = "LOGWISP_";
 
@@ -73,7 +80,7 @@ function walk(
       walk(inner, path, defaults, out);
       continue;
     }
-    const kind = KIND_BY_SCHEMA_TYPE[inner.type];
+    const kind = kindOf(inner);
     if (kind === undefined) throw new Error(`config schema: no text reading for ${path} (${inner.type})`);
     const description = inner.pipe?.find((item) => item.type === "description")?.description;
     out.keys.push({

@@ -175,3 +175,66 @@ for (const [name, setup, key] of invalidValues) {
     );
   });
 }
+
+test("cors_origins and allowed_hosts: a TOML array in the file, comma-separated in env and flags", async () => {
+  const file = {
+    "c.toml":
+      '[httpserver]\ncors_origins = ["https://dash.example.com", "http://127.0.0.2:8000"]\nallowed_hosts = ["logs.lan"]\n',
+  };
+  const fromFile = await run({ files: file, argv: ["--config", "c.toml"] });
+  assert.deepEqual(fromFile.config.httpserver.cors_origins, [
+    "https://dash.example.com",
+    "http://127.0.0.2:8000",
+  ]);
+  assert.deepEqual(fromFile.config.httpserver.allowed_hosts, ["logs.lan"]);
+  // a later source replaces the list whole
+  const overridden = await run({
+    files: file,
+    env: { LOGWISP_HTTPSERVER_ALLOWED_HOSTS: "myhost, logs.example.com" },
+    argv: ["--config", "c.toml", "--http-cors-origins", "https://other.example"],
+  });
+  assert.deepEqual(overridden.config.httpserver.cors_origins, ["https://other.example"]);
+  assert.equal(overridden.sources["httpserver.cors_origins"], "flag");
+  assert.deepEqual(overridden.config.httpserver.allowed_hosts, ["myhost", "logs.example.com"]);
+  assert.equal(overridden.sources["httpserver.allowed_hosts"], "env");
+  const defaults = await run({});
+  assert.deepEqual(defaults.config.httpserver.cors_origins, []);
+  assert.deepEqual(defaults.config.httpserver.allowed_hosts, []);
+});
+
+test("a bad origin or host name names the item, its source and the expected form", async () => {
+  // the flag's list replaces the file's (whose bad item is then not reported): one line per list
+  const { result } = await load({
+    files: { "c.toml": '[httpserver]\ncors_origins = ["https://dash.example.com/"]\n' },
+    env: { LOGWISP_HTTPSERVER_ALLOWED_HOSTS: "logs.lan:8080" },
+    argv: ["--config", "c.toml", "--http-cors-origins=https://ok.example,*"],
+  });
+  assert.ok(result instanceof ConfigError);
+  assert.equal(
+    result.format(),
+    [
+      'invalid httpserver.cors_origins[1] from flag --http-cors-origins: got "*", expected an origin scheme://host[:port] as a browser sends it, such as "https://dash.example.com"; "*" is refused, as it would let every web page read the logs: list each page\'s origin',
+      'invalid httpserver.allowed_hosts[0] from env LOGWISP_HTTPSERVER_ALLOWED_HOSTS: got "logs.lan:8080", expected a host name such as "logs.example.com" (no scheme, no port; IP addresses, localhost and *.localhost are always allowed)',
+    ].join("\n"),
+  );
+  const fileOnly = await load({
+    files: { "c.toml": '[httpserver]\ncors_origins = ["https://dash.example.com/"]\n' },
+    argv: ["--config", "c.toml"],
+  });
+  assert.ok(fileOnly.result instanceof ConfigError);
+  assert.equal(
+    fileOnly.result.format(),
+    `invalid httpserver.cors_origins[0] from file ${join(fileOnly.dir, "c.toml")}: got "https://dash.example.com/", expected an origin scheme://host[:port] as a browser sends it, such as "https://dash.example.com" (did you mean "https://dash.example.com"?)`,
+  );
+});
+
+test("a list key given something other than a list says so", async () => {
+  const found = await issues({
+    files: { "c.toml": '[httpserver]\ncors_origins = "https://dash.example.com"\n' },
+    argv: ["--config", "c.toml"],
+  });
+  assert.deepEqual(
+    found.map((issue) => [issue.key, issue.expected]),
+    [["httpserver.cors_origins", "a list of strings"]],
+  );
+});

@@ -49,7 +49,11 @@ const mixed: Setup = {
   files: {
     "conf/logwisp.toml": '[monitor]\nrotate_wait_ms = 250\n[httpserver.heartbeat]\nformat = "json"\n',
   },
-  env: { LOGWISP_TCPSERVER_PORT: "9091", LOGWISP_TCPSERVER_ENABLED: "yes" },
+  env: {
+    LOGWISP_TCPSERVER_PORT: "9091",
+    LOGWISP_TCPSERVER_ENABLED: "yes",
+    LOGWISP_HTTPSERVER_CORS_ORIGINS: "https://dash.example.com,http://127.0.0.2:8000",
+  },
   argv: [
     "--config",
     "conf/logwisp.toml",
@@ -57,6 +61,8 @@ const mixed: Setup = {
     "--host",
     "::1",
     "--follow-symlinks",
+    "--http-allowed-hosts",
+    "logs.lan",
     "logs:*.txt",
     "app.log::true",
   ],
@@ -76,6 +82,10 @@ test("each value names its source: default, file, env, flag, argument", async ()
   expectLine(/^port = 0 +# flag --http-port$/m);
   expectLine(/^host = "::1" +# flag --host$/m);
   expectLine(/^follow_symlinks = true +# flag --follow-symlinks$/m);
+  expectLine(
+    /^cors_origins = \["https:\/\/dash\.example\.com", "http:\/\/127\.0\.0\.2:8000"\] +# env LOGWISP_HTTPSERVER_CORS_ORIGINS$/m,
+  );
+  expectLine(/^allowed_hosts = \["logs\.lan"\] +# flag --http-allowed-hosts$/m);
   expectLine(
     /^\[\[monitor\.targets\]\] {2}# argument "logs:\*\.txt"\npath = "logs"\npattern = "\*\.txt"\n\n/m,
   );

@@ -25,3 +25,11 @@ export function parseInteger(text: string): number | undefined {
   const value = Number(trimmed);
   return Number.isSafeInteger(value) ? value : undefined;
 }
+
+/** `a, b,c` → `["a", "b", "c"]`: a list in an env variable or flag. Empty items are dropped, so "" is []. */
+export function parseList(text: string): string[] {
+  return text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}

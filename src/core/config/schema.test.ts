@@ -40,6 +40,8 @@ test("defaultConfig has every key with the documented default", () => {
       max_clients_per_ip: 0,
       stall_timeout_seconds: 60,
       ssl_enabled: false,
+      cors_origins: [],
+      allowed_hosts: [],
       heartbeat: {
         enabled: true,
         interval_seconds: 30,

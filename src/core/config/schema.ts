@@ -1,6 +1,7 @@
 // The one definition of every config key: its type, its bounds, its default and its one-line description.
 // Env names (keys.ts), flag help (flags.ts, help.ts) and error wording ("expected …") are all read from here.
 import * as v from "valibot";
+import { hostNameProblem, originProblem } from "./web-names.ts";
 
 /**
  * Marks a key as secret: put it in the key's pipe (`v.pipe(v.string(), secret<string>(), v.description(…))`) and
@@ -104,6 +105,21 @@ export function regexError(source: string): string | undefined {
   }
 }
 
+/** A list of strings, each checked by `problem` (undefined: valid); absent means an empty list. */
+function stringListKey(problem: (text: string) => string | undefined, description: string) {
+  const item = v.pipe(
+    v.string("a string"),
+    v.check(
+      (text) => problem(text) === undefined,
+      (issue) => problem(String(issue.input)) ?? "",
+    ),
+  );
+  return v.optional(
+    v.pipe(v.array(item, "a list of strings"), v.description(description)),
+    (): string[] => [],
+  );
+}
+
 const MonitorSchema = v.strictObject(
   {
     check_interval_ms: atLeast(10, 100, "File check interval in ms"),
@@ -159,10 +175,15 @@ function heartbeatSchema<const TFormats extends readonly [string, ...string[]]>(
   );
 }
 
-function serverSchema<const TFormats extends readonly [string, ...string[]]>(
+/** The keys both servers have, then `extra` (keys only this server has), then its heartbeat table. */
+function serverSchema<
+  const TFormats extends readonly [string, ...string[]],
+  const TExtra extends v.ObjectEntries,
+>(
   protocol: string,
   defaults: { enabled: boolean; port: number; heartbeatEnabled: boolean; format: TFormats[number] },
   formats: TFormats,
+  extra: TExtra,
 ) {
   const { enabled, port, heartbeatEnabled, format } = defaults;
   return v.strictObject(
@@ -185,6 +206,7 @@ function serverSchema<const TFormats extends readonly [string, ...string[]]>(
       ssl_enabled: booleanKey(false, `Serve ${protocol} over TLS (needs ssl_cert_file and ssl_key_file)`),
       ssl_cert_file: optionalPath(`${protocol} TLS certificate file (PEM; the chain may follow it)`),
       ssl_key_file: optionalPath(`${protocol} TLS private key file (PEM, unencrypted)`),
+      ...extra,
       heartbeat: v.optional(heartbeatSchema(heartbeatEnabled, formats, format, protocol), {}),
     },
     "a table",
@@ -213,14 +235,31 @@ export const ConfigSchema = v.strictObject(
     monitor: v.optional(MonitorSchema, {}),
     // TCP heartbeats are JSON lines: a comment has no meaning on a raw stream.
     tcpserver: v.optional(
-      serverSchema("TCP", { enabled: false, port: 9090, heartbeatEnabled: false, format: "json" }, ["json"]),
+      serverSchema(
+        "TCP",
+        { enabled: false, port: 9090, heartbeatEnabled: false, format: "json" },
+        ["json"],
+        {},
+      ),
       {},
     ),
     httpserver: v.optional(
-      serverSchema("HTTP", { enabled: true, port: 8080, heartbeatEnabled: true, format: "comment" }, [
-        "comment",
-        "json",
-      ]),
+      serverSchema(
+        "HTTP",
+        { enabled: true, port: 8080, heartbeatEnabled: true, format: "comment" },
+        ["comment", "json"],
+        {
+          // what a browser may do with the HTTP server: both are the server's answer to a web page
+          cors_origins: stringListKey(
+            originProblem,
+            "Origins (scheme://host[:port], comma-separated) whose web pages may read the HTTP responses (CORS)",
+          ),
+          allowed_hosts: stringListKey(
+            hostNameProblem,
+            "Host names (comma-separated) a request may use without auth, besides IP addresses and localhost",
+          ),
+        },
+      ),
       {},
     ),
     auth: v.optional(AuthSchema, {}),

@@ -41,6 +41,16 @@ const cases: Array<[ConfigKey, string, TextReading]> = [
     "a:b:c:d",
     { ok: false, subKey: "[0]", value: "a:b:c:d", expected: "path[:pattern[:isfile]] with at most two ':'" },
   ],
+  // a list: comma-separated, spaces around items and empty items dropped, so "" clears it
+  [
+    "httpserver.cors_origins",
+    " https://a.example , ,http://b.example:81",
+    {
+      ok: true,
+      value: ["https://a.example", "http://b.example:81"],
+    },
+  ],
+  ["httpserver.allowed_hosts", "", { ok: true, value: [] }],
 ];
 
 for (const [key, text, expected] of cases) {

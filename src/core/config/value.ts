@@ -1,7 +1,7 @@
 // Reading one text value (from an env variable or a flag) as the typed value of a key. Only the type is
 // checked here; bounds and choices are the schema's job, so each rule is written once.
 import type { KeySpec } from "./keys.ts";
-import { BOOLEAN_EXPECTED, parseBoolean, parseInteger } from "./scalar.ts";
+import { BOOLEAN_EXPECTED, parseBoolean, parseInteger, parseList } from "./scalar.ts";
 import { parseTargetList, type TargetInput } from "./target.ts";
 
 export type TextReading =
@@ -30,6 +30,8 @@ export function parseTextValue(spec: KeySpec, text: string): TextReading {
     }
     case "targets":
       return readTargets(text);
+    case "list":
+      return { ok: true, value: parseList(text) };
     case "string":
     case "choice":
       return { ok: true, value: text };
