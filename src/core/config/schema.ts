@@ -1,6 +1,7 @@
 // The one definition of every config key: its type, its bounds, its default and its one-line description.
 // Env names (keys.ts), flag help (flags.ts, help.ts) and error wording ("expected …") are all read from here.
 import * as v from "valibot";
+import { linearRegexError, SUPPORTED_SYNTAX } from "../linear-regex.ts";
 
 /**
  * Marks a key as secret: put it in the key's pipe (`v.pipe(v.string(), secret<string>(), v.description(…))`) and
@@ -84,22 +85,13 @@ function regexList() {
     v.pipe(
       v.string("a regular expression as a string"),
       v.check(
-        (source) => regexError(source) === undefined,
-        (issue) => `a valid regular expression (${regexError(String(issue.input))})`,
+        (source) => linearRegexError(source) === undefined,
+        (issue) =>
+          `a regular expression that RE2 runs (${linearRegexError(String(issue.input))}; ${SUPPORTED_SYNTAX})`,
       ),
     ),
     "a list of regular expressions",
   );
-}
-
-/** Why `source` is not a JavaScript regular expression, or undefined when it is one. */
-export function regexError(source: string): string | undefined {
-  try {
-    new RegExp(source);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }
 
 const MonitorSchema = v.strictObject(
