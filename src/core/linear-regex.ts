@@ -12,13 +12,13 @@ import { RE2JS } from "re2js";
 export const MAX_PROGRAM_SIZE = 1000;
 
 /**
- * Characters × program instructions one search may cover. RE2's fast engine (a lazy DFA) gives up on
- * patterns whose states explode, and its fallback (an NFA) costs up to ~45 ns per character per
- * instruction: without a cap, (?i)\pL{1000}x took 44 s over a 1 MiB line. So a search looks at the first
- * SCAN_BUDGET / program size characters of its text at most (166,666 for /ERROR|warn/i, 2,000 for the
- * largest program), which holds the worst case near 100 ms (bench/RESULTS.md, issue 18).
+ * Characters × program instructions one search may cover. RE2 is linear in the text, but a search costs up
+ * to ~200 ns per character per instruction when every character makes a new DFA state (or the DFA gives up
+ * and the NFA runs): (?i)\pL{1000}x took 44 s over a 1 MiB line. So a search looks at the first
+ * SCAN_BUDGET / program size characters of its text (20,833 for /ERROR|warn/i, 250 for the largest
+ * program), which holds the worst case we could build to ~65 ms a line (bench/regex-cost.ts).
  */
-export const SCAN_BUDGET = 2_000_000;
+export const SCAN_BUDGET = 250_000;
 
 /** What the dialect offers, said with every refusal so the writer knows what to write instead. */
 export const SUPPORTED_SYNTAX =
