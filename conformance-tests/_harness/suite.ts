@@ -6,6 +6,7 @@ import { configCases } from "../cases/config.ts";
 import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
 import { filterCases } from "../cases/filters.ts";
+import { filterRegexCases } from "../cases/filters-regex.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
 import { lifecycleDrainCases } from "../cases/lifecycle-drain.ts";
@@ -35,6 +36,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...sseCases,
   ...tcpCases,
   ...filterCases,
+  ...filterRegexCases,
   ...replayCases,
   ...authCases,
   ...limitsCases,
