@@ -14,9 +14,9 @@ export const MAX_PROGRAM_SIZE = 1000;
 /**
  * Characters × program instructions one search may cover. RE2 is linear in the text, but a search costs up
  * to ~200 ns per character per instruction when every character makes a new DFA state (or the DFA gives up
- * and the NFA runs): (?i)\pL{1000}x took 44 s over a 1 MiB line. So a search looks at the first
+ * and the NFA runs): /\pL{997}x/i took 35 s over a whole 1 MiB line. So a search looks at the first
  * SCAN_BUDGET / program size characters of its text (20,833 for /ERROR|warn/i, 250 for the largest
- * program), which holds the worst case we could build to ~65 ms a line (bench/regex-cost.ts).
+ * program), which holds the worst case we could build under 70 ms a line (bench/regex-cost.ts).
  */
 export const SCAN_BUDGET = 250_000;
 

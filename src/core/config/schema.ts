@@ -72,8 +72,8 @@ export const TargetSchema = v.strictObject(
     ),
     // Absent means "auto-detect from what is at `path` when monitoring starts".
     is_file: v.optional(v.boolean("true or false")),
-    // Server-wide line filters of this target: regular expressions on the raw line, checked here so a bad
-    // one stops start-up with its key and the RegExp's own message.
+    // Server-wide line filters of this target: regular expressions (RE2, as a client's q=/…/) on the raw
+    // line, checked here so a bad one stops start-up with its key and the construct RE2 cannot run.
     include: v.optional(regexList()),
     exclude: v.optional(regexList()),
   },
