@@ -61,6 +61,8 @@ describe("linear regex: refused, naming the construct", () => {
     ["caf\\u00e9", "", "escape \\u00e9 is not supported: write \\x{00e9}"],
     ["\\u{1F600}", "", "escape \\u{1F600} is not supported: write \\x{1F600}"],
     ["\\cJ", "", "control escape \\cJ is not supported: write \\x0a"],
+    ["[\\u0041-\\u005A]", "", "escape \\u0041 is not supported: write \\x{0041}"],
+    ["[\\\\u]\\1", "", "backreference \\1 is not supported"],
     ["a[^]b", "", "[^] (any character) is not supported: write [\\s\\S] or (?s:.)"],
     ["[(?=]x\\1", "", "backreference \\1 is not supported"],
     ["a{1001}", "", /^invalid repeat count: `\{1001\}`: RE2 allows counts up to 1000/],

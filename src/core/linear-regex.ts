@@ -141,7 +141,10 @@ export function unsupportedConstruct(pattern: string): string | undefined {
       if (rest.startsWith("[^]")) {
         return "[^] (any character) is not supported: write [\\s\\S] or (?s:.)";
       }
-      i = classEnd(pattern, i);
+      const end = classEnd(pattern, i);
+      const found = javaScriptEscapeIn(pattern.slice(i + 1, end));
+      if (found !== undefined) return found;
+      i = end;
     } else if (char === "(") {
       const group = GROUP_CONSTRUCTS.find(([opening]) => rest.startsWith(opening));
       if (group !== undefined) return `${group[1]} is not supported`;
@@ -168,6 +171,20 @@ function unsupportedEscape(text: string): string | undefined {
   if (backreference !== null) return `backreference \\${backreference[1]} is not supported`;
   if (/^\\k[<{']/.test(text)) return "named backreference \\k<name> is not supported";
   if (/^\\g[{\d-]/.test(text)) return "backreference \\g{…} is not supported";
+  return javaScriptEscape(text);
+}
+
+/** The first \u or \c escape in a class's body (where \1 is no backreference). */
+function javaScriptEscapeIn(body: string): string | undefined {
+  for (let i = body.indexOf("\\"); i !== -1; i = body.indexOf("\\", i + 2)) {
+    const found = javaScriptEscape(body.slice(i));
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** A JavaScript escape that RE2 spells differently, at the start of `text`, with RE2's spelling. */
+function javaScriptEscape(text: string): string | undefined {
   const unicode = /^\\u\{?([0-9a-fA-F]{1,6})\}?/.exec(text);
   if (unicode !== null) {
     return `escape ${unicode[0]} is not supported: write \\x{${unicode[1]}}`;
