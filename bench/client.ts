@@ -13,6 +13,8 @@ export interface ClientSpec {
   readonly sse: number;
   /** Sequence numbers run from 0 to totalLines - 1. */
   readonly totalLines: number;
+  /** The query string of each SSE connection's /stream (e.g. `q=…`), when they filter. */
+  readonly sseQueries?: readonly string[] | undefined;
 }
 
 export interface ConnectionReport {
@@ -139,12 +141,13 @@ function openTcp(): void {
 
 // SSE over a plain socket with a small chunked-encoding decoder: node:http's client costs several times
 // more per chunk, and a thousand of them would starve the server of the CPU it is being measured on
-function openSse(): void {
+function openSse(index: number): void {
   const tracker = new Tracker("sse", spec.totalLines, latency);
   trackers.push(tracker);
   const socket = connect({ host: spec.host, port: spec.httpPort });
+  const query = spec.sseQueries?.[index];
   socket.write(
-    `GET /stream HTTP/1.1\r\nHost: ${spec.host}:${spec.httpPort}\r\nAccept: text/event-stream\r\n\r\n`,
+    `GET /stream${query ? `?${query}` : ""} HTTP/1.1\r\nHost: ${spec.host}:${spec.httpPort}\r\nAccept: text/event-stream\r\n\r\n`,
   );
   let head: Buffer | undefined = Buffer.alloc(0);
   let chunked: ChunkedDecoder | undefined;
@@ -204,7 +207,10 @@ class ChunkedDecoder {
 
 // connect a few at a time so a thousand clients do not overflow the listen backlog
 async function openAll(): Promise<void> {
-  const opens = [...Array<() => void>(spec.tcp).fill(openTcp), ...Array<() => void>(spec.sse).fill(openSse)];
+  const opens = [
+    ...Array<() => void>(spec.tcp).fill(openTcp),
+    ...Array.from({ length: spec.sse }, (_, i) => () => openSse(i)),
+  ];
   for (let i = 0; i < opens.length; i++) {
     (opens[i] as () => void)();
     if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { ClientMessage, ClientSpec, ConnectionReport } from "./client.ts";
 import { Histogram } from "./histogram.ts";
 import { sampleProcess } from "./proc-stats.ts";
-import type { Scenario } from "./scenarios.ts";
+import { regexFilter, regexWarmupLine, type Scenario } from "./scenarios.ts";
 import { type RunningServer, type RuntimeName, repoRoot, type SystemName, startServer } from "./servers.ts";
 import type { WriterReport, WriterSpec } from "./writer.ts";
 
@@ -51,15 +51,21 @@ function startClients(scenario: Scenario, server: RunningServer, floor: boolean)
   // the floor speaks TCP only: it gets as many TCP clients as logwisp gets clients of both kinds
   const tcp = floor ? scenario.tcpClients + scenario.sseClients : scenario.tcpClients;
   const sse = floor ? 0 : scenario.sseClients;
+  let sseBefore = 0;
   for (let i = 0; i < n; i++) {
+    const sseHere = share(sse, n, i);
     const spec: ClientSpec = {
       host: "127.0.0.1",
       tcpPort: server.tcpPort,
       httpPort: server.httpPort ?? 0,
       tcp: share(tcp, n, i),
-      sse: share(sse, n, i),
+      sse: sseHere,
       totalLines: Math.max(1, scenario.lines),
+      sseQueries: scenario.regexFilters
+        ? Array.from({ length: sseHere }, (_, k) => `q=${encodeURIComponent(regexFilter(sseBefore + k))}`)
+        : undefined,
     };
+    sseBefore += sseHere;
     const child = fork(`${repoRoot}/bench/client.ts`, [JSON.stringify(spec)], {
       // e.g. BENCH_CLIENT_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see what the clients spend their CPU on
       execArgv: [...TSX, ...(process.env.BENCH_CLIENT_FLAGS ?? "").split(" ").filter(Boolean)],
@@ -86,13 +92,24 @@ function sum(clients: ClientProcess[], key: "ready" | "distinct" | "failed"): nu
   return clients.reduce((acc, c) => acc + (c.last?.[key] ?? 0), 0);
 }
 
+/** An unmeasured line that every client's filter lets through. */
+function warmupLine(scenario: Scenario, n: number, padding?: string): string {
+  const line = scenario.regexFilters ? regexWarmupLine(n) : `warmup ${n}`;
+  return padding === undefined ? line : `${line} ${padding}`;
+}
+
 /** Appends warm-up lines until every connection has seen one: then every subscriber exists. */
-async function warmUp(file: string, clients: ClientProcess[], connections: number): Promise<void> {
+async function warmUp(
+  scenario: Scenario,
+  file: string,
+  clients: ClientProcess[],
+  connections: number,
+): Promise<void> {
   const deadline = Date.now() + 90_000;
   for (let i = 0; sum(clients, "ready") < connections; i++) {
     if (Date.now() > deadline)
       throw new Error(`only ${sum(clients, "ready")} of ${connections} clients connected`);
-    appendFileSync(file, `warmup ${i}\n`);
+    appendFileSync(file, `${warmupLine(scenario, i)}\n`);
     await sleep(250);
   }
 }
@@ -101,14 +118,15 @@ async function warmUp(file: string, clients: ClientProcess[], connections: numbe
  * Appends `seconds` of unmeasured lines at `rate` (no `seq=`, so the clients count none of them), then
  * waits a second for them to be delivered.
  */
-async function steadyWarmUp(file: string, rate: number, lineBytes: number, seconds: number): Promise<void> {
-  const padding = "w".repeat(Math.max(0, lineBytes - 20));
+async function steadyWarmUp(scenario: Scenario, file: string): Promise<void> {
+  const { rate, lineBytes, warmupSeconds: seconds } = scenario;
+  const padding = "w".repeat(Math.max(0, lineBytes - (scenario.regexFilters ? 100 : 20)));
   const start = Date.now();
   let written = 0;
   while (Date.now() - start < seconds * 1000) {
     const due = Math.floor(((Date.now() - start) * rate) / 1000);
     let text = "";
-    for (; written < due; written++) text += `warmup ${written} ${padding}\n`;
+    for (; written < due; written++) text += `${warmupLine(scenario, written, padding)}\n`;
     if (text) appendFileSync(file, text);
     await sleep(2);
   }
@@ -251,7 +269,7 @@ export async function measure(
       await sleep(2000);
       const before = sampleProcess(pid);
       clients = startClients(scenario, server, system !== "logwisp");
-      await warmUp(file, clients, connections);
+      await warmUp(scenario, file, clients, connections);
       await sleep(3000);
       const after = sampleProcess(pid);
       const deltaKiB = (after?.rssKiB ?? Number.NaN) - (before?.rssKiB ?? Number.NaN);
@@ -264,9 +282,8 @@ export async function measure(
       };
     }
     clients = startClients(scenario, server, system !== "logwisp");
-    await warmUp(file, clients, connections);
-    if (scenario.warmupSeconds > 0)
-      await steadyWarmUp(file, scenario.rate, scenario.lineBytes, scenario.warmupSeconds);
+    await warmUp(scenario, file, clients, connections);
+    if (scenario.warmupSeconds > 0) await steadyWarmUp(scenario, file);
     const before = sampleProcess(pid);
     const clientsBefore = clientCpu(clients);
     const writer = await runWriter({

@@ -89,6 +89,13 @@ export function judge(scenario: ScenarioName, logwisp: Figures, floor: Figures |
         ratio: ratioOf("p99Ms"),
         met: clean && (logwisp.serverDropped ?? 0) === 0 && logwisp.p99Ms < 150,
       };
+    case "regex":
+      // no floor: it has no filters; the figure to compare is logwisp's CPU before and after a change
+      return {
+        headline: "cpu %",
+        ratio: ratioOf("cpuPercent"),
+        met: clean && (logwisp.serverDropped ?? 0) === 0 && logwisp.p99Ms < 150,
+      };
     case "rotate":
       return { headline: "lines/s", ratio: ratioOf("linesPerSec"), met: clean };
     case "idle":
@@ -181,6 +188,7 @@ export function crossRuntime(
       rotate: "linesPerSec",
       latency: "p99Ms",
       fanout: "p99Ms",
+      regex: "cpuPercent",
       idle: "cpuPercent",
       memory: "perClientKB",
     }[scenario] as "linesPerSec" | "p99Ms" | "cpuPercent" | "perClientKB";

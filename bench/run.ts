@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   for (const runtime of runtimes) {
     for (const name of scenarios) {
       const preset = scenario(name, values.quick);
-      const systems: SystemName[] = ["logwisp", "floor"];
+      const systems: SystemName[] = preset.floor ? ["logwisp", "floor"] : ["logwisp"];
       if (
         socat &&
         runtime === runtimes[0] &&

@@ -1,7 +1,15 @@
 // The named presets of issue 6, full size and --quick (shorter, smaller: a smoke test of the bench itself).
 
-export type ScenarioName = "burst" | "latency" | "fanout" | "rotate" | "idle" | "memory";
-export const SCENARIOS: readonly ScenarioName[] = ["burst", "latency", "fanout", "rotate", "idle", "memory"];
+export type ScenarioName = "burst" | "latency" | "fanout" | "regex" | "rotate" | "idle" | "memory";
+export const SCENARIOS: readonly ScenarioName[] = [
+  "burst",
+  "latency",
+  "fanout",
+  "regex",
+  "rotate",
+  "idle",
+  "memory",
+];
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -27,6 +35,10 @@ export interface Scenario {
    */
   readonly warmupSeconds: number;
   readonly checkIntervalMs: number;
+  /** Each SSE client asks for its own /regex/ (regexFilter): as many distinct filters as clients. */
+  readonly regexFilters: boolean;
+  /** Whether the floor runs too: it has no filters, so it is no reference for a filtered scenario. */
+  readonly floor: boolean;
   readonly target: string;
 }
 
@@ -42,7 +54,29 @@ const base = {
   lineBytes: 120,
   warmupSeconds: 0,
   checkIntervalMs: 100,
+  regexFilters: false,
+  floor: true,
 } as const;
+
+/**
+ * Client i's filter in the regex scenario: eight shapes (literals, classes, anchors, word boundaries, the i
+ * flag), each made distinct by i, and each matching every bench line (writer.ts), so that every client
+ * still receives every line and loss stays measurable (and every warm-up line: regexWarmupLine). Valid for
+ * RegExp and RE2 alike, so the same run measures logwisp before and after issue 18.
+ */
+export function regexFilter(i: number): string {
+  const shapes = [
+    `/INFO bench|user-${i}\\b/`,
+    `/bench \\w+=\\d+ t=\\d+ (?:lorem|req-${i})/`,
+    `/^\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z (?:INFO|DEBUG-${i})/`,
+    `/(?:error|warn|info) bench|span-${i}/i`,
+    `/(?:dolor|x${i}) sit amet/`,
+    `/consectetur adipiscing|host-${i}\\b/`,
+    `/\\bamet\\b.*\\badipiscing\\b|pid=${i}\\b/`,
+    `/t=\\d{6,} lorem ipsum|tenant=${i}$/`,
+  ];
+  return shapes[i % shapes.length] as string;
+}
 
 export function scenario(name: ScenarioName, quick: boolean): Scenario {
   switch (name) {
@@ -78,6 +112,20 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
         warmupSeconds: 3,
         target: "zero drops, p99 < 150 ms",
       };
+    case "regex":
+      return {
+        ...base,
+        name,
+        kind: "stream",
+        sseClients: 100,
+        clientProcesses: 2,
+        rate: 2000,
+        lines: quick ? 4000 : 20_000,
+        warmupSeconds: 3,
+        regexFilters: true,
+        floor: false,
+        target: "zero loss and drops, p99 < 150 ms",
+      };
     case "rotate":
       return {
         ...base,
@@ -108,4 +156,9 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
         target: "< 40 KB per idle SSE client",
       };
   }
+}
+
+/** A warm-up line (no `seq=`, so uncounted) that passes every regexFilter. */
+export function regexWarmupLine(n: number): string {
+  return `2025-01-01T00:00:00.000Z INFO bench warmup=${n} t=100000 lorem ipsum dolor sit amet consectetur adipiscing elit`;
 }

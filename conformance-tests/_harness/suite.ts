@@ -7,6 +7,7 @@ import { corsCases } from "../cases/cors.ts";
 import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
 import { filterCases } from "../cases/filters.ts";
+import { filterRegexCases } from "../cases/filters-regex.ts";
 import { hubCases } from "../cases/hub.ts";
 import { lifecycleCases } from "../cases/lifecycle.ts";
 import { lifecycleDrainCases } from "../cases/lifecycle-drain.ts";
@@ -37,6 +38,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...sseCases,
   ...tcpCases,
   ...filterCases,
+  ...filterRegexCases,
   ...replayCases,
   ...authCases,
   ...corsCases,

@@ -3,6 +3,7 @@
 // exact field values, all ANDed. Compiled once per client; matched once per entry per distinct filter.
 
 import { type LogEntry, normalizeLevel } from "./entry.ts";
+import { compileLinearRegex, type LinearRegex, RegexRefusal, SUPPORTED_SYNTAX } from "./linear-regex.ts";
 import type { PublishedEntry } from "./replay.ts";
 import { globToRegExp } from "./tail/glob.ts";
 
@@ -12,7 +13,7 @@ export const LEVEL_ORDER = ["trace", "debug", "info", "warn", "error", "fatal"] 
 /** The longest `/regex/` pattern accepted: a filter is cheap to send and runs on every entry. */
 export const MAX_REGEX_PATTERN_CHARS = 256;
 
-/** Flags that keep `test()` stateless; `g` and `y` would make it remember where it stopped. */
+/** Flags RE2 gives a meaning (u is a no-op there); `g` and `y` say where a RegExp stops, which a test never needs. */
 const REGEX_FLAGS = /^[imsu]*$/;
 
 /** A filter as the client wrote it, before it is checked. */
@@ -93,7 +94,10 @@ function compileGlob(glob: string, name: string): RegExp {
   }
 }
 
-/** `q`: a case-insensitive substring, or `/pattern/flags`, tested on the message and on the fields as JSON. */
+/**
+ * `q`: a case-insensitive substring, or `/pattern/flags`, tested on the message and on the fields as JSON.
+ * A regex runs on RE2 (linear time) and looks at its scan limit of characters of the two texts in all.
+ */
 function compileText(q: string, name: string): (entry: LogEntry) => boolean {
   const regex = /^\/(.*)\/([a-z]*)$/s.exec(q);
   if (!regex) {
@@ -104,11 +108,15 @@ function compileText(q: string, name: string): (entry: LogEntry) => boolean {
   }
   const [, pattern = "", flags = ""] = regex;
   const compiled = compileRegex(pattern, flags, name, q);
-  return (entry) =>
-    compiled.test(entry.message) || (entry.fields !== undefined && compiled.test(fieldsText(entry.fields)));
+  return (entry) => {
+    if (compiled.test(entry.message)) return true;
+    if (entry.fields === undefined) return false;
+    const left = compiled.scanLimit - entry.message.length;
+    return left > 0 && compiled.test(fieldsText(entry.fields), left);
+  };
 }
 
-function compileRegex(pattern: string, flags: string, name: string, q: string): RegExp {
+function compileRegex(pattern: string, flags: string, name: string, q: string): LinearRegex {
   const got = `got ${JSON.stringify(q)}`;
   if (pattern === "") throw new FilterError(`${name}: ${got}, expected a non-empty /regex/`);
   if (pattern.length > MAX_REGEX_PATTERN_CHARS) {
@@ -119,54 +127,12 @@ function compileRegex(pattern: string, flags: string, name: string, q: string): 
   if (!REGEX_FLAGS.test(flags)) {
     throw new FilterError(`${name}: ${got}, expected /regex/ flags among i, m, s, u`);
   }
-  if (hasNestedQuantifier(pattern)) {
-    throw new FilterError(
-      `${name}: ${got}, expected no quantified group that itself holds a quantifier, such as (a+)+: it can take exponential time`,
-    );
-  }
   try {
-    return new RegExp(pattern, flags);
+    return compileLinearRegex(pattern, flags);
   } catch (error) {
-    throw new FilterError(`${name}: ${got}, expected a JavaScript regular expression: ${reason(error)}`);
+    if (!(error instanceof RegexRefusal)) throw error;
+    throw new FilterError(`${name}: ${got}: ${error.reason}; expected ${SUPPORTED_SYNTAX}`);
   }
-}
-
-/**
- * `(…+…)+`, `(…*)*`, `(…{2,})+`: a repeated group with a repeat inside, the classic cause of catastrophic
- * backtracking. A filter runs on every entry in the server, so these are refused rather than risked.
- */
-export function hasNestedQuantifier(pattern: string): boolean {
-  // per open group: whether a quantifier was seen inside it
-  const groups: boolean[] = [];
-  let lastGroupHadQuantifier = false;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i];
-    if (char === "\\") {
-      i++;
-      lastGroupHadQuantifier = false;
-      continue;
-    }
-    if (inClass) {
-      if (char === "]") inClass = false;
-      continue;
-    }
-    const quantifier =
-      char === "+" || char === "*" || (char === "{" && /^\{\d*,?\d*\}/.test(pattern.slice(i)));
-    if (quantifier) {
-      if (lastGroupHadQuantifier) return true;
-      if (groups.length > 0) groups[groups.length - 1] = true;
-    }
-    lastGroupHadQuantifier = false;
-    if (char === "[") inClass = true;
-    else if (char === "(") groups.push(false);
-    else if (char === ")") {
-      const inner = groups.pop() ?? false;
-      lastGroupHadQuantifier = inner;
-      if (inner && groups.length > 0) groups[groups.length - 1] = true;
-    }
-  }
-  return false;
 }
 
 /**

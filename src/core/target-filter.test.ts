@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from "node:path";
 import { test } from "node:test";
 import * as v from "valibot";
 import { TargetSchema } from "./config/schema.ts";
+import { SUPPORTED_SYNTAX } from "./linear-regex.ts";
 import { TargetFilter } from "./target-filter.ts";
 
 const runtime = { resolvePath: (path: string) => resolve("/logs", path), dirname, basename };
@@ -63,16 +64,27 @@ test("a relative target path is resolved as discovery resolves it", () => {
   assert.equal(filter?.passes("/logs/a.log", "x"), false);
 });
 
-test("the schema refuses a bad regular expression, with the RegExp's own message", () => {
-  const result = v.safeParse(TargetSchema, { path: "/logs", include: ["ok", "("] });
-  assert.equal(result.success, false);
-  const issue = result.issues?.[0];
-  assert.deepEqual(
-    issue?.path?.map((item) => item.key),
-    ["include", 1],
-  );
-  assert.equal(
-    issue?.message,
-    "a valid regular expression (Invalid regular expression: /(/: Unterminated group)",
-  );
+test("include and exclude are RE2: inline flags work, a line is searched in linear time", () => {
+  const filter = filterOf([{ path: "/logs", include: ["(?i)error"], exclude: ["(a|aa)+b"] }]);
+  assert.equal(filter?.passes("/logs/app.log", "an Error"), true);
+  assert.equal(filter?.passes("/logs/app.log", `error ${"a".repeat(60)}c`), true);
+  assert.equal(filter?.passes("/logs/app.log", "error aab"), false);
+});
+
+test("the schema refuses a bad regular expression, with RE2's reason and what is supported", () => {
+  const cases: [source: string, reason: string][] = [
+    ["(", "missing closing ): `(`"],
+    ["(?=x)", "lookahead (?=…) is not supported"],
+    ["(a)\\1", "backreference \\1 is not supported"],
+  ];
+  for (const [source, reason] of cases) {
+    const result = v.safeParse(TargetSchema, { path: "/logs", include: ["ok", source] });
+    assert.equal(result.success, false, source);
+    const issue = result.issues?.[0];
+    assert.deepEqual(
+      issue?.path?.map((item) => item.key),
+      ["include", 1],
+    );
+    assert.equal(issue?.message, `a regular expression that RE2 runs (${reason}; ${SUPPORTED_SYNTAX})`);
+  }
 });

@@ -1,8 +1,9 @@
-// `include` / `exclude` of a `[[monitor.targets]]` table: regular expressions on the raw line, applied
+// `include` / `exclude` of a `[[monitor.targets]]` table: regular expressions (RE2) on the raw line, applied
 // before a line is parsed or published, for every client alike. A line from a path that several targets
 // name is kept when any of those targets keeps it. Excluded lines are counted per file for /status.
 
 import type { TargetConfig } from "./config/schema.ts";
+import { compileLinearRegex, type LinearRegex } from "./linear-regex.ts";
 import type { Runtime } from "./runtime.ts";
 import { globToRegExp } from "./tail/glob.ts";
 
@@ -11,8 +12,8 @@ interface TargetRules {
   readonly path: string;
   readonly isFile: boolean | undefined;
   readonly pattern: RegExp;
-  readonly include: readonly RegExp[] | undefined;
-  readonly exclude: readonly RegExp[] | undefined;
+  readonly include: readonly LinearRegex[] | undefined;
+  readonly exclude: readonly LinearRegex[] | undefined;
 }
 
 type PathRuntime = Pick<Runtime, "resolvePath" | "dirname" | "basename">;
@@ -39,9 +40,9 @@ export class TargetFilter {
       path: runtime.resolvePath(target.path),
       isFile: target.is_file,
       pattern: globToRegExp(target.pattern),
-      // the schema checked every expression, so these compile
-      include: target.include?.map((source) => new RegExp(source)),
-      exclude: target.exclude?.map((source) => new RegExp(source)),
+      // the schema checked every expression, so these compile (on RE2, as a client's /regex/ does)
+      include: target.include?.map((source) => compileLinearRegex(source)),
+      exclude: target.exclude?.map((source) => compileLinearRegex(source)),
     }));
     return new TargetFilter(runtime, rules);
   }

@@ -158,6 +158,18 @@ test("the error text is one line per issue in the documented shape", async () =>
   );
 });
 
+test("an include pattern RE2 cannot run is an error naming the key, its file and the construct", async () => {
+  const { result } = await load({
+    files: { "c.toml": '[[monitor.targets]]\npath = "logs"\ninclude = ["ERROR", "(?<=user=)bob"]\n' },
+    argv: ["--config", "c.toml"],
+  });
+  assert.ok(result instanceof ConfigError);
+  assert.match(
+    result.format(),
+    /^invalid monitor\.targets\[0\]\.include\[1\] from file \S+c\.toml: got "\(\?<=user=\)bob", expected a regular expression that RE2 runs \(lookbehind \(\?<=…\) is not supported; RE2 syntax: .*\)$/,
+  );
+});
+
 const invalidValues: Array<[string, Setup, string]> = [
   ["negative interval", { argv: ["--check-interval", "-1"] }, "monitor.check_interval_ms"],
   ["port 70000", { env: { LOGWISP_TCPSERVER_PORT: "70000" } }, "tcpserver.port"],

@@ -1,6 +1,7 @@
 // The one definition of every config key: its type, its bounds, its default and its one-line description.
 // Env names (keys.ts), flag help (flags.ts, help.ts) and error wording ("expected …") are all read from here.
 import * as v from "valibot";
+import { linearRegexError, SUPPORTED_SYNTAX } from "../linear-regex.ts";
 import { hostNameProblem, originProblem } from "./web-names.ts";
 
 /**
@@ -74,8 +75,8 @@ export const TargetSchema = v.strictObject(
     is_file: v.optional(v.boolean("true or false")),
     // Absent means [monitor] follow_symlinks. Only a directory target's matches are ever confined.
     follow_symlinks: v.optional(v.boolean("true or false")),
-    // Server-wide line filters of this target: regular expressions on the raw line, checked here so a bad
-    // one stops start-up with its key and the RegExp's own message.
+    // Server-wide line filters of this target: regular expressions (RE2, as a client's q=/…/) on the raw
+    // line, checked here so a bad one stops start-up with its key and the construct RE2 cannot run.
     include: v.optional(regexList()),
     exclude: v.optional(regexList()),
   },
@@ -87,22 +88,13 @@ function regexList() {
     v.pipe(
       v.string("a regular expression as a string"),
       v.check(
-        (source) => regexError(source) === undefined,
-        (issue) => `a valid regular expression (${regexError(String(issue.input))})`,
+        (source) => linearRegexError(source) === undefined,
+        (issue) =>
+          `a regular expression that RE2 runs (${linearRegexError(String(issue.input))}; ${SUPPORTED_SYNTAX})`,
       ),
     ),
     "a list of regular expressions",
   );
-}
-
-/** Why `source` is not a JavaScript regular expression, or undefined when it is one. */
-export function regexError(source: string): string | undefined {
-  try {
-    new RegExp(source);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }
 
 /** A list of strings, each checked by `problem` (undefined: valid); absent means an empty list. */
