@@ -3,10 +3,11 @@
 // lines, RegExp (before issue 18) against RE2 (re2js, now). Runs on node, bun and deno:
 //
 //   node --import tsx bench/regex-cost.ts      bun bench/regex-cost.ts      deno run bench/regex-cost.ts
-import { compileFilter, FilterError, type StreamFilter } from "../src/core/filter.ts";
-import { compileLinearRegex } from "../src/core/linear-regex.ts";
-import type { PublishedEntry } from "../src/core/replay.ts";
-import { mulberry32 } from "../src/core/seeded-random.test.ts";
+
+import { mulberry32 } from "../src/core/_testing/seeded-random.ts";
+import { compileFilter, FilterError, type StreamFilter } from "../src/core/fanout/stream-filter.ts";
+import { compileLinearRegex } from "../src/core/util/linear-regex.ts";
+import type { PublishedEntry } from "../src/core/wire/published-entry.ts";
 
 const MIB = 1 << 20;
 const LINES_PER_CASE = 6;

@@ -1,26 +1,27 @@
 // Wires config → monitor → hub → servers. start() listens, scans, and says "ready"; stop() says goodbye
 // to every client and releases every file and socket.
 
-import { isLoopback, TokenCheck } from "./auth.ts";
 import type { Config } from "./config/schema.ts";
 import type { TlsMaterial, TlsServer } from "./config/tls.ts";
-import { type LogEntry, parseLine, serializeEntry } from "./entry.ts";
-import { encodeSseEvent } from "./framing.ts";
-import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./heartbeat.ts";
-import { hintWindowMs } from "./hint-window.ts";
-import { createHttpApp } from "./http.ts";
-import { Hub, type Transport } from "./hub.ts";
-import type { LiveViewFiles } from "./live-view.ts";
-import { runIdOf } from "./replay.ts";
+import { type LogEntry, parseLine, serializeEntry } from "./entry/entry.ts";
+import { TargetFilter } from "./entry/target-filter.ts";
+import { hintWindowMs } from "./fanout/hint-window.ts";
+import { Hub, type Transport } from "./fanout/hub.ts";
+import { runIdOf } from "./fanout/replay.ts";
 import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
-import { buildStatus } from "./status.ts";
-import { StreamServer } from "./stream-server.ts";
+import { isLoopback, TokenCheck } from "./serve/auth.ts";
+import { createHttpApp } from "./serve/http-app.ts";
+import type { LiveViewFiles } from "./serve/live-view.ts";
+import { buildStatus } from "./serve/status.ts";
+import { StreamServer } from "./serve/stream-server.ts";
+import { serveTcpClient } from "./serve/tcp-session.ts";
 import type { LineFlags } from "./tail/lines.ts";
-import { Monitor, yieldToEventLoop } from "./tail/monitor.ts";
+import { Monitor } from "./tail/monitor.ts";
 import { LINES_PER_TURN } from "./tail/reader.ts";
-import { TargetFilter } from "./target-filter.ts";
-import { serveTcpClient } from "./tcp.ts";
-import { nowMicros } from "./time.ts";
+import { yieldToEventLoop } from "./util/event-loop.ts";
+import { nowMicros } from "./util/time.ts";
+import { encodeNamedEvent } from "./wire/framing.ts";
+import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./wire/heartbeat.ts";
 
 /** How long a shutdown lets each client's queue drain before hanging up. */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -32,7 +33,7 @@ export interface ServiceOptions {
   readonly tls?: TlsMaterial;
 }
 
-const DISCONNECT_FRAME = encodeSseEvent("disconnect", JSON.stringify({ reason: "server_shutdown" }));
+const DISCONNECT_FRAME = encodeNamedEvent("disconnect", { reason: "server_shutdown" });
 
 export class Service {
   readonly hub: Hub;
@@ -91,7 +92,7 @@ export class Service {
           // the lines read before the rotation go out before its event
           this.flushPending();
           if (kind === "rotated" || kind === "deleted" || kind === "truncated") {
-            this.hub.broadcast("sse", encodeSseEvent("rotation", JSON.stringify({ path, kind })));
+            this.hub.broadcast("sse", encodeNamedEvent("rotation", { path, kind }));
           }
         },
       },

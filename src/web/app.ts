@@ -2,13 +2,14 @@
 // the page holds, the list, the filters and the controls. It runs in the page's <head>, so the theme is
 // set before anything is painted; the rest starts once the document is parsed.
 
+import { LEVELS } from "../core/wire/contract.ts";
 import { DetailPanel } from "./detail-panel.ts";
 import { EntryStore } from "./entry-store.ts";
 import { compileFilter, type Filter, type FilterSpec, NO_FILTER } from "./filter.ts";
 import { formatCount } from "./format.ts";
 import { VirtualList } from "./list-view.ts";
 import { type ConnectionState, LiveStream } from "./live-stream.ts";
-import { isLevel, LEVELS, markerRow, type Row } from "./log-entry.ts";
+import { isLevel, markerRow, type Row } from "./log-entry.ts";
 import { fetchStatus, probeStream } from "./requests.ts";
 import {
   DropTally,

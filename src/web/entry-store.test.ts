@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Level } from "../core/wire/contract.ts";
 import { EntryStore } from "./entry-store.ts";
 import { compileFilter, type Filter, type FilterSpec } from "./filter.ts";
-import { entryRow, type Level, type Row } from "./log-entry.ts";
+import { entryRow, type Row } from "./log-entry.ts";
 
 function filter(spec: Partial<FilterSpec> = {}): Filter {
   const compiled = compileFilter({ level: "", q: "", ...spec });

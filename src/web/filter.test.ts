@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compileFilter, type Filter, type FilterSpec, filterParams, MAX_PATTERN_LENGTH } from "./filter.ts";
-import { entryRow, type Level, type LogEntry, markerRow } from "./log-entry.ts";
+import { type Level, MAX_REGEX_PATTERN_CHARS } from "../core/wire/contract.ts";
+import { compileFilter, type Filter, type FilterSpec, filterParams } from "./filter.ts";
+import { entryRow, type LogEntry, markerRow } from "./log-entry.ts";
 
 function filter(spec: Partial<FilterSpec>): Filter {
   const compiled = compileFilter({ level: "", q: "", ...spec });
@@ -52,9 +53,9 @@ test("/regex/flags is a regular expression; g and y do not make one row's match 
 test("an invalid or too long pattern is an error, not a filter", () => {
   const invalid = compileFilter({ level: "", q: "/unclosed(/" });
   assert.equal(invalid.ok, false);
-  const long = compileFilter({ level: "", q: `/${"a".repeat(MAX_PATTERN_LENGTH + 1)}/` });
+  const long = compileFilter({ level: "", q: `/${"a".repeat(MAX_REGEX_PATTERN_CHARS + 1)}/` });
   assert.ok(!long.ok && /at most 256/.test(long.error));
-  assert.ok(compileFilter({ level: "", q: `/${"a".repeat(MAX_PATTERN_LENGTH)}/` }).ok);
+  assert.ok(compileFilter({ level: "", q: `/${"a".repeat(MAX_REGEX_PATTERN_CHARS)}/` }).ok);
 });
 
 test("markers pass every filter: they explain the list", () => {

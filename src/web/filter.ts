@@ -1,7 +1,8 @@
 // The page's filters, with the meaning /stream gives its `level` and `q` parameters, so that what the
 // page filters itself (instantly, on what it holds) and what the server filters agree.
 
-import { fieldsJson, LEVELS, type Level, type Row } from "./log-entry.ts";
+import { LEVELS, type Level, MAX_REGEX_PATTERN_CHARS } from "../core/wire/contract.ts";
+import { fieldsJson, type Row } from "./log-entry.ts";
 
 export interface FilterSpec {
   /** Minimum level; "" for all. An entry without a level does not pass a level filter. */
@@ -11,9 +12,6 @@ export interface FilterSpec {
 }
 
 export const NO_FILTER: FilterSpec = { level: "", q: "" };
-
-/** The server caps a pattern at 256 characters; the page says so before it asks. */
-export const MAX_PATTERN_LENGTH = 256;
 
 export type Highlight = readonly [start: number, end: number];
 
@@ -38,8 +36,8 @@ function compileText(q: string): TextTest | string {
   const notation = REGEX_NOTATION.exec(q);
   if (notation === null) return { kind: "text", needle: q.toLowerCase() };
   const [, pattern = "", flags = ""] = notation;
-  if (pattern.length > MAX_PATTERN_LENGTH) {
-    return `the pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are allowed`;
+  if (pattern.length > MAX_REGEX_PATTERN_CHARS) {
+    return `the pattern is ${pattern.length} characters long; at most ${MAX_REGEX_PATTERN_CHARS} are allowed`;
   }
   try {
     // g and y make test() remember where it stopped: one row's match would depend on the previous row

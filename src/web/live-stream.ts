@@ -2,6 +2,7 @@
 // of its own (a new EventSource with `last_event_id`, so a resuming server loses and repeats nothing).
 // The browser's own retry is not used: it would keep the URL of the first request, filters and all.
 
+import type { SseEventName, SseEvents } from "../core/wire/contract.ts";
 import { type FilterSpec, filterParams, sameFilter } from "./filter.ts";
 import { type EntryRow, entryRow, parseEntry } from "./log-entry.ts";
 
@@ -78,14 +79,22 @@ export function retryDelayMs(attempt: number): number {
   return Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.max(0, attempt - 1));
 }
 
-export function gapText(data: string): string {
-  let missed: unknown;
-  let reason: unknown;
+/**
+ * A named event's payload as the contract types it, each property possibly missing: the page trusts the
+ * names (the same module defines them on both sides) but not what a proxy or an older server sent.
+ */
+export function eventPayload<Name extends SseEventName>(_name: Name, data: string): Partial<SseEvents[Name]> {
   try {
-    ({ missed, reason } = JSON.parse(data) as { missed?: unknown; reason?: unknown });
+    const value: unknown = JSON.parse(data);
+    return typeof value === "object" && value !== null ? (value as Partial<SseEvents[Name]>) : {};
   } catch {
-    // a gap whose details are unreadable is still a gap
+    return {};
   }
+}
+
+export function gapText(data: string): string {
+  // a gap whose details are unreadable is still a gap
+  const { missed, reason } = eventPayload("gap", data);
   if (reason === "restart") return "logwisp restarted: lines it read while this page was away are not shown";
   if (typeof missed === "number") {
     return `${missed.toLocaleString("en")} ${missed === 1 ? "entry" : "entries"} missed: the server no longer held them`;
@@ -182,22 +191,21 @@ export class LiveStream {
     source.onmessage = (event) => {
       if (source === this.source) this.message(event);
     };
-    source.addEventListener("connected", (event) => {
+    source.addEventListener("connected" satisfies SseEventName, (event) => {
       if (source !== this.source) return;
-      const clientId = readJson(event.data, "client_id");
+      const { client_id: clientId } = eventPayload("connected", event.data);
       if (typeof clientId === "string") this.handlers.connected(clientId);
     });
-    source.addEventListener("gap", (event) => {
+    source.addEventListener("gap" satisfies SseEventName, (event) => {
       if (source === this.source) this.handlers.marker(gapText(event.data), "warn");
     });
-    source.addEventListener("rotation", (event) => {
+    source.addEventListener("rotation" satisfies SseEventName, (event) => {
       if (source !== this.source) return;
-      const path = readJson(event.data, "path");
-      const kind = readJson(event.data, "kind");
+      const { path, kind } = eventPayload("rotation", event.data);
       if (typeof path === "string" && typeof kind === "string")
         this.handlers.marker(`${path} ${kind}`, "info");
     });
-    source.addEventListener("disconnect", () => {
+    source.addEventListener("disconnect" satisfies SseEventName, () => {
       if (source !== this.source) return;
       this.closeSource();
       this.retry("logwisp is shutting down", RETRY_MIN_MS);
@@ -258,14 +266,5 @@ export class LiveStream {
     this.source?.close();
     this.source = undefined;
     this.sourceOpen = false;
-  }
-}
-
-function readJson(data: string, key: string): unknown {
-  try {
-    const value = JSON.parse(data) as Record<string, unknown> | null;
-    return typeof value === "object" && value !== null ? value[key] : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,8 +1,7 @@
 // One log entry as /stream sends it ({time, source, level, message, fields}), and the page's rows: entries
 // plus the markers it adds itself (a gap, a reconnect, a rotation, a filter change).
 
-export const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
-export type Level = (typeof LEVELS)[number];
+import { LEVELS, type Level } from "../core/wire/contract.ts";
 
 export interface LogEntry {
   readonly time: string;

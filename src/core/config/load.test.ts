@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
+import { issues, load, run, type Setup } from "../_testing/fake-runtime.ts";
 import { ConfigError } from "./errors.ts";
-import { issues, load, run, type Setup } from "./fake-runtime.test.ts";
 import { defaultConfig } from "./schema.ts";
 
 test("no file, env or flags: the defaults", async () => {

@@ -1,7 +1,7 @@
 // The one definition of every config key: its type, its bounds, its default and its one-line description.
 // Env names (keys.ts), flag help (flags.ts, help.ts) and error wording ("expected …") are all read from here.
 import * as v from "valibot";
-import { linearRegexError, SUPPORTED_SYNTAX } from "../linear-regex.ts";
+import { linearRegexError, SUPPORTED_SYNTAX } from "../util/linear-regex.ts";
 import { hostNameProblem, originProblem } from "./web-names.ts";
 
 /**

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { issues, run } from "../_testing/fake-runtime.ts";
 import { formatIssue } from "./errors.ts";
-import { issues, run } from "./fake-runtime.test.ts";
 
 // the conformance suite's test-only certificate (see its README.txt)
 const fixture = new URL("../../../conformance-tests/fixtures/tls/", import.meta.url);

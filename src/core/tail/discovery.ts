@@ -4,7 +4,7 @@
 // A file target is never confined: the operator named that very path, so it is followed wherever it leads.
 
 import type { FileSystem, Runtime } from "../runtime.ts";
-import { globToRegExp } from "./glob.ts";
+import { globToRegExp } from "../util/glob.ts";
 import { asFsError } from "./tailer.ts";
 
 export interface MonitorTarget {

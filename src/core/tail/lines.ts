@@ -1,7 +1,7 @@
 // Bytes → lines. Lines are split on `\n` before decoding, so a character split across two reads is
 // decoded whole; invalid UTF-8 becomes U+FFFD; one trailing `\r` is removed; empty lines are skipped.
 
-import { concatBytes } from "../framing.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;

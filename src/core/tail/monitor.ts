@@ -7,6 +7,7 @@
 // each one write per client, instead of a thousand.
 
 import type { FileStat, Runtime, Watcher } from "../runtime.ts";
+import { yieldToEventLoop } from "../util/event-loop.ts";
 import { Confinement } from "./confinement.ts";
 import { type DiscoveredPaths, Discovery, type MonitorTarget } from "./discovery.ts";
 import type { LineFlags } from "./lines.ts";
@@ -308,14 +309,4 @@ export class Monitor {
     }
     this.watchComplete = allWatched;
   }
-}
-
-const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-
-/**
- * An event-loop turn that includes I/O, so socket drains and client pumps run between two slices of a
- * burst. setImmediate (Node, Bun and Deno all have it) runs right after I/O without setTimeout's clamp.
- */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }

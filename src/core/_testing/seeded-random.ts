@@ -1,0 +1,12 @@
+// mulberry32, a tiny seeded PRNG for the core's fuzz tests (no tests of its own; not run by the test glob, not shipped): a failing case can be
+// replayed from its seed.
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

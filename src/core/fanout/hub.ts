@@ -1,0 +1,325 @@
+// Fan-out. publish() never waits for a client: each subscriber has a bounded queue of buffer_size items,
+// and when it is full the new entry is dropped for that subscriber only, and counted. Every entry gets the
+// next sequence number and, with replay on, a place in the ring, whether or not anyone is connected.
+
+import type { LogEntry } from "../entry/entry.ts";
+import { encodeJsonLines, encodeSseDataFrames } from "../wire/framing.ts";
+import type { PublishedEntry } from "../wire/published-entry.ts";
+import { type EntryId, ReplayRing, runIdOf } from "./replay.ts";
+import { levelIndex, type StreamFilter } from "./stream-filter.ts";
+import {
+  type ReplaySource,
+  ROOM_WAIT_MS,
+  Subscriber,
+  type Transport,
+  type TransportCounters,
+} from "./subscriber.ts";
+
+export {
+  type Batch,
+  ROOM_WAIT_MS,
+  SLOW_CLIENT_COOLDOWN_MS,
+  Subscriber,
+  type Transport,
+  type TransportCounters,
+} from "./subscriber.ts";
+
+/**
+ * The most the reader waits for room in any one second, all clients together. A client that takes its
+ * queue steadily but slower than the log grows is never stuck long enough to count as slow: without this
+ * budget it would pace the reader, and every other client, to its own speed.
+ */
+export const ROOM_WAIT_BUDGET_MS_PER_SECOND = 250;
+
+export interface HubOptions {
+  /** `[monitor] replay_size`: entries the ring keeps; 0 (the default here) keeps none. */
+  readonly replaySize?: number;
+  /** `[monitor] replay_max_bytes`: the ring's bound in bytes of JSON text (default 16 MiB). */
+  readonly replayMaxBytes?: number;
+  /** The `<run>` part of every id; by default this hub's creation time. */
+  readonly runId?: string;
+}
+
+/** Where a new client's stream starts; by default with the next entry published. */
+export interface StreamStart {
+  /** Resume after this entry: the ring's entries after it, or after a gap everything it holds. */
+  readonly after?: EntryId | undefined;
+  /** Also the last N entries that pass the filter, up to `after` (or up to now). */
+  readonly backlog?: number | undefined;
+}
+
+export interface SubscribeOptions {
+  readonly transport: Transport;
+  readonly remoteAddress: string;
+  readonly bufferSize: number;
+  readonly filter?: StreamFilter | undefined;
+  readonly start?: StreamStart;
+  /**
+   * The client was connected since `start.after` (a TCP client waiting for its options line): entries it
+   * can no longer have count as dropped for it.
+   */
+  readonly connectedSinceStart?: boolean;
+  /** Let in now, started later by start() (a TCP client given time for its options line). */
+  readonly held?: boolean;
+}
+
+/** What start() decides for a held subscriber. */
+export interface StartOptions {
+  readonly filter?: StreamFilter | undefined;
+  readonly start: StreamStart;
+  readonly connectedSinceStart?: boolean;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+export class Hub {
+  readonly counters: Record<Transport, TransportCounters> = {
+    tcp: { connections: 0, delivered: 0, dropped: 0 },
+    sse: { connections: 0, delivered: 0, dropped: 0 },
+  };
+  readonly runId: string;
+  readonly ring: ReplayRing;
+  private readonly idPrefix: string;
+  private readonly subscribers = new Set<Subscriber>();
+  /** The reader's waits for room in the current one-second window (see ROOM_WAIT_BUDGET_MS_PER_SECOND). */
+  private waitWindowStart = 0;
+  private waitedInWindow = 0;
+  private nextId = 1;
+  /** What a client catching up reads from. */
+  private readonly replaySource: ReplaySource;
+
+  constructor(options: HubOptions = {}) {
+    this.ring = new ReplayRing(options.replaySize ?? 0, options.replayMaxBytes);
+    this.replaySource = { ring: this.ring, encode: (entries, transport) => this.encode(entries, transport) };
+    this.runId = options.runId ?? runIdOf(Date.now());
+    this.idPrefix = `${this.runId}-`;
+  }
+
+  /** Entries published in this run (the last sequence number). */
+  get published(): number {
+    return this.ring.newestSeq;
+  }
+
+  /** Whether the ring keeps entries (`replay_size` > 0): then every entry is parsed and kept. */
+  get replays(): boolean {
+    return this.ring.capacity > 0;
+  }
+
+  /** The SSE id of an entry. */
+  idOf(seq: number): string {
+    return `${this.idPrefix}${seq}`;
+  }
+
+  /**
+   * A new client. With `start`, its stream begins with entries from the ring (a backlog or a resume), then
+   * goes on live; decided and set up in one synchronous step, so no entry published meanwhile is missed or
+   * delivered twice.
+   */
+  subscribe(options: SubscribeOptions): Subscriber {
+    const counters = this.counters[options.transport];
+    counters.connections++;
+    const subscriber = new Subscriber({
+      id: `${options.transport}-${this.nextId++}`,
+      transport: options.transport,
+      remoteAddress: options.remoteAddress,
+      capacity: options.bufferSize,
+      filter: options.filter,
+      counters,
+      replay: this.replaySource,
+      onLeave: (s) => this.subscribers.delete(s),
+    });
+    if (options.held) subscriber.hold((options.start?.after?.seq ?? this.ring.newestSeq) + 1);
+    else if (options.start) this.startFrom(subscriber, options.start, options.connectedSinceStart ?? false);
+    this.subscribers.add(subscriber);
+    return subscriber;
+  }
+
+  /** Starts a held subscriber: its filter, and where its stream begins (like subscribe's `start`). */
+  start(subscriber: Subscriber, options: StartOptions): void {
+    subscriber.release(options.filter);
+    this.startFrom(subscriber, options.start, options.connectedSinceStart ?? false);
+  }
+
+  private startFrom(subscriber: Subscriber, start: StreamStart, connectedSinceStart: boolean): void {
+    const { ring } = this;
+    const newest = ring.newestSeq;
+    let from = newest + 1;
+    const { after, backlog } = start;
+    if (after && after.run !== this.runId) {
+      // the id is from an earlier run: what it missed is unknown, everything this run has is new to it
+      subscriber.reportGap(null, "restart", false);
+      from = ring.oldestSeq;
+    } else if (after) {
+      const wanted = Math.min(after.seq, newest) + 1;
+      from = Math.max(wanted, ring.oldestSeq);
+      if (wanted < ring.oldestSeq)
+        subscriber.reportGap(ring.oldestSeq - wanted, "evicted", connectedSinceStart);
+    }
+    if (backlog !== undefined && backlog > 0)
+      from = Math.min(from, this.backlogStart(backlog, subscriber.filter, from - 1));
+    if (from <= newest) subscriber.catchUpFrom(from);
+  }
+
+  /** The seq from which the last `count` held entries up to `upTo` that pass `filter` begin. */
+  private backlogStart(count: number, filter: StreamFilter | undefined, upTo: number): number {
+    const oldest = this.ring.oldestSeq;
+    if (!filter) return Math.max(oldest, upTo - count + 1);
+    let found = 0;
+    for (let seq = upTo; seq >= oldest; seq--) {
+      if (filter.matches(this.ring.get(seq) as PublishedEntry) && ++found === count) return seq;
+    }
+    return oldest;
+  }
+
+  clients(): Subscriber[] {
+    return [...this.subscribers];
+  }
+
+  activeClients(transport?: Transport): number {
+    if (!transport) return this.subscribers.size;
+    let count = 0;
+    for (const subscriber of this.subscribers) if (subscriber.transport === transport) count++;
+    return count;
+  }
+
+  publish(json: string): void {
+    this.publishBatch([json]);
+  }
+
+  /** Entries nobody will see (replay off, no client): they take their sequence numbers, nothing else. */
+  countUnsent(count: number): void {
+    this.ring.skip(count);
+  }
+
+  /**
+   * Entries read together, numbered, kept in the ring, and encoded once per framing into one buffer that
+   * every unfiltered client of that framing shares: per entry there is no encode per client, and per
+   * client one queue push per batch, not per entry. Filtered clients share one encoding per distinct
+   * filter. `parsed` (same order) spares filters re-reading the JSON; without it, it is read from `jsons`.
+   */
+  publishBatch(jsons: readonly string[], parsed?: readonly LogEntry[]): void {
+    const count = jsons.length;
+    if (count === 0) return;
+    const entries = this.number(jsons, parsed);
+    let sse: Uint8Array | undefined;
+    let jsonLines: Uint8Array | undefined;
+    if (this.replays) {
+      // the ring copies the JSON-lines batch in one piece: one encode for the ring and the TCP clients
+      // (encoding each entry into the ring on its own cost twice the batch's one encode)
+      jsonLines = this.encode(entries, "tcp");
+      this.ring.pushLines(entries, jsonLines);
+    } else for (const entry of entries) this.ring.push(entry);
+    let subsets: Map<string, PublishedEntry[]> | undefined;
+    let encoded: Map<string, Uint8Array> | undefined;
+    for (const subscriber of this.subscribers) {
+      if (subscriber.isCatchingUp) continue;
+      const { filter, transport } = subscriber;
+      if (filter === undefined) {
+        if (transport === "sse") {
+          sse ??= this.encode(entries, "sse");
+          subscriber.offerEntries(sse, count);
+        } else {
+          jsonLines ??= this.encode(entries, "tcp");
+          subscriber.offerEntries(jsonLines, count);
+        }
+        continue;
+      }
+      subsets ??= new Map();
+      encoded ??= new Map();
+      let subset = subsets.get(filter.key);
+      if (!subset) {
+        subset = entries.filter((entry, i) => filter.matches(entry, parsed?.[i]));
+        subsets.set(filter.key, subset);
+      }
+      if (subset.length === 0) continue;
+      const key = `${transport} ${filter.key}`;
+      let bytes = encoded.get(key);
+      if (!bytes) {
+        bytes = this.encode(subset, transport);
+        encoded.set(key, bytes);
+      }
+      subscriber.offerEntries(bytes, subset.length);
+    }
+  }
+
+  /** Gives each entry the next sequence number (the ring takes it when the entry is pushed). */
+  private number(jsons: readonly string[], parsed: readonly LogEntry[] | undefined): PublishedEntry[] {
+    const entries: PublishedEntry[] = new Array(jsons.length);
+    let seq = this.ring.peekSeq();
+    for (let i = 0; i < jsons.length; i++) {
+      const json = jsons[i] as string;
+      const entry = parsed?.[i] ?? describeJson(json);
+      entries[i] = { seq: seq++, json, source: entry.source, level: levelIndex(entry.level) };
+    }
+    return entries;
+  }
+
+  private encode(entries: readonly PublishedEntry[], transport: Transport): Uint8Array {
+    if (entries.length === 0) return NO_BYTES;
+    return transport === "sse" ? encodeSseDataFrames(entries, this.idPrefix) : encodeJsonLines(entries);
+  }
+
+  /**
+   * Resolves once every client that keeps reading has room for `entries` more: a burst is read at the pace
+   * of the clients that keep up, so they lose nothing, and the file (not a queue) holds the backlog. A
+   * client that does not take its queue within ROOM_WAIT_MS is then not waited for (SLOW_CLIENT_COOLDOWN_MS):
+   * publish itself never blocks, and a slow client slows no one for long.
+   */
+  async waitForRoom(entries: number): Promise<void> {
+    for (let subscriber = this.needingRoom(entries); subscriber; subscriber = this.needingRoom(entries)) {
+      const started = Date.now();
+      if (started - this.waitWindowStart >= 1000) {
+        this.waitWindowStart = started;
+        this.waitedInWindow = 0;
+      }
+      const budget = ROOM_WAIT_BUDGET_MS_PER_SECOND - this.waitedInWindow;
+      if (budget <= 0) return;
+      // only a wait that ended in progress is charged: a stuck client is benched by its cool-down instead,
+      // and must not spend the budget that a client that keeps reading needs in the same second
+      if (await subscriber.waitForProgress(Math.min(ROOM_WAIT_MS, budget)))
+        this.waitedInWindow += Date.now() - started;
+    }
+  }
+
+  private needingRoom(entries: number): Subscriber | undefined {
+    const now = Date.now();
+    for (const subscriber of this.subscribers) if (subscriber.needsRoomFor(entries, now)) return subscriber;
+    return undefined;
+  }
+
+  /** A frame that is not a log entry (heartbeat, named event) for every client of one transport. */
+  broadcast(transport: Transport, bytes: Uint8Array): void {
+    for (const subscriber of this.subscribers)
+      if (subscriber.transport === transport) subscriber.offer(bytes, false);
+  }
+
+  /** The ring, for /status. */
+  replayStatus() {
+    const { ring } = this;
+    return {
+      replay_size: ring.capacity,
+      replay_max_bytes: ring.maxBytes,
+      entries: ring.size,
+      bytes: ring.bytes,
+      oldest_id: ring.size > 0 ? this.idOf(ring.oldestSeq) : null,
+      newest_id: ring.size > 0 ? this.idOf(ring.newestSeq) : null,
+    };
+  }
+}
+
+/** Source and level of an entry given only as JSON text (a caller without the parsed entry). */
+function describeJson(json: string): { source: string; level?: string | undefined } {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value === "object" && value !== null) {
+      const { source, level } = value as { source?: unknown; level?: unknown };
+      return {
+        source: typeof source === "string" ? source : "",
+        level: typeof level === "string" ? level : undefined,
+      };
+    }
+  } catch {
+    // not JSON: no source, no level
+  }
+  return { source: "" };
+}

@@ -1,0 +1,317 @@
+// The replay ring: the last `replay_size` entries published, bounded in bytes too, each stored once (its
+// JSON text and what filters read first) whatever the number of clients. A client that reconnects, or asks
+// for a backlog, is served from here. Sequence numbers are contiguous: every published entry has one.
+
+import type { PublishedEntry } from "../wire/published-entry.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The ring's default bound in bytes when none is given (`replay_max_bytes`'s default). */
+export const DEFAULT_REPLAY_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The text buffer's size at start; it grows (up to maxBytes) when the entries' text, not their count, would
+ * evict. 10,000 entries of 200 bytes need 2 MB, not the 16 MiB bound: a fresh page costs the process a
+ * fault (~15-20 µs here, 65-90 ms for 16 MiB), and an unused one costs nothing but a promise of memory.
+ */
+export const INITIAL_RING_BYTES = 256 * 1024;
+
+/**
+ * An entry read back from the ring. Its JSON text is decoded when asked for (a filter on level or source
+ * never needs it); the bytes it reads stay valid only until the next push, so use it at once.
+ */
+class HeldEntry implements PublishedEntry {
+  constructor(
+    readonly seq: number,
+    readonly source: string,
+    readonly level: number,
+    private readonly bytes: Uint8Array,
+  ) {}
+
+  get json(): string {
+    return decoder.decode(this.bytes);
+  }
+}
+
+/**
+ * The entries' UTF-8 text lives in one byte buffer of at most `maxBytes`, written round and round; per
+ * entry the ring keeps only numbers in typed arrays (where its text is, its level, its source). No object
+ * per held entry: the garbage collector never has to copy or trace thousands of retained strings, which
+ * would otherwise cost more than everything else a line goes through.
+ */
+export class ReplayRing {
+  /** Grows (see INITIAL_RING_BYTES) up to maxBytes, never shrinks. */
+  private buffer: Uint8Array;
+  private readonly offsets: Uint32Array;
+  private readonly lengths: Uint32Array;
+  private readonly levels: Int8Array;
+  private readonly sourceIds: Uint32Array;
+  /** Sources by id: few (one per file ever followed), so kept for the run. */
+  private readonly sources: string[] = [];
+  private readonly sourceIdOf = new Map<string, number>();
+  /** Slot of the oldest entry held. */
+  private first = 0;
+  private held = 0;
+  private heldBytes = 0;
+  /** Where the next entry's text is written in the buffer. */
+  private writeAt = 0;
+  /** The seq the next published entry gets; the oldest held is `nextSeq - held`. */
+  private nextSeq = 1;
+
+  constructor(
+    /** Entries held at most; 0: the ring holds nothing (replay off), but still counts sequence numbers. */
+    readonly capacity: number,
+    readonly maxBytes: number = DEFAULT_REPLAY_MAX_BYTES,
+  ) {
+    this.buffer = new Uint8Array(capacity === 0 ? 0 : Math.min(maxBytes, INITIAL_RING_BYTES));
+    this.offsets = new Uint32Array(capacity);
+    this.lengths = new Uint32Array(capacity);
+    this.levels = new Int8Array(capacity);
+    this.sourceIds = new Uint32Array(capacity);
+  }
+
+  /** The seq of the last entry published (0 before the first). */
+  get newestSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** The seq of the oldest entry held; `newestSeq + 1` when the ring is empty. */
+  get oldestSeq(): number {
+    return this.nextSeq - this.held;
+  }
+
+  get size(): number {
+    return this.held;
+  }
+
+  /** Bytes of the text buffer as allocated now (it grows towards maxBytes as the text needs). */
+  get allocatedBytes(): number {
+    return this.buffer.length;
+  }
+
+  /** Bytes of JSON text held (UTF-8). */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  /** The seq the next published entry will get. */
+  peekSeq(): number {
+    return this.nextSeq;
+  }
+
+  /** Takes the next sequence numbers for entries that are not kept (replay off, or nobody to serve). */
+  skip(count: number): void {
+    this.nextSeq += count;
+    // what is held stays contiguous with what follows only if nothing was skipped in between
+    this.clear();
+  }
+
+  /**
+   * Keeps an entry whose seq is the next one; evicts the oldest while a bound is exceeded. `utf8`, when the
+   * caller has it, is the entry's JSON text already encoded: it is copied, not encoded again.
+   */
+  push(entry: PublishedEntry, utf8?: Uint8Array): void {
+    this.nextSeq = entry.seq + 1;
+    if (this.capacity === 0) return;
+    // the UTF-8 text takes at most 3 bytes per UTF-16 unit: room for that is made, what is used is kept
+    let bound = utf8 ? utf8.length : entry.json.length * 3;
+    let encoded = utf8;
+    if (!encoded && bound > this.maxBytes) {
+      // a long entry: its exact size decides (the rare path, one more copy)
+      encoded = encoder.encode(entry.json);
+      bound = encoded.length;
+    }
+    if (bound > this.maxBytes) {
+      // cannot be held: the ring starts over after it, so what it holds stays contiguous
+      this.clear();
+      return;
+    }
+    if (this.held === this.capacity) this.evictOldest();
+    const at = this.makeRoom(bound);
+    let written = bound;
+    if (encoded) this.buffer.set(encoded, at);
+    else ({ written } = encoder.encodeInto(entry.json, this.buffer.subarray(at, at + bound)));
+    const slot = (this.first + this.held) % this.capacity;
+    this.offsets[slot] = at;
+    this.lengths[slot] = written;
+    this.levels[slot] = entry.level;
+    this.sourceIds[slot] = this.sourceId(entry.source);
+    this.held++;
+    this.heldBytes += written;
+    this.writeAt = at + written;
+  }
+
+  /**
+   * Keeps entries whose seqs are the next ones, their UTF-8 text read from `jsonLines` (one per line, each
+   * ending with a newline, as the TCP framing writes them). The lines are copied into the buffer in one
+   * piece, newlines included, and each entry's text is found there: one copy per batch, not one per entry.
+   */
+  pushLines(entries: readonly PublishedEntry[], jsonLines: Uint8Array): void {
+    const last = entries[entries.length - 1];
+    if (last === undefined) return;
+    if (this.capacity === 0) {
+      this.nextSeq = last.seq + 1;
+      return;
+    }
+    if (entries.length > this.capacity || jsonLines.length > this.maxBytes) {
+      // more than the ring holds at once: entry by entry, so that what is kept is the newest
+      let start = 0;
+      for (const entry of entries) {
+        const end = jsonLines.indexOf(0x0a, start);
+        this.push(entry, jsonLines.subarray(start, end));
+        start = end + 1;
+      }
+      return;
+    }
+    const at = this.makeRoom(jsonLines.length);
+    this.buffer.set(jsonLines, at);
+    // all ASCII (as many bytes as UTF-16 units: any other character takes more bytes than units), each
+    // entry's text is as long as its JSON string; else it is found by its newline
+    let units = 0;
+    for (const entry of entries) units += entry.json.length + 1;
+    const ascii = units === jsonLines.length;
+    let start = 0;
+    for (const entry of entries) {
+      // serialised JSON holds no raw line break: each entry's text ends at the next newline
+      const end = ascii ? start + entry.json.length : jsonLines.indexOf(0x0a, start);
+      // entries of this batch are never evicted here: it holds no more than the ring's capacity
+      if (this.held === this.capacity) this.evictOldest();
+      const slot = (this.first + this.held) % this.capacity;
+      this.offsets[slot] = at + start;
+      this.lengths[slot] = end - start;
+      this.levels[slot] = entry.level;
+      this.sourceIds[slot] = this.sourceId(entry.source);
+      this.held++;
+      this.heldBytes += end - start;
+      start = end + 1;
+    }
+    this.writeAt = at + jsonLines.length;
+    this.nextSeq = last.seq + 1;
+  }
+
+  /**
+   * Whether publishing `entries` more may evict the entry `seq` (a client catching up is about to read it):
+   * by count, the pushes beyond the free slots each evict the oldest; by bytes, estimated from the average
+   * entry held.
+   */
+  wouldEvict(seq: number, entries: number): boolean {
+    if (this.capacity === 0 || this.held === 0) return false;
+    const before = seq - this.oldestSeq;
+    if (before < 0) return false;
+    const byCount = this.held + entries - this.capacity;
+    const average = this.heldBytes / this.held;
+    const byBytes = (this.heldBytes + average * 3 * entries - this.maxBytes) / average;
+    return before < Math.max(byCount, byBytes);
+  }
+
+  /** The held entry with this seq, or undefined when it is not (or no longer) held. */
+  get(seq: number): PublishedEntry | undefined {
+    const offset = seq - this.oldestSeq;
+    if (offset < 0 || offset >= this.held) return undefined;
+    const slot = (this.first + offset) % this.capacity;
+    const at = this.offsets[slot] as number;
+    return new HeldEntry(
+      seq,
+      this.sources[this.sourceIds[slot] as number] as string,
+      this.levels[slot] as number,
+      this.buffer.subarray(at, at + (this.lengths[slot] as number)),
+    );
+  }
+
+  /**
+   * Where `bound` free bytes start, evicting the oldest entries whose text is in the way. Text is written
+   * forwards and wraps to the start of the buffer when the end has no room.
+   */
+  private makeRoom(bound: number): number {
+    let at = this.place(bound);
+    const blocked = at + bound > this.buffer.length || (this.held > 0 && this.overlapsOldest(at, bound));
+    if (blocked && this.buffer.length < this.maxBytes) {
+      this.grow(bound);
+      at = this.place(bound);
+    }
+    while (this.held > 0 && this.overlapsOldest(at, bound)) this.evictOldest();
+    return at;
+  }
+
+  /** Where `bound` bytes go next: after the newest text, or at the start when the end has no room. */
+  private place(bound: number): number {
+    return this.writeAt + bound > this.buffer.length ? 0 : this.writeAt;
+  }
+
+  /**
+   * A larger buffer, the held text copied to its start: room for what the count bound would hold at the
+   * entries' average size, and at least half as much again, up to maxBytes.
+   */
+  private grow(bound: number): void {
+    const used = this.heldBytes + this.held + bound;
+    const wanted = Math.ceil((used / (this.held + 1)) * this.capacity * 1.25);
+    const size = Math.min(this.maxBytes, Math.max(wanted, used, Math.ceil(this.buffer.length * 1.5)));
+    const next = new Uint8Array(size);
+    let writeAt = 0;
+    for (let i = 0; i < this.held; i++) {
+      const slot = (this.first + i) % this.capacity;
+      const at = this.offsets[slot] as number;
+      const length = this.lengths[slot] as number;
+      next.set(this.buffer.subarray(at, at + length), writeAt);
+      this.offsets[slot] = writeAt;
+      writeAt += length;
+    }
+    this.buffer = next;
+    this.writeAt = writeAt;
+  }
+
+  /** Whether [at, at + bound) overlaps the text of the oldest held entry, or of any held after it. */
+  private overlapsOldest(at: number, bound: number): boolean {
+    const oldest = this.offsets[this.first] as number;
+    // held text runs from the oldest entry's offset to writeAt, possibly wrapping past the buffer's end
+    if (oldest < this.writeAt) return at < this.writeAt && at + bound > oldest;
+    return at + bound > oldest || at < this.writeAt;
+  }
+
+  private sourceId(source: string): number {
+    let id = this.sourceIdOf.get(source);
+    if (id === undefined) {
+      id = this.sources.length;
+      this.sources.push(source);
+      this.sourceIdOf.set(source, id);
+    }
+    return id;
+  }
+
+  private evictOldest(): void {
+    this.heldBytes -= this.lengths[this.first] as number;
+    this.first = (this.first + 1) % this.capacity;
+    this.held--;
+    if (this.held === 0) {
+      this.first = 0;
+      this.writeAt = 0;
+    }
+  }
+
+  private clear(): void {
+    this.first = 0;
+    this.held = 0;
+    this.heldBytes = 0;
+    this.writeAt = 0;
+  }
+}
+
+/** An SSE id: `<run>-<seq>`, `<run>` the server run's start time in ms, base 36. */
+export interface EntryId {
+  readonly run: string;
+  readonly seq: number;
+}
+
+export function runIdOf(startedAtMs: number): string {
+  return Math.floor(startedAtMs).toString(36);
+}
+
+const ID = /^([0-9a-z]{1,16})-([0-9]{1,15})$/;
+
+/** A `Last-Event-ID` as sent back by a client; undefined when malformed (treated as absent, never an error). */
+export function parseEntryId(text: string | undefined | null): EntryId | undefined {
+  const match = ID.exec(text?.trim() ?? "");
+  if (!match) return undefined;
+  return { run: match[1] as string, seq: Number(match[2]) };
+}

@@ -1,0 +1,187 @@
+// The HTTP side as a runtime-agnostic fetch handler (a Hono app): GET /stream (SSE), GET /status, and the
+// live view (GET /, GET /app.js).
+// Adapters only serve it.
+
+import { Hono, type MiddlewareHandler } from "hono";
+import { FilterError } from "../fanout/stream-filter.ts";
+import { requestFromQuery, type StreamRequest } from "../fanout/stream-request.ts";
+import type { FetchHandler } from "../runtime.ts";
+import { encodeNamedEvent } from "../wire/framing.ts";
+import { bearerToken, type TokenCheck } from "./auth.ts";
+import { RETRY_AFTER_SECONDS } from "./client-limits.ts";
+import { allowOrigins } from "./cors.ts";
+import { requireKnownHost } from "./host-guard.ts";
+import { LIVE_VIEW_ROUTES, type LiveViewFiles, type LiveViewPath, serveLiveView } from "./live-view.ts";
+import type { StreamServer } from "./stream-server.ts";
+
+interface Bindings {
+  remoteAddress: string;
+}
+
+export interface HttpAppOptions {
+  /** The SSE stream server; undefined never happens while HTTP is on, but keeps the app testable alone. */
+  readonly sse: StreamServer;
+  readonly status: () => unknown;
+  /** Set when `[auth] token` is: every endpoint then needs the token. */
+  readonly auth?: TokenCheck | undefined;
+  /** The live view's page and script (GET /, GET /app.js); without it those paths are 404. */
+  readonly liveView?: LiveViewFiles | undefined;
+  /** `[httpserver] cors_origins`: the origins whose pages may read the answers; none when absent. */
+  readonly corsOrigins?: readonly string[] | undefined;
+  /** Without auth, the names besides IP addresses and localhost a request may address logwisp by. */
+  readonly allowedHosts?: readonly string[] | undefined;
+}
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  // nginx and similar proxies buffer responses unless told not to; a live stream must not be buffered
+  "x-accel-buffering": "no",
+};
+
+export function createHttpApp(options: HttpAppOptions): FetchHandler {
+  const app = new Hono<{ Bindings: Bindings }>();
+  // CORS first: it answers a preflight (OPTIONS) itself, which a browser sends without credentials, and
+  // a listed origin can read every answer, a 401 or 403 included
+  app.use("*", allowOrigins(options.corsOrigins ?? []));
+  // the DNS-rebinding guard, on every path: without auth the Host header is all that tells a rebound
+  // page from the operator's own (the live view too: refused there, the 403 says how to allow the name)
+  if (!options.auth) app.use("*", requireKnownHost(options.allowedHosts ?? []));
+  // the live view, before the token check: it holds no log data, and the page asks for the token itself
+  const liveView = options.liveView;
+  if (liveView) {
+    for (const path of Object.keys(LIVE_VIEW_ROUTES) as LiveViewPath[]) {
+      app.get(path, () => serveLiveView(path, liveView));
+      app.all(path, (c) => methodNotAllowed(c.req.method));
+    }
+  }
+  if (options.auth) app.use("*", requireToken(options.auth));
+  app.get("/stream", (c) => {
+    const request = readStreamRequest(c.req.raw);
+    if (request instanceof Response) return request;
+    const admission = options.sse.limits.admit(c.env.remoteAddress);
+    if (!admission.ok) {
+      return c.json(admission.refusal, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
+    }
+    return sseResponse(options.sse, c.env.remoteAddress, request, c.req.raw.signal, admission.release);
+  });
+  app.get("/status", (c) => c.json(options.status()));
+  app.all("/stream", (c) => methodNotAllowed(c.req.method));
+  app.all("/status", (c) => methodNotAllowed(c.req.method));
+  app.notFound((c) =>
+    c.json({ error: "not found", path: c.req.path, endpoints: ["/", "/stream", "/status"] }, 404),
+  );
+  app.onError((error, c) => c.json({ error: "internal error", detail: error.message }, 500));
+  return (request, info) => app.fetch(request, { remoteAddress: info.remoteAddress });
+}
+
+/**
+ * `Authorization: Bearer <token>` on every endpoint; `/stream` also takes `?token=`, since a browser's
+ * EventSource cannot set headers.
+ */
+function requireToken(auth: TokenCheck): MiddlewareHandler {
+  return async (c, next) => {
+    const token =
+      bearerToken(c.req.header("authorization")) ??
+      (c.req.path === "/stream" ? c.req.query("token") : undefined);
+    if (token !== undefined && (await auth.matches(token))) return next();
+    return c.json(
+      { error: "unauthorized", detail: "send Authorization: Bearer <token> (or ?token= on /stream)" },
+      401,
+      { "www-authenticate": 'Bearer realm="logwisp"' },
+    );
+  };
+}
+
+/** The filter, backlog and resume point of a GET /stream, or the 400 that says what is wrong with them. */
+function readStreamRequest(request: Request): StreamRequest | Response {
+  try {
+    return requestFromQuery(new URL(request.url).searchParams, request.headers.get("last-event-id"));
+  } catch (error) {
+    if (!(error instanceof FilterError)) throw error;
+    return Response.json({ error: "invalid filter", detail: error.detail }, { status: 400 });
+  }
+}
+
+function methodNotAllowed(method: string): Response {
+  return Response.json(
+    { error: `method ${method} not allowed`, allow: "GET" },
+    { status: 405, headers: { allow: "GET" } },
+  );
+}
+
+/**
+ * An SSE response whose body is pulled by the runtime: the next batch is taken from the client's queue
+ * only when the socket took the previous one, so backpressure is the runtime's own. Frames are the hub's
+ * shared bytes (encoded once per entry), which is why this is not hono's per-call `writeSSE`.
+ */
+function sseResponse(
+  server: StreamServer,
+  remoteAddress: string,
+  request: StreamRequest,
+  signal: AbortSignal,
+  releaseSlot: () => void,
+): Response {
+  // a resume wins over a backlog: the client already has what came before its last id
+  const start = request.resume ? { after: request.resume } : { backlog: request.backlog };
+  const subscriber = server.open(remoteAddress, { filter: request.filter, start });
+  let finish: () => void = () => undefined;
+  const session = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const end = () => {
+    subscriber.close();
+    releaseSlot();
+    finish();
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controllerRef = controller;
+      controller.enqueue(encodeNamedEvent("connected", { client_id: subscriber.id }));
+    },
+    async pull(controller) {
+      const batch = await subscriber.next();
+      if (!batch) {
+        end();
+        closeQuietly(controller);
+        return;
+      }
+      controller.enqueue(batch.bytes);
+      subscriber.markDelivered(batch.entries);
+    },
+    cancel: end,
+  });
+  signal.addEventListener("abort", end, { once: true });
+  // hanging up (a stalled client, or a shutdown whose grace ran out): what the stream still holds is
+  // discarded, so the runtime closes the connection instead of waiting for a client that does not read
+  server.track(subscriber, session, () => {
+    if (controllerRef) abortQuietly(controllerRef);
+    end();
+  });
+  return new Response(body, { status: 200, headers: SSE_HEADERS });
+}
+
+/** The reason a runtime may print (Node's adapter logs a body's error): one line, no stack. */
+const HANG_UP = Object.assign(
+  new Error("SSE client disconnected by the server: it did not read its stream"),
+  {
+    stack: "SSE client disconnected by the server: it did not read its stream",
+  },
+);
+
+function abortQuietly(controller: ReadableStreamDefaultController<Uint8Array>): void {
+  try {
+    controller.error(HANG_UP);
+  } catch {
+    // already closed
+  }
+}
+
+function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array>): void {
+  try {
+    controller.close();
+  } catch {
+    // already closed by the client or by the end of the queue
+  }
+}

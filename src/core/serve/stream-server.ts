@@ -1,0 +1,188 @@
+// What the TCP and SSE servers share: their clients, their heartbeat timer and their shutdown. A session's
+// pump awaits the transport's write before taking the next batch, and each batch is everything queued.
+
+import type { Batch, Hub, StartOptions, StreamStart, Subscriber, Transport } from "../fanout/hub.ts";
+import type { EntryId } from "../fanout/replay.ts";
+import type { StreamFilter } from "../fanout/stream-filter.ts";
+import type { HeartbeatStats } from "../wire/contract.ts";
+import { ClientLimits } from "./client-limits.ts";
+
+export interface StreamServerOptions {
+  readonly transport: Transport;
+  readonly bufferSize: number;
+  /** Seconds between heartbeats; undefined when heartbeats are off. */
+  readonly heartbeatIntervalSeconds: number | undefined;
+  /** One heartbeat frame for every client of this server, built once per tick. */
+  readonly encodeHeartbeat: (stats: HeartbeatStats, nowMs: number) => Uint8Array;
+  readonly startedAtMs: number;
+  /** `max_clients` and `max_clients_per_ip`; absent or 0: no limit. */
+  readonly maxClients?: number;
+  readonly maxClientsPerIp?: number;
+  /** `stall_timeout_seconds`: a client whose full queue stays untaken this long is closed; absent or 0: never. */
+  readonly stallTimeoutSeconds?: number;
+}
+
+/** How often a server with clients looks for stalled ones. */
+export const STALL_SWEEP_MS = 1000;
+
+export class StreamServer {
+  private readonly pumps = new Set<Promise<void>>();
+  /** How to hang up on each client, for a shutdown whose grace period ran out. */
+  private readonly closers = new Map<Subscriber, () => void>();
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  /** One per server, running only while it has clients (see sweepStalled). */
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  /** Clients closed because they stayed stalled past stall_timeout_seconds. */
+  stalledDisconnects = 0;
+  private stopped = false;
+  /** Who may connect: every session takes a slot here first (see client-limits.ts). */
+  readonly limits: ClientLimits;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly options: StreamServerOptions,
+  ) {
+    this.limits = new ClientLimits(options.maxClients ?? 0, options.maxClientsPerIp ?? 0);
+  }
+
+  get transport(): Transport {
+    return this.options.transport;
+  }
+
+  /** Sessions still tracked for shutdown: one per connected client, none once they all left. */
+  get sessions(): number {
+    return this.pumps.size;
+  }
+
+  /** Starts a subscriber opened with `held: true`. */
+  start(subscriber: Subscriber, options: StartOptions): void {
+    this.hub.start(subscriber, options);
+  }
+
+  /** The id of the last entry published: a session that subscribes later starts after it, missing nothing. */
+  position(): EntryId {
+    return { run: this.hub.runId, seq: this.hub.published };
+  }
+
+  /**
+   * A new client: its subscriber receives the entries that pass `filter`, published from now on, or from
+   * `start` (a backlog or a resume) on.
+   */
+  open(
+    remoteAddress: string,
+    request: {
+      filter?: StreamFilter | undefined;
+      start?: StreamStart;
+      connectedSinceStart?: boolean;
+      held?: boolean;
+    } = {},
+  ): Subscriber {
+    const subscriber = this.hub.subscribe({
+      transport: this.options.transport,
+      remoteAddress,
+      bufferSize: this.options.bufferSize,
+      ...request,
+    });
+    this.startSweep();
+    return subscriber;
+  }
+
+  private startSweep(): void {
+    const seconds = this.options.stallTimeoutSeconds ?? 0;
+    if (seconds <= 0 || this.sweepTimer !== undefined || this.stopped) return;
+    this.sweepTimer = setInterval(() => this.sweepStalled(seconds * 1000), STALL_SWEEP_MS);
+  }
+
+  /** Closes every client of this server that stayed stalled for timeoutMs; the timer stops with the last client. */
+  private sweepStalled(timeoutMs: number): void {
+    if (this.hub.activeClients(this.options.transport) === 0) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+      return;
+    }
+    const now = Date.now();
+    for (const subscriber of this.hub.clients()) {
+      if (subscriber.transport !== this.options.transport) continue;
+      if (!subscriber.isStalled(timeoutMs, now)) continue;
+      this.stalledDisconnects++;
+      subscriber.close();
+      this.closers.get(subscriber)?.();
+    }
+  }
+
+  /**
+   * Moves batches from the subscriber to the transport until either ends. `write` resolves when the
+   * transport can take more; it rejects (or the subscriber closes) when the client is gone.
+   */
+  pump(
+    subscriber: Subscriber,
+    write: (bytes: Uint8Array) => Promise<void>,
+    close: () => void,
+  ): Promise<void> {
+    const run = (async () => {
+      try {
+        for (let batch: Batch | undefined = await subscriber.next(); batch; batch = await subscriber.next()) {
+          await write(batch.bytes);
+          subscriber.markDelivered(batch.entries);
+        }
+      } catch {
+        // the client went away mid-write: nothing to deliver to any more
+      } finally {
+        subscriber.close();
+        close();
+      }
+    })();
+    this.track(subscriber, run, close);
+    return run;
+  }
+
+  /** Keeps a session visible to shutdown (SSE's pump is pull-driven by the response stream instead). */
+  track(subscriber: Subscriber, session: Promise<void>, close: () => void): void {
+    this.closers.set(subscriber, close);
+    this.pumps.add(session);
+    void session.finally(() => {
+      this.pumps.delete(session);
+      this.closers.delete(subscriber);
+    });
+  }
+
+  startHeartbeat(): void {
+    const seconds = this.options.heartbeatIntervalSeconds;
+    if (seconds === undefined) return;
+    this.heartbeatTimer = setInterval(() => {
+      const now = Date.now();
+      const stats = {
+        activeClients: this.hub.activeClients(),
+        uptimeSeconds: Math.floor((now - this.options.startedAtMs) / 1000),
+      };
+      if (this.hub.activeClients(this.options.transport) === 0) return;
+      this.hub.broadcast(this.options.transport, this.options.encodeHeartbeat(stats, now));
+    }, seconds * 1000);
+  }
+
+  /**
+   * Stops heartbeats, offers each client a last frame (SSE's disconnect event), and lets every queue drain
+   * for up to graceMs; clients still writing after that are closed.
+   */
+  async shutdown(lastFrame: Uint8Array | undefined, graceMs: number): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    for (const subscriber of this.hub.clients()) {
+      if (subscriber.transport !== this.options.transport) continue;
+      if (lastFrame) subscriber.offer(lastFrame, false);
+      subscriber.end();
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all(this.pumps), grace]);
+    clearTimeout(timer);
+    for (const [subscriber, close] of this.closers) {
+      subscriber.close();
+      close();
+    }
+  }
+}
