@@ -1,12 +1,10 @@
-// Wires config → monitor → hub → servers. start() listens, scans, and says "ready"; stop() says goodbye
+// Wires config → entry source (local files) → hub → servers. start() listens, scans, and says "ready"; stop() says goodbye
 // to every client and releases every file and socket.
 
 import type { Config } from "./config/schema.ts";
 import type { TlsMaterial, TlsServer } from "./config/tls.ts";
-import { type LogEntry, parseLine, serializeEntry } from "./entry/entry.ts";
-import { TargetFilter } from "./entry/target-filter.ts";
-import { hintWindowMs } from "./fanout/hint-window.ts";
 import { Hub, type Transport } from "./fanout/hub.ts";
+import { LocalFiles } from "./fanout/local-files.ts";
 import { runIdOf } from "./fanout/replay.ts";
 import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
 import { isLoopback, TokenCheck } from "./serve/auth.ts";
@@ -15,11 +13,6 @@ import type { LiveViewFiles } from "./serve/live-view.ts";
 import { buildStatus } from "./serve/status.ts";
 import { StreamServer } from "./serve/stream-server.ts";
 import { serveTcpClient } from "./serve/tcp-session.ts";
-import type { LineFlags } from "./tail/lines.ts";
-import { Monitor } from "./tail/monitor.ts";
-import { LINES_PER_TURN } from "./tail/reader.ts";
-import { yieldToEventLoop } from "./util/event-loop.ts";
-import { nowMicros } from "./util/time.ts";
 import { encodeNamedEvent } from "./wire/framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./wire/heartbeat.ts";
 
@@ -38,21 +31,13 @@ const DISCONNECT_FRAME = encodeNamedEvent("disconnect", { reason: "server_shutdo
 export class Service {
   readonly hub: Hub;
   readonly startedAtMs = Date.now();
-  private readonly monitor: Monitor;
-  /** Targets' include/exclude; undefined when none sets them. */
-  private readonly targetFilter: TargetFilter | undefined;
+  /** Where entries come from: this machine's files. */
+  private readonly files: LocalFiles;
   private readonly tcp: StreamServer | undefined;
   private readonly sse: StreamServer | undefined;
   private readonly listeners: { tcp?: Listener; http?: Listener } = {};
   private readonly auth: TokenCheck | undefined;
   private stopping: Promise<void> | undefined;
-  /** Entries serialised in this event-loop turn (and the entries themselves, for filters), handed to the hub as one batch at its end. */
-  private pending: string[] = [];
-  private pendingEntries: LogEntry[] = [];
-  private flushQueued = false;
-  /** When the lines of this turn's batch were read: the reader hands on a slice of one read at once. */
-  private batchReadMicros = 0;
-
   constructor(
     private readonly runtime: Runtime,
     readonly config: Config,
@@ -65,38 +50,8 @@ export class Service {
       replayMaxBytes: monitor.replay_max_bytes,
       runId: runIdOf(this.startedAtMs),
     });
-    this.targetFilter = TargetFilter.from(runtime, monitor.targets);
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
-    this.monitor = new Monitor(
-      runtime,
-      {
-        checkIntervalMs: monitor.check_interval_ms,
-        rotateWaitMs: monitor.rotate_wait_ms,
-        maxLineBytes: monitor.max_line_bytes,
-        targets: monitor.targets,
-        followSymlinks: monitor.follow_symlinks,
-        yieldToEventLoop: async () => {
-          await yieldToEventLoop();
-          await this.hub.waitForRoom(LINES_PER_TURN);
-        },
-        hintWindowMs: () => hintWindowMs(this.hub.activeClients()),
-      },
-      {
-        line: (source, path, text, flags) => {
-          if (this.targetFilter === undefined || this.targetFilter.passes(path, text)) {
-            this.publishLine(source, text, flags);
-          }
-        },
-        notice: (kind, path, detail) => {
-          runtime.log(detail);
-          // the lines read before the rotation go out before its event
-          this.flushPending();
-          if (kind === "rotated" || kind === "deleted" || kind === "truncated") {
-            this.hub.broadcast("sse", encodeNamedEvent("rotation", { path, kind }));
-          }
-        },
-      },
-    );
+    this.files = new LocalFiles(runtime, monitor, this.hub);
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
   }
@@ -153,18 +108,18 @@ export class Service {
         tcp.startHeartbeat();
       }
       this.warnIfOpen();
-      await this.monitor.start();
+      await this.files.start();
     } catch (error) {
       await this.stop();
       throw error;
     }
-    this.runtime.log(`ready, following ${this.monitor.fileCount} files`);
+    this.runtime.log(`ready, following ${this.files.fileCount} files`);
   }
 
   /** Idempotent: SSE clients get `event: disconnect`, queues drain (bounded), then everything closes. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      await this.monitor.stop();
+      await this.files.stop();
       await Promise.all([
         this.sse?.shutdown(DISCONNECT_FRAME, SHUTDOWN_GRACE_MS),
         this.tcp?.shutdown(undefined, SHUTDOWN_GRACE_MS),
@@ -208,10 +163,7 @@ export class Service {
       startedAtMs: this.startedAtMs,
       config: this.config,
       hub: this.hub,
-      files: this.monitor.status().map((file) => ({
-        ...file,
-        excluded: this.targetFilter?.excludedLines(file.path) ?? 0,
-      })),
+      files: this.files.status(),
       listeners: this.listeners,
       rejected: { tcp: this.tcp?.limits.rejected ?? 0, sse: this.sse?.limits.rejected ?? 0 },
       stalledDisconnects: {
@@ -220,38 +172,6 @@ export class Service {
       },
     });
   }
-
-  private publishLine(source: string, text: string, flags: LineFlags | undefined): void {
-    if (!this.hub.replays && this.hub.activeClients() === 0) {
-      // nobody to send it to and no ring to keep it for later: count it, skip the parse and serialisation
-      this.flushPending();
-      this.hub.countUnsent(1);
-      return;
-    }
-    // one clock read per batch, not per line: its lines came out of the same read, and an entry's time
-    // string (with its JSON) is then made once per batch
-    if (this.pending.length === 0) this.batchReadMicros = nowMicros();
-    const entry: LogEntry = parseLine(text, source, this.batchReadMicros);
-    if (flags) entry.fields = { ...entry.fields, ...flags };
-    this.pending.push(serializeEntry(entry));
-    this.pendingEntries.push(entry);
-    // the reader hands lines on synchronously, a slice at a time: one batch per slice, sent at the end of
-    // the turn (a microtask: before any timer, heartbeat or new connection can observe the hub)
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(this.flushPending);
-    }
-  }
-
-  private readonly flushPending = (): void => {
-    this.flushQueued = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    const entries = this.pendingEntries;
-    this.pending = [];
-    this.pendingEntries = [];
-    this.hub.publishBatch(batch, entries);
-  };
 }
 
 export function formatAddress(listener: Listener): string {

@@ -3,6 +3,7 @@
 // for a backlog, is served from here. Sequence numbers are contiguous: every published entry has one.
 
 import type { PublishedEntry } from "../wire/published-entry.ts";
+import type { ResumeStore } from "./entry-source.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -40,7 +41,7 @@ class HeldEntry implements PublishedEntry {
  * per held entry: the garbage collector never has to copy or trace thousands of retained strings, which
  * would otherwise cost more than everything else a line goes through.
  */
-export class ReplayRing {
+export class ReplayRing implements ResumeStore {
   /** Grows (see INITIAL_RING_BYTES) up to maxBytes, never shrinks. */
   private buffer: Uint8Array;
   private readonly offsets: Uint32Array;
