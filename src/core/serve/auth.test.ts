@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bearerToken, FirstLineReader, isLoopback, TokenCheck } from "./auth.ts";
+import { bearerToken, isLoopback, TokenCheck } from "./auth.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -25,29 +25,6 @@ test("bearerToken reads the Bearer scheme only", () => {
     [undefined, undefined],
   ];
   for (const [header, expected] of cases) assert.equal(bearerToken(header), expected, String(header));
-});
-
-test("FirstLineReader joins chunks up to the first newline and drops one CR", () => {
-  const reader = new FirstLineReader();
-  assert.equal(reader.push(encode("s3")), undefined);
-  assert.equal(reader.push(encode("cr")), undefined);
-  assert.equal(reader.push(encode("et\r\nignored after")), "s3cret");
-  assert.equal(new FirstLineReader().push(encode("\n")), "");
-});
-
-test("FirstLineReader gives up on a line longer than its limit", () => {
-  const reader = new FirstLineReader(8);
-  assert.equal(reader.push(encode("12345")), undefined);
-  assert.equal(reader.push(encode("6789")), null);
-  assert.equal(new FirstLineReader(8).push(encode("12345678\n")), "12345678");
-});
-
-test("FirstLineReader keeps its own copy of each chunk", () => {
-  const reader = new FirstLineReader();
-  const buffer = encode("abc");
-  reader.push(buffer);
-  buffer.set(encode("xyz"));
-  assert.equal(reader.push(encode("\n")), "abc");
 });
 
 test("isLoopback: only addresses this machine alone can reach", () => {

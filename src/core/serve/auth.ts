@@ -4,9 +4,6 @@
 /** How long a TCP client has to send the token line before it is closed, having received nothing. */
 export const TCP_AUTH_TIMEOUT_MS = 5000;
 
-/** The longest TCP auth line read; a client that sends more without a newline is closed. */
-export const TCP_AUTH_LINE_MAX_BYTES = 4096;
-
 // crypto.subtle is a global on Node ≥ 19, Bun and Deno: no runtime import needed
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
@@ -35,35 +32,6 @@ export class TokenCheck {
 export function bearerToken(header: string | null | undefined): string | undefined {
   const match = /^\s*bearer\s+(\S+)\s*$/i.exec(header ?? "");
   return match?.[1];
-}
-
-/**
- * Collects a TCP client's first line from the chunks it sends. `push` returns the line (without its
- * `\n` or `\r\n`) once complete, `null` when the client sent more than `maxBytes` without a newline, and
- * undefined while the line is still incomplete.
- */
-export class FirstLineReader {
-  private readonly chunks: Uint8Array[] = [];
-  private size = 0;
-
-  constructor(private readonly maxBytes = TCP_AUTH_LINE_MAX_BYTES) {}
-
-  push(bytes: Uint8Array): string | null | undefined {
-    const newline = bytes.indexOf(0x0a);
-    const head = newline === -1 ? bytes : bytes.subarray(0, newline);
-    if (this.size + head.length > this.maxBytes) return null;
-    // copied: a runtime may reuse its read buffer for the next chunk
-    this.chunks.push(head.slice());
-    this.size += head.length;
-    if (newline === -1) return undefined;
-    const line = new Uint8Array(this.size);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      line.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return new TextDecoder().decode(line).replace(/\r$/, "");
-  }
 }
 
 /** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */

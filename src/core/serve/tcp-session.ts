@@ -14,9 +14,9 @@ import type { EntryId } from "../fanout/replay.ts";
 import { FilterError } from "../fanout/stream-filter.ts";
 import { requestFromJsonLine, requestFromOptions, type StreamRequest } from "../fanout/stream-request.ts";
 import type { TcpConnection } from "../runtime.ts";
-import { yieldToEventLoop } from "../util/event-loop.ts";
-import { FirstLineReader, TCP_AUTH_TIMEOUT_MS, type TokenCheck } from "./auth.ts";
+import { TCP_AUTH_TIMEOUT_MS, type TokenCheck } from "./auth.ts";
 import type { ClientRefusal } from "./client-limits.ts";
+import { readFirstLine } from "./first-line.ts";
 import type { StreamServer } from "./stream-server.ts";
 
 /**
@@ -45,118 +45,89 @@ export function serveTcpClient(
     return;
   }
   connection.onClose(admission.release);
-  if (options.auth === undefined) awaitOptions(server, connection, options);
-  else authenticate(server, connection, options.auth, options.authTimeoutMs ?? TCP_AUTH_TIMEOUT_MS);
+  if (options.auth === undefined) void awaitOptions(server, connection, options);
+  else void authenticate(server, connection, options.auth, options.authTimeoutMs ?? TCP_AUTH_TIMEOUT_MS);
 }
 
 /**
  * Without auth: an options line if one starts within TCP_OPTIONS_WAIT_MS (and then ends within
  * TCP_AUTH_TIMEOUT_MS), else the whole stream; either way from the moment of connecting.
  */
-function awaitOptions(server: StreamServer, connection: TcpConnection, options: TcpSessionOptions): void {
+async function awaitOptions(server: StreamServer, connection: TcpConnection, options: TcpSessionOptions) {
   const since = server.position();
   // let in now (there is no token to wait for): counted and listed, but held until it is known what it wants
   const subscriber = server.open(connection.remoteAddress, { held: true, start: { after: since } });
   connection.onClose(() => subscriber.close());
-  const begin = (request: StreamRequest) => {
-    server.start(subscriber, {
-      filter: request.filter,
-      start: { after: since, backlog: request.backlog },
-      connectedSinceStart: true,
-    });
-    pumpTo(server, subscriber, connection);
-  };
-  const refuseOptions = (detail: string) => {
-    subscriber.close();
-    fail(connection, detail);
-  };
-  const reader = new FirstLineReader();
-  let settled = false;
-  let optionsLine = false;
-  const settle = (): boolean => {
-    if (settled) return false;
-    settled = true;
-    clearTimeout(timer);
-    return true;
-  };
-  const startPlain = () => {
-    // an options line that began in time has until its own deadline to end
-    if (!optionsLine && settle()) begin(PLAIN);
-  };
-  // a server busy past the deadline finds the timer and the client's line due together, and timers run
-  // first: one more turn with I/O lets a line that already arrived be read before the stream starts plain
-  let timer = setTimeout(
-    () => void yieldToEventLoop().then(startPlain),
-    options.optionsWaitMs ?? TCP_OPTIONS_WAIT_MS,
-  );
-  connection.onClose(() => settle());
-  connection.onData((bytes) => {
-    if (settled) return;
-    if (!optionsLine) {
-      const first = bytes.find((byte) => byte !== 0x20 && byte !== 0x09);
-      if (first === undefined) return;
-      // someone typing into nc: not an options line, ignored as everything after it
-      if (first !== OPEN_BRACE) return startPlain();
-      optionsLine = true;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (settle()) refuseOptions("the options line did not end (with a newline) within 5 s");
-      }, options.authTimeoutMs ?? TCP_AUTH_TIMEOUT_MS);
-    }
-    const line = reader.push(bytes);
-    if (line === undefined || !settle()) return;
-    if (line === null) return refuseOptions("the options line is longer than 4096 bytes");
-    let request: StreamRequest;
-    try {
-      request = requestFromJsonLine(line);
-    } catch (error) {
-      if (!(error instanceof FilterError)) throw error;
-      return refuseOptions(error.detail);
-    }
-    begin(request);
+  const first = await readFirstLine(connection, {
+    startWithinMs: options.optionsWaitMs ?? TCP_OPTIONS_WAIT_MS,
+    // someone typing into nc: not an options line, ignored as everything after it
+    startsWith: OPEN_BRACE,
+    timeoutMs: options.authTimeoutMs ?? TCP_AUTH_TIMEOUT_MS,
   });
+  let request = PLAIN;
+  switch (first.kind) {
+    case "closed":
+      return;
+    case "timeout":
+      return refuseOptions(
+        subscriber,
+        connection,
+        "the options line did not end (with a newline) within 5 s",
+      );
+    case "too-long":
+      return refuseOptions(subscriber, connection, "the options line is longer than 4096 bytes");
+    case "line":
+      try {
+        request = requestFromJsonLine(first.line);
+      } catch (error) {
+        if (!(error instanceof FilterError)) throw error;
+        return refuseOptions(subscriber, connection, error.detail);
+      }
+  }
+  server.start(subscriber, {
+    filter: request.filter,
+    start: { after: since, backlog: request.backlog },
+    connectedSinceStart: true,
+  });
+  pumpTo(server, subscriber, connection);
+}
+
+function refuseOptions(subscriber: Subscriber, connection: TcpConnection, detail: string): void {
+  subscriber.close();
+  fail(connection, detail);
 }
 
 /** With auth: the first line is the token, or an options object whose "token" is. */
-function authenticate(server: StreamServer, connection: TcpConnection, auth: TokenCheck, timeoutMs: number) {
+async function authenticate(
+  server: StreamServer,
+  connection: TcpConnection,
+  auth: TokenCheck,
+  timeoutMs: number,
+) {
+  const first = await readFirstLine(connection, { timeoutMs });
+  if (first.kind === "closed") return;
+  if (first.kind !== "line") return connection.close();
+  // the client's stream starts when its line arrived, not when the token check finishes
+  const since = server.position();
+  // a JSON object carries the token and options; anything else is a plain token line
+  const object = first.line.trimStart().startsWith("{") ? parseJsonObject(first.line) : undefined;
+  const token = object === undefined ? first.line : object.token;
+  if (typeof token !== "string") return connection.close();
   let closed = false;
-  let settled = false;
-  const reject = (): void => {
-    settled = true;
-    connection.close();
-  };
-  const timer = setTimeout(reject, timeoutMs);
   connection.onClose(() => {
     closed = true;
-    clearTimeout(timer);
   });
-  const reader = new FirstLineReader();
-  connection.onData((bytes) => {
-    if (settled) return;
-    const line = reader.push(bytes);
-    if (line === undefined) return;
-    settled = true;
-    clearTimeout(timer);
-    if (line === null) return reject();
-    // the client's stream starts when its line arrived, not when the token check finishes
-    const since = server.position();
-    // a JSON object carries the token and options; anything else is a plain token line
-    const object = line.trimStart().startsWith("{") ? parseJsonObject(line) : undefined;
-    const token = object === undefined ? line : object.token;
-    if (typeof token !== "string") return reject();
-    void auth.matches(token).then((ok) => {
-      if (closed) return;
-      if (!ok) return reject();
-      let request = PLAIN;
-      try {
-        if (object !== undefined) request = requestFromOptions(object);
-      } catch (error) {
-        if (!(error instanceof FilterError)) throw error;
-        return fail(connection, error.detail);
-      }
-      startSession(server, connection, request, since);
-    });
-  });
+  const ok = await auth.matches(token);
+  if (closed) return;
+  if (!ok) return connection.close();
+  let request = PLAIN;
+  try {
+    if (object !== undefined) request = requestFromOptions(object);
+  } catch (error) {
+    if (!(error instanceof FilterError)) throw error;
+    return fail(connection, error.detail);
+  }
+  startSession(server, connection, request, since);
 }
 
 const PLAIN: StreamRequest = { filter: undefined, backlog: undefined, resume: undefined };
