@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bearerToken, isLoopback, TokenCheck } from "./auth.ts";
 
-const encode = (text: string) => new TextEncoder().encode(text);
 
 test("TokenCheck accepts the token and nothing else", async () => {
   const check = new TokenCheck("s3cret");
