@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bearerToken, isLoopback, TokenCheck } from "./auth.ts";
 
-
 test("TokenCheck accepts the token and nothing else", async () => {
   const check = new TokenCheck("s3cret");
   assert.equal(await check.matches("s3cret"), true);
