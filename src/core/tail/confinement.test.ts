@@ -12,7 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import { nodeFileSystem } from "../../adapters/node/fs.ts";
+import { nodeFileSystem } from "../../adapters/_shared/node-fs.ts";
 import type { FileSystem } from "../runtime.ts";
 import { Confinement, FOLLOW_SYMLINKS_HINT, isInside } from "./confinement.ts";
 import { Tailer } from "./tailer.ts";

@@ -28,7 +28,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
-import { nodeFileSystem } from "../../adapters/node/fs.ts";
+import { nodeFileSystem } from "../../adapters/_shared/node-fs.ts";
 import type { LineFlags } from "./lines.ts";
 import { Tailer } from "./tailer.ts";
 

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import { nodeFileSystem } from "../../adapters/node/fs.ts";
+import { nodeFileSystem } from "../../adapters/_shared/node-fs.ts";
 import type { FileSystem } from "../runtime.ts";
 import { fnv1a } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";

@@ -1,4 +1,5 @@
-// https://nodejs.org/api/fs.html#promises-api
+// https://nodejs.org/api/fs.html#promises-api — the file system side of the port for Node, and for Bun, which
+// implements node:fs/promises natively (https://bun.sh/docs/runtime/nodejs-apis#node-fs).
 
 import type { Stats } from "node:fs";
 import { open, readdir, readFile, realpath, stat } from "node:fs/promises";

@@ -1,5 +1,6 @@
-// https://nodejs.org/api/fs.html#fswatchfilename-options-listener — a wake-up hint only; the monitor's poll
-// stays the source of truth. node:fs watch rather than chokidar: chokidar passes at most one change event per
+// https://nodejs.org/api/fs.html#fswatchfilename-options-listener (Node; Bun implements node:fs watch
+// natively: https://bun.sh/guides/read-file/watch) — a wake-up hint only; the monitor's poll stays the
+// source of truth. node:fs watch rather than chokidar: chokidar passes at most one change event per
 // path every 50 ms (and adds a watch and a stat per file), which put a 30 ms floor under every line's latency;
 // the hint needs no more than inotify's one watch per directory.
 import { watch as fsWatch } from "node:fs";
