@@ -4,6 +4,8 @@
 import { isLoopback, TokenCheck } from "./auth.ts";
 import type { Config } from "./config/schema.ts";
 import type { TlsMaterial, TlsServer } from "./config/tls.ts";
+import { HalfOpenGate } from "./connection-gate.ts";
+import { DescriptorBudget } from "./descriptor-budget.ts";
 import { type LogEntry, parseLine, serializeEntry } from "./entry.ts";
 import { encodeSseEvent } from "./framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./heartbeat.ts";
@@ -42,6 +44,10 @@ export class Service {
   private readonly targetFilter: TargetFilter | undefined;
   private readonly tcp: StreamServer | undefined;
   private readonly sse: StreamServer | undefined;
+  /** The process's descriptors, shared by both servers' connections. */
+  private readonly descriptors: DescriptorBudget;
+  /** Each server's half-open connections (see connection-gate.ts). */
+  private readonly gates: { tcp?: HalfOpenGate; http?: HalfOpenGate } = {};
   private readonly listeners: { tcp?: Listener; http?: Listener } = {};
   private readonly auth: TokenCheck | undefined;
   private stopping: Promise<void> | undefined;
@@ -97,6 +103,13 @@ export class Service {
     );
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
+    this.descriptors = new DescriptorBudget(runtime.descriptorLimit?.(), (line) => runtime.log(line));
+    for (const [name, server] of [
+      ["tcp", this.tcp],
+      ["http", this.sse],
+    ] as const) {
+      if (server) this.gates[name] = new HalfOpenGate(this.descriptors, () => server.limits.rejected++);
+    }
   }
 
   private streamServer(
@@ -175,8 +188,9 @@ export class Service {
   private async withTls(server: TlsServer, listen: (options: ListenOptions) => Promise<Listener>) {
     const { host, port, ssl_cert_file, ssl_key_file } = this.config[server];
     const tls = this.options.tls?.[server];
+    const gate = this.gates[server === "tcpserver" ? "tcp" : "http"];
     try {
-      return await listen({ host, port, ...(tls ? { tls } : {}) });
+      return await listen({ host, port, gate, ...(tls ? { tls } : {}) });
     } catch (error) {
       if (!(error instanceof TlsSetupError)) throw error;
       throw new TlsSetupError(
@@ -210,6 +224,8 @@ export class Service {
       })),
       listeners: this.listeners,
       rejected: { tcp: this.tcp?.limits.rejected ?? 0, sse: this.sse?.limits.rejected ?? 0 },
+      halfOpen: { tcp: this.gates.tcp?.halfOpen ?? 0, sse: this.gates.http?.halfOpen ?? 0 },
+      descriptors: this.descriptors,
       stalledDisconnects: {
         tcp: this.tcp?.stalledDisconnects ?? 0,
         sse: this.sse?.stalledDisconnects ?? 0,

@@ -59,6 +59,7 @@ function awaitOptions(server: StreamServer, connection: TcpConnection, options: 
   const subscriber = server.open(connection.remoteAddress, { held: true, start: { after: since } });
   connection.onClose(() => subscriber.close());
   const begin = (request: StreamRequest) => {
+    connection.settle();
     server.start(subscriber, {
       filter: request.filter,
       start: { after: since, backlog: request.backlog },
@@ -186,6 +187,7 @@ function startSession(
   request: StreamRequest,
   since: EntryId,
 ): void {
+  connection.settle();
   const subscriber = server.open(connection.remoteAddress, {
     filter: request.filter,
     start: { after: since, backlog: request.backlog },

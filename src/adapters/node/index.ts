@@ -1,8 +1,8 @@
 // The Runtime for Node: node:fs (files and watch hints), node:net and @hono/node-server.
 import type { Runtime } from "../../core/runtime.ts";
+import { serveHttp } from "../_shared/node-http.ts";
 import { nodeProcess } from "../_shared/node-process.ts";
 import { nodeFileSystem } from "./fs.ts";
-import { serveHttp } from "./http.ts";
 import { listenTcp } from "./tcp.ts";
 import { watch } from "./watch.ts";
 
