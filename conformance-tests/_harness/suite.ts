@@ -13,6 +13,7 @@ import { limitsCases } from "../cases/limits.ts";
 import { liveViewCases } from "../cases/live-view.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
+import { reliabilityHalfOpenCases } from "../cases/reliability-half-open.ts";
 import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
@@ -49,6 +50,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...reliabilityInputCases,
   ...reliabilityGigabyteCases,
   ...reliabilityRequestCases,
+  ...reliabilityHalfOpenCases,
   ...lifecycleCases,
   ...lifecycleDrainCases,
   ...packagingCliCases,

@@ -1,14 +1,24 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { HALF_OPEN_LINGER_MS, HalfOpenGate, MAX_HALF_OPEN_PER_ADDRESS } from "./connection-gate.ts";
-import { DescriptorBudget, descriptorReserve, parseDescriptorLimit } from "./descriptor-budget.ts";
+import {
+  DescriptorBudget,
+  descriptorReserve,
+  EPISODE_QUIET_MS,
+  EVICTED_PER_FAILED_ACCEPT,
+  parseDescriptorLimit,
+} from "./descriptor-budget.ts";
 import type { AdmittedConnection } from "./runtime.ts";
 
 function setUp(limit: number | undefined, maxPerAddress = MAX_HALF_OPEN_PER_ADDRESS) {
   const lines: string[] = [];
-  const budget = new DescriptorBudget(limit, (line) => lines.push(line));
-  let rejected = 0;
   const clock = { ms: 1_000_000 };
+  const budget = new DescriptorBudget(
+    limit,
+    (line) => lines.push(line),
+    () => clock.ms,
+  );
+  let rejected = 0;
   const gate = new HalfOpenGate(budget, () => rejected++, { maxPerAddress, now: () => clock.ms });
   const closed: string[] = [];
   const admit = (address: string, name = address): AdmittedConnection | undefined =>
@@ -116,21 +126,42 @@ test("with every connection settled, a new one is refused; accepting is said aga
   assert.equal(lines.length, 3, "a new episode is said again");
 });
 
-test("a failed accept (EMFILE) is said once per episode and counted; the next accepted connection ends it", () => {
-  const { budget, gate, lines, admit } = setUp(undefined);
+test("a failed accept (EMFILE) is said once per episode and counted; a connection accepted after a quiet second ends it", () => {
+  const { budget, gate, lines, admit, later } = setUp(undefined);
   gate.outOfDescriptors();
+  later(10);
   gate.outOfDescriptors();
   assert.equal(budget.refused, 2);
   assert.deepEqual(lines, [
     "warning: out of file descriptors (EMFILE): refusing new connections until some close, closing half-open ones first; raise the limit (ulimit -n)",
   ]);
-  assert.ok(admit("10.0.0.1"));
+  // one descriptor freed: a connection gets in (and becomes a client), but the next accept fails again: the
+  // same episode
+  const client = admit("10.0.0.1");
+  assert.ok(client);
+  client.settle();
+  gate.outOfDescriptors();
+  later(EPISODE_QUIET_MS);
+  assert.ok(admit("10.0.0.2"));
   assert.deepEqual(lines.slice(1), [
-    "descriptors available again: accepting connections (2 refused or closed meanwhile)",
+    "descriptors available again: accepting connections (3 refused or closed meanwhile)",
   ]);
 });
 
-test("without a known limit nothing is evicted, and an evicted connection's own close later counts nothing", () => {
+test("a failed accept closes the oldest half-open connections to make room, never a client's", () => {
+  const { budget, closed, admit, rejected } = setUp(undefined);
+  admit("10.0.0.1", "client")?.settle();
+  for (let i = 0; i < 100; i++) admit("10.0.1.1", `attacker ${i}`);
+  const held = budget.held;
+  budget.exhausted();
+  assert.equal(closed.length, EVICTED_PER_FAILED_ACCEPT);
+  assert.equal(closed[0], "attacker 0");
+  assert.equal(budget.held, held - EVICTED_PER_FAILED_ACCEPT);
+  assert.equal(budget.refused, 1 + EVICTED_PER_FAILED_ACCEPT);
+  assert.equal(rejected(), EVICTED_PER_FAILED_ACCEPT, "each connection closed counts in its server's rejected");
+});
+
+test("without a known limit nothing is evicted while accepting works, and an evicted connection's own close later counts nothing", () => {
   const unknown = setUp(undefined);
   for (let i = 0; i < 5000; i++) unknown.admit(`10.0.${i % 250}.${i % 60}`);
   assert.deepEqual(unknown.closed, []);

@@ -22,6 +22,18 @@ export function descriptorReserve(limit: number): number {
   return Math.min(Math.max(64, Math.floor(limit / 8)), Math.floor(limit / 2));
 }
 
+/**
+ * An EMFILE episode is over once a connection is accepted this long after the last failed accept: descriptors
+ * freed one at a time would otherwise end and start it again with every connection that closes.
+ */
+export const EPISODE_QUIET_MS = 1000;
+
+/**
+ * Half-open connections closed at each failed accept, oldest first: what waits to be accepted (Deno's loop
+ * tries again 100 ms later) then gets in without waiting out their header deadline.
+ */
+export const EVICTED_PER_FAILED_ACCEPT = 32;
+
 /** A connection the budget may close to make room for a newer one. */
 export interface Evictable {
   evict(): void;
@@ -33,6 +45,7 @@ export class DescriptorBudget {
   private heldNow = 0;
   private short = false;
   private refusedInEpisode = 0;
+  private lastExhaustedAtMs = Number.NEGATIVE_INFINITY;
   /** Half-open connections in the order they came: the first is the oldest. */
   private readonly halfOpen = new Set<Evictable>();
   /** Connections logwisp may hold at once; Infinity when the limit is not known. */
@@ -44,6 +57,7 @@ export class DescriptorBudget {
     /** The soft limit, or undefined when the runtime cannot tell (then only EMFILE itself is reported). */
     readonly limit: number | undefined,
     private readonly log: (line: string) => void,
+    private readonly now: () => number = Date.now,
   ) {
     this.capacity = limit === undefined ? Number.POSITIVE_INFINITY : limit - descriptorReserve(limit);
     this.lowWater =
@@ -57,12 +71,12 @@ export class DescriptorBudget {
 
   /**
    * Room for one more connection: true when it may be let in (after closing the oldest half-open one). A
-   * connection let in with few held also ends an EMFILE episode: accepting works again.
+   * connection let in with few held, and no failed accept for EPISODE_QUIET_MS, ends the episode.
    */
   take(): boolean {
     if (this.heldNow < this.capacity) {
       this.heldNow++;
-      if (this.short && this.heldNow <= this.lowWater) this.endEpisode();
+      if (this.short && this.heldNow <= this.lowWater && this.quietSinceExhausted()) this.endEpisode();
       return true;
     }
     this.startEpisode(`${this.heldNow} connections held, limit ${this.limit}`);
@@ -99,10 +113,23 @@ export class DescriptorBudget {
     this.refusedInEpisode++;
   }
 
-  /** The runtime failed to accept (EMFILE, ENFILE): descriptors ran out whatever the budget says. */
+  /**
+   * The runtime failed to accept (EMFILE, ENFILE): descriptors ran out whatever the budget says (or where it
+   * does not know the limit). The oldest half-open connections are closed to make room.
+   */
   exhausted(): void {
+    this.lastExhaustedAtMs = this.now();
     this.startEpisode("EMFILE");
     this.countRefusal();
+    for (let evicted = 0; evicted < EVICTED_PER_FAILED_ACCEPT; evicted++) {
+      const oldest = this.halfOpen.values().next();
+      if (oldest.done) break;
+      oldest.value.evict();
+    }
+  }
+
+  private quietSinceExhausted(): boolean {
+    return this.now() - this.lastExhaustedAtMs >= EPISODE_QUIET_MS;
   }
 
   private startEpisode(detail: string): void {
