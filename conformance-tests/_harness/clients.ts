@@ -137,19 +137,27 @@ export function sseEntry(event: SseEvent): Entry | undefined {
   return asEntry(parseJson(event.data));
 }
 
-/** Opens `GET url` as an SSE stream; resolves once the response headers arrived. */
+/**
+ * Opens `GET url` as an SSE stream; resolves once the response headers arrived. `localAddress` picks the
+ * client's own address (`127.0.0.2`: another loopback address, for per-address limits).
+ */
 export function openSse(
   url: string,
   headers: Record<string, string> = {},
   ms = DEFAULT_TIMEOUT_MS,
+  localAddress?: string,
 ): Promise<SseClient> {
-  const label = `SSE client of ${url}`;
+  const label = `SSE client of ${url}${localAddress ? ` from ${localAddress}` : ""}`;
   const events = new Inbox<SseEvent>(label, (event) => JSON.stringify(event));
   const parser = new SseParser((event) => events.push(event));
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { agent: false, headers: { accept: "text/event-stream", ...headers } },
+      {
+        agent: false,
+        headers: { accept: "text/event-stream", ...headers },
+        ...(localAddress ? { localAddress } : {}),
+      },
       (res) => {
         clearTimeout(timer);
         res.setEncoding("utf8");

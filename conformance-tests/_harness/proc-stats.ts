@@ -22,6 +22,17 @@ export async function peakResidentKiB(pid: number): Promise<number> {
   return Number(match[1]);
 }
 
+/**
+ * CPU time the process has used so far, user and system, in seconds (`utime` + `stime` of /proc/<pid>/stat,
+ * in clock ticks of 1/100 s, as on every Linux the suite runs on).
+ */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readProc(() => readFile(`/proc/${pid}/stat`, "utf8"));
+  // the command name (field 2) may hold spaces: count fields after its closing parenthesis
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Open file descriptors of the process (entries of /proc/<pid>/fd). */
 export async function openFdCount(pid: number): Promise<number> {
   return (await readProc(() => readdir(`/proc/${pid}/fd`))).length;

@@ -23,6 +23,8 @@ export interface StartOptions {
   /** Resolve only once stderr shows the ready line (default true). */
   readonly waitReady?: boolean;
   readonly readyTimeoutMs?: number;
+  /** Soft limit on open descriptors (`ulimit -n`) to start it under; default: the suite's own. */
+  readonly fdLimit?: number;
 }
 
 export interface LogwispProcess {
@@ -91,7 +93,15 @@ export async function startLogwisp(
   options: StartOptions = {},
 ): Promise<LogwispProcess> {
   const dir = options.cwd ?? (await makeTempDir());
-  const { cmd, args } = rt.command(options.args ?? []);
+  const command = rt.command(options.args ?? []);
+  // the shell sets the limit and then becomes the runtime (exec), so the pid and signals are logwisp's own
+  const { cmd, args } =
+    options.fdLimit === undefined
+      ? command
+      : {
+          cmd: "/bin/sh",
+          args: ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, command.cmd, ...command.args],
+        };
   const child = spawn(cmd, args, {
     cwd: dir,
     env: childEnv(options.env?.HOME ?? dir, options.env),

@@ -39,10 +39,13 @@ export function received(
   });
 }
 
-/** A plain socket to 127.0.0.1:port, destroyed after the case; errors (resets) are expected and ignored. */
-export function rawSocket(port: number): Promise<Socket> {
+/**
+ * A plain socket to 127.0.0.1:port (from `localAddress`, another loopback address, if given), destroyed after
+ * the case; errors (resets) are expected and ignored.
+ */
+export function rawSocket(port: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
+    const socket = connect({ host: "127.0.0.1", port, ...(localAddress ? { localAddress } : {}) });
     socket.on("error", () => undefined);
     socket.once("connect", () => resolve(socket));
     socket.once("close", () => reject(new Error(`could not connect to 127.0.0.1:${port}`)));

@@ -24,6 +24,8 @@ export interface ServeOptions {
   readonly symlinks?: Record<string, string>;
   /** TOML written to `logwisp.toml` in the dir and passed with `--config`. */
   readonly config?: string;
+  /** Soft limit on open descriptors (`ulimit -n`) to start logwisp under. */
+  readonly fdLimit?: number;
 }
 
 export interface Served {
@@ -50,6 +52,12 @@ export interface Status {
   readonly servers: { readonly tcp: StatusServer; readonly http: StatusServer };
   readonly clients: StatusClient[];
   readonly totals: { readonly published: number; readonly delivered: number; readonly dropped: number };
+  readonly descriptors: {
+    readonly limit: number | null;
+    readonly max_connections: number | null;
+    readonly connections: number;
+    readonly refused: number;
+  };
 }
 
 export interface StatusFile {
@@ -79,6 +87,7 @@ export interface StatusServer {
   readonly dropped: number;
   readonly rejected: number;
   readonly stalled_disconnects: number;
+  readonly half_open: number;
 }
 
 export interface StatusClient {
@@ -128,6 +137,7 @@ export async function serve(rt: RuntimeUnderTest, options: ServeOptions = {}): P
       ...(options.args ?? []),
     ],
     ...(options.env ? { env: typeof options.env === "function" ? options.env(logs.path) : options.env } : {}),
+    ...(options.fdLimit === undefined ? {} : { fdLimit: options.fdLimit }),
   });
   return {
     proc,

@@ -15,6 +15,7 @@ import { limitsCases } from "../cases/limits.ts";
 import { liveViewCases } from "../cases/live-view.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
+import { reliabilityHalfOpenCases } from "../cases/reliability-half-open.ts";
 import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
@@ -55,6 +56,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...reliabilityInputCases,
   ...reliabilityGigabyteCases,
   ...reliabilityRequestCases,
+  ...reliabilityHalfOpenCases,
   ...lifecycleCases,
   ...lifecycleDrainCases,
   ...packagingCliCases,

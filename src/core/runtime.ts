@@ -71,6 +71,8 @@ export interface TcpConnection {
   onClose(listener: () => void): void;
   /** Data sent by the client; logwisp ignores it but must read it so the socket is not stalled. */
   onData(listener: (bytes: Uint8Array) => void): void;
+  /** Its stream started: the connection is no longer half-open (see ConnectionGate). */
+  settle(): void;
   close(): void;
 }
 
@@ -89,7 +91,34 @@ export interface ListenOptions {
    * TLS_HANDSHAKE_TIMEOUT_MS, is closed by the adapter, and close() ends those still shaking hands too.
    */
   readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+  /** Asked about every accepted connection; without it, every connection is let in. */
+  readonly gate?: ConnectionGate | undefined;
 }
+
+/**
+ * Connections before they are clients. The adapter asks `admit` about each connection it accepts, before
+ * reading a byte of it (with TLS: before the handshake); `undefined` means refused, and the adapter closes it
+ * at once. An admitted connection is half-open until the adapter calls `settle()` (HTTP: its first whole
+ * request reached the handler; TCP: the core's session started, through TcpConnection.settle), and the
+ * adapter calls `release()` once it closed. `close` is how the core may close it later to make room.
+ */
+export interface ConnectionGate {
+  admit(remoteAddress: string, close: () => void): AdmittedConnection | undefined;
+  /** Accepting failed for want of descriptors (EMFILE, ENFILE): said once per episode, counted. */
+  outOfDescriptors(): void;
+}
+
+export interface AdmittedConnection {
+  settle(): void;
+  release(): void;
+}
+
+/**
+ * How long an HTTP client may take to send a request's headers, from the moment it connected (or its previous
+ * response ended); a connection that has not sent them by then is closed. Node's default is 60 s; a client
+ * sends them in milliseconds, and a header trickled in a line at a time must not hold a descriptor for a minute.
+ */
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
 
 /** How long a TLS client may take over its handshake (a plain-text or silent client is closed after it). */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -134,6 +163,11 @@ export interface Runtime {
   dirname(path: string): string;
   listenTcp(options: ListenOptions, onConnection: (connection: TcpConnection) => void): Promise<Listener>;
   serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener>;
+  /**
+   * The process's soft limit on open descriptors (`ulimit -n`), if the runtime can tell; connections are
+   * kept below it (see descriptor-budget.ts).
+   */
+  descriptorLimit?(): number | undefined;
   /** Watch a directory (non-recursive) or a file; optional: polling alone is correct, only slower. */
   watch?(path: string, onHint: WatchHint): Watcher;
   /** Calls `listener` on SIGINT / SIGTERM. */

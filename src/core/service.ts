@@ -8,6 +8,8 @@ import { LocalFiles } from "./fanout/local-files.ts";
 import { runIdOf } from "./fanout/replay.ts";
 import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
 import { isLoopback, TokenCheck } from "./serve/auth.ts";
+import { HalfOpenGate } from "./serve/connection-gate.ts";
+import { DescriptorBudget } from "./serve/descriptor-budget.ts";
 import { createHttpApp } from "./serve/http-app.ts";
 import type { LiveViewFiles } from "./serve/live-view.ts";
 import { buildStatus } from "./serve/status.ts";
@@ -35,6 +37,10 @@ export class Service {
   private readonly files: LocalFiles;
   private readonly tcp: StreamServer | undefined;
   private readonly sse: StreamServer | undefined;
+  /** The process's descriptors, shared by both servers' connections. */
+  private readonly descriptors: DescriptorBudget;
+  /** Each server's half-open connections (see connection-gate.ts). */
+  private readonly gates: { tcp?: HalfOpenGate; http?: HalfOpenGate } = {};
   private readonly listeners: { tcp?: Listener; http?: Listener } = {};
   private readonly auth: TokenCheck | undefined;
   private stopping: Promise<void> | undefined;
@@ -54,6 +60,13 @@ export class Service {
     this.files = new LocalFiles(runtime, monitor, this.hub);
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
+    this.descriptors = new DescriptorBudget(runtime.descriptorLimit?.(), (line) => runtime.log(line));
+    for (const [name, server] of [
+      ["tcp", this.tcp],
+      ["http", this.sse],
+    ] as const) {
+      if (server) this.gates[name] = new HalfOpenGate(this.descriptors, () => server.limits.rejected++);
+    }
   }
 
   private streamServer(
@@ -134,8 +147,9 @@ export class Service {
   private async withTls(server: TlsServer, listen: (options: ListenOptions) => Promise<Listener>) {
     const { host, port, ssl_cert_file, ssl_key_file } = this.config[server];
     const tls = this.options.tls?.[server];
+    const gate = this.gates[server === "tcpserver" ? "tcp" : "http"];
     try {
-      return await listen({ host, port, ...(tls ? { tls } : {}) });
+      return await listen({ host, port, gate, ...(tls ? { tls } : {}) });
     } catch (error) {
       if (!(error instanceof TlsSetupError)) throw error;
       throw new TlsSetupError(
@@ -166,6 +180,8 @@ export class Service {
       files: this.files.status(),
       listeners: this.listeners,
       rejected: { tcp: this.tcp?.limits.rejected ?? 0, sse: this.sse?.limits.rejected ?? 0 },
+      halfOpen: { tcp: this.gates.tcp?.halfOpen ?? 0, sse: this.gates.http?.halfOpen ?? 0 },
+      descriptors: this.descriptors,
       stalledDisconnects: {
         tcp: this.tcp?.stalledDisconnects ?? 0,
         sse: this.sse?.stalledDisconnects ?? 0,

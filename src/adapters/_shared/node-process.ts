@@ -1,7 +1,9 @@
 // https://nodejs.org/api/process.html — the process side of the port for the runtimes that offer Node's
 // `process` (Node itself, and Bun natively): env, cwd, home, signals, stdout/stderr and exit.
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import type { Runtime } from "../../core/runtime.ts";
+import { parseDescriptorLimit } from "../../core/serve/descriptor-budget.ts";
 import { pathFunctions } from "./paths.ts";
 
 export type ProcessPart = Omit<Runtime, "name" | "version" | "fs" | "listenTcp" | "serveHttp" | "watch">;
@@ -16,6 +18,14 @@ export function nodeProcess(): ProcessPart {
     onSignal(listener) {
       process.on("SIGINT", () => listener("SIGINT"));
       process.on("SIGTERM", () => listener("SIGTERM"));
+    },
+    descriptorLimit: () => {
+      try {
+        return parseDescriptorLimit(readFileSync("/proc/self/limits", "utf8"));
+      } catch {
+        // not Linux: only EMFILE itself is reported
+        return undefined;
+      }
     },
     log: (line) => process.stderr.write(`logwisp: ${line}\n`),
     print: (text) => process.stdout.write(text),

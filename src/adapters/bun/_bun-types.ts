@@ -1,5 +1,5 @@
 // The part of Bun's API this adapter uses, typed by hand: no Bun type package is installed.
-// https://bun.sh/docs/api/tcp · https://bun.sh/docs/api/http
+// https://bun.sh/docs/api/tcp
 import { AddressInUseError, type ListenOptions, TlsSetupError } from "../../core/runtime.ts";
 
 /** A TCP socket of `Bun.listen`; `data` holds whatever the adapter attaches to it. */
@@ -33,24 +33,6 @@ export interface BunTcpListener {
   stop(closeActiveConnections?: boolean): void;
 }
 
-export interface BunServer {
-  readonly port: number;
-  requestIP(request: Request): { address: string; family: string; port: number } | null;
-  stop(closeActiveConnections?: boolean): Promise<void>;
-}
-
-export interface BunServeOptions {
-  hostname: string;
-  port: number;
-  /** Seconds a connection may be idle; 0 turns the timeout off. */
-  idleTimeout: number;
-  development: boolean;
-  /** SO_REUSEPORT; Bun turns it on by default when `development` is false. */
-  reusePort: boolean;
-  tls?: BunTlsOptions;
-  fetch(request: Request, server: BunServer): Response | Promise<Response>;
-}
-
 /** PEM text of the certificate and key. */
 export interface BunTlsOptions {
   cert: string;
@@ -65,7 +47,6 @@ export interface BunApi {
     socket: BunSocketHandler<Data>;
     tls?: BunTlsOptions;
   }): BunTcpListener;
-  serve(options: BunServeOptions): BunServer;
 }
 
 /** Errors Bun throws at listen time carry an errno code (EADDRINUSE, EACCES, …). */
@@ -73,7 +54,7 @@ export function errorCode(error: unknown): string | undefined {
   return (error as { code?: unknown } | null)?.code as string | undefined;
 }
 
-/** Why Bun.listen or Bun.serve threw: the address is taken, the TLS files were refused (ERR_OSSL_*), or else. */
+/** Why Bun.listen threw: the address is taken, the TLS files were refused (ERR_OSSL_*), or else. */
 export function fromListenError(error: unknown, { host, port }: ListenOptions): unknown {
   const code = errorCode(error) ?? "";
   if (code === "EADDRINUSE") return new AddressInUseError(host, port);

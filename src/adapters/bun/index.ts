@@ -1,10 +1,13 @@
-// The Runtime for Bun: Bun.listen, Bun.serve, and Bun's native node:fs, node:path and process.
+// The Runtime for Bun: Bun.listen, and Bun's native node:http, node:fs, node:path and process. HTTP is node:http
+// (through the adapter Node uses), not Bun.serve: Bun.serve shows no connection before its request, so the
+// half-open cap and the descriptor budget could not see the connections that matter; and at EMFILE its
+// listener spins on a core, which only keeping below the limit avoids.
 import type { Runtime } from "../../core/runtime.ts";
 import { nodeFileSystem } from "../_shared/node-fs.ts";
+import { serveHttp } from "../_shared/node-http.ts";
 import { nodeProcess } from "../_shared/node-process.ts";
 import { watch } from "../_shared/node-watch.ts";
 import { Bun } from "./_bun-types.ts";
-import { serveHttp } from "./http.ts";
 import { listenTcp } from "./tcp.ts";
 
 export function createBunRuntime(): Runtime {

@@ -2,6 +2,7 @@
 // socket.write takes what fits and returns how many bytes; the rest waits here and goes out from the
 // `drain` handler, so a slow client never loses or reorders bytes.
 import {
+  type AdmittedConnection,
   type Listener,
   type ListenOptions,
   type TcpConnection,
@@ -21,7 +22,11 @@ class BunTcpConnection implements TcpConnection {
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private handshaken = false;
 
-  constructor(private readonly socket: BunSocket<BunTcpConnection>) {
+  constructor(
+    private readonly socket: BunSocket<BunTcpConnection | undefined>,
+    /** Its place among the half-open connections (ListenOptions.gate). */
+    private readonly admitted: AdmittedConnection | undefined,
+  ) {
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
     socket.setNoDelay(true);
@@ -59,6 +64,10 @@ class BunTcpConnection implements TcpConnection {
     this.dataListeners.push(listener);
   }
 
+  settle(): void {
+    this.admitted?.settle();
+  }
+
   received(bytes: Uint8Array): void {
     for (const listener of this.dataListeners) listener(bytes);
   }
@@ -80,6 +89,7 @@ class BunTcpConnection implements TcpConnection {
     clearTimeout(this.handshakeTimer);
     if (this.closed) return;
     this.closed = true;
+    this.admitted?.release();
     this.unwritten.length = 0;
     for (const waiter of this.drainWaiters.splice(0)) waiter();
     for (const listener of this.closeListeners) listener();
@@ -97,26 +107,35 @@ export async function listenTcp(
   onConnection: (connection: TcpConnection) => void,
 ): Promise<Listener> {
   try {
-    const listener = Bun.listen<BunTcpConnection>({
+    const listener = Bun.listen<BunTcpConnection | undefined>({
       hostname: options.host,
       port: options.port,
       ...(options.tls ? { tls: { cert: options.tls.cert, key: options.tls.key } } : {}),
       socket: {
+        // `open` comes at accept, before a byte is read (with TLS, before the handshake): the gate's moment
         open(socket) {
-          socket.data = new BunTcpConnection(socket);
+          const gate = options.gate;
+          const admitted = gate?.admit(socket.remoteAddress, () => socket.terminate());
+          if (gate && !admitted) {
+            socket.terminate();
+            return;
+          }
+          socket.data = new BunTcpConnection(socket, admitted);
           if (options.tls) socket.data.awaitHandshake();
           else onConnection(socket.data);
         },
-        // with TLS, `open` comes at accept: the core gets the connection once the handshake is done. A
-        // failed one is closed by Bun (close follows); the client certificate it reports is not asked for.
+        // with TLS, the core gets the connection once the handshake is done. A failed one is closed by Bun
+        // (close follows); the client certificate it reports is not asked for.
         handshake(socket, success) {
+          if (!socket.data) return;
           const first = socket.data.handshakeDone();
           if (!success) socket.terminate();
           else if (first) onConnection(socket.data);
         },
-        data: (socket, bytes) => socket.data.received(bytes),
-        drain: (socket) => void socket.data.flush(),
-        close: (socket) => socket.data.ended(),
+        // a refused socket has no data: Bun may still report its close
+        data: (socket, bytes) => socket.data?.received(bytes),
+        drain: (socket) => void socket.data?.flush(),
+        close: (socket) => socket.data?.ended(),
         // a reset by the peer is a normal end of a session, reported through close
         error: () => undefined,
       },

@@ -52,26 +52,35 @@ export interface DenoListener {
   close(): void;
 }
 
-export interface DenoServeOptions {
-  readonly hostname: string;
-  readonly port: number;
-  /** PEM text; both set: HTTPS. */
-  readonly cert?: string;
-  readonly key?: string;
-  onListen?(addr: DenoNetAddr): void;
-  onError?(error: unknown): Response | Promise<Response>;
-}
-
+/** What Deno.serve's handler is told besides the request. */
 export interface DenoServeHandlerInfo {
   readonly remoteAddr: DenoNetAddr;
   /** Settles when the response was sent or the exchange ended early (the client went away). */
   readonly completed: Promise<void>;
 }
 
-export interface DenoHttpServer {
-  readonly addr: DenoNetAddr;
+export type DenoServeHandler = (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>;
+
+/** Deno.serve's HTTP server on one connection. */
+export interface DenoConnectionServer {
+  /** Settles when the connection is over; rejects on a server error. */
   readonly finished: Promise<void>;
+  /** Lets the response in flight finish, then closes. */
   shutdown(): Promise<void>;
+}
+
+/**
+ * `Deno[Deno.internal]`: what Deno's own modules share, outside its public API. `serveHttpOnConnection` is
+ * Deno.serve's server (hyper) on a connection the caller accepted; `signal` aborting closes it at once.
+ */
+export interface DenoInternals {
+  readonly serveHttpOnConnection?: (
+    conn: DenoConn,
+    signal: AbortSignal,
+    handler: DenoServeHandler,
+    onError: (error: unknown) => Response,
+    onListen: () => void,
+  ) => DenoConnectionServer;
 }
 
 export interface DenoFsEvent {
@@ -111,10 +120,15 @@ export interface DenoApi {
   realPath(path: string): Promise<string>;
   listen(options: { hostname: string; port: number; transport: "tcp" }): DenoListener;
   listenTls(options: { hostname: string; port: number; cert: string; key: string }): DenoListener;
-  serve(
-    options: DenoServeOptions,
-    handler: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>,
-  ): DenoHttpServer;
+  /** The key of Deno's internals (see DenoInternals). */
+  readonly internal: symbol;
+  /** Synchronous, for /proc/self/limits (read once at start). */
+  readTextFileSync(path: string): string;
+  readonly permissions: {
+    querySync(descriptor: { name: "read"; path: string }): {
+      readonly state: "granted" | "denied" | "prompt";
+    };
+  };
   watchFs(path: string, options: { recursive: boolean }): DenoFsWatcher;
   addSignalListener(signal: DenoSignal, handler: () => void): void;
 }

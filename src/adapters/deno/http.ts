@@ -1,13 +1,26 @@
-// https://docs.deno.com/api/deno/~/Deno.serve
-import type { FetchHandler, Listener, ListenOptions } from "../../core/runtime.ts";
-import { Deno, type DenoHttpServer } from "./_deno-types.ts";
-import { fromListenError } from "./_errors.ts";
+// https://docs.deno.com/api/deno/~/Deno.serve — Deno.serve's own server (hyper), one connection at a time
+// (Deno[Deno.internal].serveHttpOnConnection), over the shared accept loop (_accept.ts). Deno.serve itself
+// runs its own accept loop, which: has no header deadline (a connection trickling a header line every 2 s
+// was held as long as it went on), shows no connection before its request (so no half-open cap), and ends for
+// good on the first EMFILE, taking the process down ("Uncaught (in promise) Http: Error: Too many open
+// files"). Deno.serveHttp, the other way to serve an accepted connection (left out of Deno 2's types), was
+// measured slower: in the fanout bench it dropped entries where this did not.
+import {
+  type FetchHandler,
+  HTTP_HEADERS_TIMEOUT_MS,
+  type Listener,
+  type ListenOptions,
+} from "../../core/runtime.ts";
+import { type Accepted, acceptConnections } from "./_accept.ts";
+import { Deno, type DenoConnectionServer, type DenoInternals } from "./_deno-types.ts";
 
 /**
  * server.shutdown() waits for every response body to end; the core has already ended each SSE stream, but
  * a client that stopped reading keeps its body unfinished, so shutdown gets this long and no longer.
  */
 const SHUTDOWN_WAIT_MS = 1000;
+
+const internals = (Deno as unknown as Record<symbol, DenoInternals | undefined>)[Deno.internal];
 
 /**
  * Reading request.signal makes Deno print its "legacy abort" notice, and the core reads it on GET /stream to
@@ -26,33 +39,94 @@ function withCompletionSignal(request: Request, completed: Promise<void>): Reque
   return request;
 }
 
-export function serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
-  let server: DenoHttpServer;
-  try {
-    server = Deno.serve(
-      // logwisp prints its own "listening" line
-      {
-        hostname: options.host,
-        port: options.port,
-        ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
-        onListen: () => undefined,
-      },
-      (request, info) =>
-        handler(withCompletionSignal(request, info.completed), { remoteAddress: info.remoteAddr.hostname }),
-    );
-  } catch (error) {
-    return Promise.reject(fromListenError(error, options));
-  }
-  return Promise.resolve({
-    host: options.host,
-    port: server.addr.port,
-    async close() {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waited = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, SHUTDOWN_WAIT_MS);
-      });
-      await Promise.race([server.shutdown(), waited]);
-      clearTimeout(timer);
-    },
+const INTERNAL_ERROR = (): Response => Response.json({ error: "internal error" }, { status: 500 });
+
+/**
+ * One connection: its requests go to the handler; while none is in flight, the next one's headers must come
+ * within HTTP_HEADERS_TIMEOUT_MS (of connecting, or of the last response's end), or it is closed.
+ */
+function serveConnection(
+  accepted: Accepted,
+  handler: FetchHandler,
+  serveOn: NonNullable<DenoInternals["serveHttpOnConnection"]>,
+  servers: Set<DenoConnectionServer>,
+): void {
+  const { conn, admitted, done } = accepted;
+  // never aborted: cancelling a server whose connection has just ended throws inside Deno's abort listener,
+  // where no catch reaches it, and ends the process. shutdown() closes a connection still waiting for its
+  // request's headers at once (measured), and lets a response in flight finish first.
+  const never = new AbortController().signal;
+  let server: DenoConnectionServer | undefined;
+  accepted.closeWith(() => {
+    server?.shutdown().catch(() => undefined);
   });
+  let deadline: ReturnType<typeof setTimeout> | undefined = setTimeout(done, HTTP_HEADERS_TIMEOUT_MS);
+  let responding = 0;
+  let ended = false;
+  const responded = (): void => {
+    if (--responding === 0 && !ended) deadline = setTimeout(done, HTTP_HEADERS_TIMEOUT_MS);
+  };
+  server = serveOn(
+    conn,
+    never,
+    (request, info) => {
+      clearTimeout(deadline);
+      admitted?.settle();
+      responding++;
+      info.completed.then(responded, responded);
+      return handler(withCompletionSignal(request, info.completed), {
+        remoteAddress: info.remoteAddr.hostname,
+      });
+    },
+    INTERNAL_ERROR,
+    () => undefined,
+  );
+  const served = server;
+  servers.add(served);
+  const over = (): void => {
+    ended = true;
+    servers.delete(served);
+    clearTimeout(deadline);
+    done();
+  };
+  served.finished.then(over, over);
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first. */
+async function within(ms: number, promise: Promise<unknown>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise, waited]);
+  clearTimeout(timer);
+}
+
+export function serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
+  const serveOn = internals?.serveHttpOnConnection;
+  if (typeof serveOn !== "function") {
+    return Promise.reject(
+      new Error(
+        `deno ${Deno.version.deno} does not offer Deno.serve's server on an accepted connection, which logwisp's HTTP server uses (Deno 2.9 does)`,
+      ),
+    );
+  }
+  const servers = new Set<DenoConnectionServer>();
+  try {
+    const acceptor = acceptConnections(options, (accepted) =>
+      serveConnection(accepted, handler, serveOn, servers),
+    );
+    return Promise.resolve({
+      host: options.host,
+      port: acceptor.port,
+      async close() {
+        acceptor.stopAccepting();
+        const shutdowns = [...servers].map((server) => server.shutdown().catch(() => undefined));
+        await within(SHUTDOWN_WAIT_MS, Promise.all(shutdowns));
+        await acceptor.close();
+      },
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -1,6 +1,8 @@
-// The Runtime for Deno: Deno.stat/open/readDir, Deno.listen, Deno.serve and Deno.watchFs.
+// The Runtime for Deno: Deno.stat/open/readDir, Deno.listen (with Deno.serveHttp for HTTP) and Deno.watchFs.
 // https://docs.deno.com/api/deno/
+
 import type { Runtime } from "../../core/runtime.ts";
+import { parseDescriptorLimit } from "../../core/serve/descriptor-budget.ts";
 import { pathFunctions } from "../_shared/paths.ts";
 import { Deno, type DenoSignal } from "./_deno-types.ts";
 import { MissingPermissionError } from "./_errors.ts";
@@ -53,6 +55,17 @@ export function createDenoRuntime(): Runtime {
     onSignal(listener) {
       for (const signal of ["SIGINT", "SIGTERM"] as const satisfies DenoSignal[]) {
         Deno.addSignalListener(signal, () => listener(signal));
+      }
+    },
+    descriptorLimit: () => {
+      const path = "/proc/self/limits";
+      try {
+        // asked first: without --allow-read a read would prompt on a terminal
+        if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
+        return parseDescriptorLimit(Deno.readTextFileSync(path));
+      } catch {
+        // not Linux: only EMFILE itself is reported
+        return undefined;
       }
     },
     log,

@@ -3,8 +3,9 @@
 import { createServer, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import type { Listener, ListenOptions, TcpConnection } from "../../core/runtime.ts";
-import { listen } from "./_listen.ts";
-import { tlsServerOptions, trackRawSockets } from "./_tls.ts";
+import { SocketGate } from "../_shared/node-gate.ts";
+import { listen } from "../_shared/node-listen.ts";
+import { tlsServerOptions, trackRawSockets } from "../_shared/node-tls.ts";
 
 /**
  * Bytes a connection may hold in node's write buffer before write() waits for drain. Node's own 16 KiB mark
@@ -14,7 +15,7 @@ import { tlsServerOptions, trackRawSockets } from "./_tls.ts";
  */
 const IN_FLIGHT_BYTES = 256 * 1024;
 
-function toConnection(socket: Socket): TcpConnection {
+function toConnection(socket: Socket, gate: SocketGate): TcpConnection {
   socket.setNoDelay(true);
   socket.setKeepAlive(true, 30_000);
   const closeListeners: Array<() => void> = [];
@@ -43,6 +44,7 @@ function toConnection(socket: Socket): TcpConnection {
       else closeListeners.push(listener);
     },
     onData: (listener) => socket.on("data", listener),
+    settle: () => gate.settle(socket),
     close: () => {
       socket.end();
       // a peer that does not read would keep the socket half-open: make sure it goes
@@ -55,18 +57,21 @@ export function listenTcp(
   options: ListenOptions,
   onConnection: (connection: TcpConnection) => void,
 ): Promise<Listener> {
+  const gate = new SocketGate(options.gate);
   if (options.tls) {
-    // a TLS socket reaches the core once its handshake is done
+    // a TLS socket reaches the core once its handshake is done; the gate sees the raw socket at accept
     const server = createTlsServer(tlsServerOptions(options.tls), (socket) =>
-      onConnection(toConnection(socket)),
+      onConnection(toConnection(socket, gate)),
     );
+    server.on("connection", (socket: Socket) => gate.admit(socket));
     return listen(server, options, trackRawSockets(server));
   }
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
+    if (!gate.admit(socket)) return;
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
-    onConnection(toConnection(socket));
+    onConnection(toConnection(socket, gate));
   });
   return listen(server, options, () => {
     for (const socket of sockets) socket.destroy();

@@ -20,6 +20,7 @@ export function fakeConnection({ remoteAddress = "127.0.0.1", stuck = false }: F
   const closeListeners: Array<() => void> = [];
   const pending: Array<(error: Error) => void> = [];
   let closed = false;
+  let settled = false;
   const connection: TcpConnection = {
     remoteAddress,
     remotePort: 40000,
@@ -37,6 +38,9 @@ export function fakeConnection({ remoteAddress = "127.0.0.1", stuck = false }: F
     onData: (listener) => {
       dataListeners.push(listener);
     },
+    settle: () => {
+      settled = true;
+    },
     close: () => {
       if (closed) return;
       closed = true;
@@ -49,6 +53,10 @@ export function fakeConnection({ remoteAddress = "127.0.0.1", stuck = false }: F
     written,
     get closed() {
       return closed;
+    },
+    /** The session told the adapter its stream started (the connection is no longer half-open). */
+    get settled() {
+      return settled;
     },
     send: (text: string) => {
       for (const listener of dataListeners) listener(encoder.encode(text));

@@ -69,6 +69,6 @@ export class ClientLimits {
 }
 
 /** An IPv4 client seen through a dual-stack socket (`::ffff:10.0.0.1`) is the same address as `10.0.0.1`. */
-function canonicalAddress(address: string): string {
+export function canonicalAddress(address: string): string {
   return address.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
 }

@@ -5,6 +5,7 @@ import type { Config } from "../config/schema.ts";
 import type { Hub, Transport } from "../fanout/hub.ts";
 import type { Listener, Runtime } from "../runtime.ts";
 import type { TailerStatus } from "../tail/tailer.ts";
+import type { DescriptorBudget } from "./descriptor-budget.ts";
 
 export interface StatusInput {
   readonly runtime: Pick<Runtime, "name" | "version">;
@@ -14,8 +15,11 @@ export interface StatusInput {
   readonly hub: Hub;
   readonly files: TailerStatus[];
   readonly listeners: { tcp?: Listener; http?: Listener };
-  /** Clients refused by max_clients / max_clients_per_ip, per server. */
+  /** Connections refused by max_clients / max_clients_per_ip, the half-open cap or the descriptor budget, per server. */
   readonly rejected: Record<Transport, number>;
+  /** Connections that have not yet sent a request or started their stream, per server. */
+  readonly halfOpen: Record<Transport, number>;
+  readonly descriptors: Pick<DescriptorBudget, "limit" | "capacity" | "held" | "refused">;
   /** Clients closed for staying stalled past stall_timeout_seconds, per server. */
   readonly stalledDisconnects: Record<Transport, number>;
 }
@@ -42,12 +46,15 @@ export function buildStatus(input: StatusInput) {
       tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp, {
         rejected: input.rejected.tcp,
         stalled_disconnects: input.stalledDisconnects.tcp,
+        half_open: input.halfOpen.tcp,
       }),
       http: serverStatus(hub, "sse", config.httpserver, input.listeners.http, {
         rejected: input.rejected.sse,
         stalled_disconnects: input.stalledDisconnects.sse,
+        half_open: input.halfOpen.sse,
       }),
     },
+    descriptors: descriptorStatus(input.descriptors),
     clients: hub.clients().map((client) => ({
       id: client.id,
       transport: client.transport,
@@ -72,7 +79,7 @@ function serverStatus(
   transport: Transport,
   config: ServerConfig,
   listener: Listener | undefined,
-  counts: { rejected: number; stalled_disconnects: number },
+  counts: { rejected: number; stalled_disconnects: number; half_open: number },
 ) {
   const counters = hub.counters[transport];
   return {
@@ -92,5 +99,15 @@ function serverStatus(
     delivered: counters.delivered,
     dropped: counters.dropped,
     ...counts,
+  };
+}
+
+/** The descriptor limit (null where the runtime cannot tell), the connections held against it, and those it cost. */
+function descriptorStatus(budget: StatusInput["descriptors"]) {
+  return {
+    limit: budget.limit ?? null,
+    max_connections: Number.isFinite(budget.capacity) ? budget.capacity : null,
+    connections: budget.held,
+    refused: budget.refused,
   };
 }

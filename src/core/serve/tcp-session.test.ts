@@ -34,7 +34,9 @@ test("without auth a silent TCP client is let in at once, streams after the opti
   assert.equal(hub.counters.tcp.connections, 1);
   hub.publishBatch(['{"message":"a"}']);
   assert.deepEqual(client.written, [], "held: it may still send an options line");
+  assert.equal(client.settled, false, "half-open until its stream starts");
   await until(() => client.written.join("").includes('"a"'), "the entry published during the wait");
+  assert.equal(client.settled, true);
   hub.publishBatch(['{"message":"b"}']);
   await until(() => client.written.join("").includes('"b"'), "the entry");
   assert.equal(client.written.join(""), '{"message":"a"}\n{"message":"b"}\n');
@@ -49,8 +51,10 @@ test("with auth a TCP client is subscribed only after the token line, and nothin
   assert.equal(hub.activeClients("tcp"), 0);
   hub.publishBatch(['{"message":"before auth"}']);
   client.send("s3c");
+  assert.equal(client.settled, false, "half-open until it sent its token");
   client.send("ret\r\n");
   await until(() => hub.activeClients("tcp") === 1, "the subscription");
+  assert.equal(client.settled, true);
   hub.publishBatch(['{"message":"after auth"}']);
   await until(() => client.written.join("").includes("after auth"), "the entry");
   assert.equal(client.written.join("").includes("before auth"), false);

@@ -84,6 +84,7 @@ async function awaitOptions(server: StreamServer, connection: TcpConnection, opt
         return refuseOptions(subscriber, connection, error.detail);
       }
   }
+  connection.settle();
   server.start(subscriber, {
     filter: request.filter,
     start: { after: since, backlog: request.backlog },
@@ -157,6 +158,7 @@ function startSession(
   request: StreamRequest,
   since: EntryId,
 ): void {
+  connection.settle();
   const subscriber = server.open(connection.remoteAddress, {
     filter: request.filter,
     start: { after: since, backlog: request.backlog },
