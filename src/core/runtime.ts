@@ -123,6 +123,12 @@ export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
 /** How long a TLS client may take over its handshake (a plain-text or silent client is closed after it). */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/** TCP keep-alive's first probe after this long idle, so a peer that vanished (no FIN) is found. */
+export const TCP_KEEPALIVE_MS = 30_000;
+
+/** How long a connection the server closed waits for the peer's FIN before it is dropped (a non-reader never sends one). */
+export const HANG_UP_GRACE_MS = 1000;
+
 /** Raised by listenTcp / serveHttp when the runtime refuses the certificate or key (not a pair, bad PEM). */
 export class TlsSetupError extends Error {
   constructor(detail: string) {

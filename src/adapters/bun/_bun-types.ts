@@ -1,6 +1,5 @@
 // The part of Bun's API this adapter uses, typed by hand: no Bun type package is installed.
 // https://bun.sh/docs/api/tcp
-import { AddressInUseError, type ListenOptions, TlsSetupError } from "../../core/runtime.ts";
 
 /** A TCP socket of `Bun.listen`; `data` holds whatever the adapter attaches to it. */
 export interface BunSocket<Data> {
@@ -47,19 +46,6 @@ export interface BunApi {
     socket: BunSocketHandler<Data>;
     tls?: BunTlsOptions;
   }): BunTcpListener;
-}
-
-/** Errors Bun throws at listen time carry an errno code (EADDRINUSE, EACCES, …). */
-export function errorCode(error: unknown): string | undefined {
-  return (error as { code?: unknown } | null)?.code as string | undefined;
-}
-
-/** Why Bun.listen threw: the address is taken, the TLS files were refused (ERR_OSSL_*), or else. */
-export function fromListenError(error: unknown, { host, port }: ListenOptions): unknown {
-  const code = errorCode(error) ?? "";
-  if (code === "EADDRINUSE") return new AddressInUseError(host, port);
-  if (code.startsWith("ERR_OSSL")) return new TlsSetupError((error as Error).message);
-  return error;
 }
 
 export const Bun: BunApi = (globalThis as unknown as { Bun: BunApi }).Bun;

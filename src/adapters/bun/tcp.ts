@@ -5,10 +5,13 @@ import {
   type AdmittedConnection,
   type Listener,
   type ListenOptions,
+  TCP_KEEPALIVE_MS,
   type TcpConnection,
   TLS_HANDSHAKE_TIMEOUT_MS,
 } from "../../core/runtime.ts";
-import { Bun, type BunSocket, fromListenError } from "./_bun-types.ts";
+import { CloseListeners } from "../_shared/close-listeners.ts";
+import { Bun, type BunSocket } from "./_bun-types.ts";
+import { fromListenError } from "./_errors.ts";
 
 /** One accepted socket as the port's connection; Bun's handlers are per listener, so it rides on `socket.data`. */
 class BunTcpConnection implements TcpConnection {
@@ -16,9 +19,8 @@ class BunTcpConnection implements TcpConnection {
   readonly remotePort: number;
   private readonly unwritten: Uint8Array[] = [];
   private readonly drainWaiters: Array<() => void> = [];
-  private readonly closeListeners: Array<() => void> = [];
+  private readonly closing = new CloseListeners();
   private readonly dataListeners: Array<(bytes: Uint8Array) => void> = [];
-  private closed = false;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private handshaken = false;
 
@@ -30,11 +32,11 @@ class BunTcpConnection implements TcpConnection {
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
     socket.setNoDelay(true);
-    socket.setKeepAlive(true, 30_000);
+    socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
   }
 
   write(bytes: Uint8Array): Promise<void> {
-    if (this.closed) return Promise.reject(new Error("connection closed"));
+    if (this.closing.closed) return Promise.reject(new Error("connection closed"));
     this.unwritten.push(bytes);
     if (this.flush()) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
@@ -56,8 +58,7 @@ class BunTcpConnection implements TcpConnection {
   }
 
   onClose(listener: () => void): void {
-    if (this.closed) listener();
-    else this.closeListeners.push(listener);
+    this.closing.add(listener);
   }
 
   onData(listener: (bytes: Uint8Array) => void): void {
@@ -87,12 +88,11 @@ class BunTcpConnection implements TcpConnection {
 
   ended(): void {
     clearTimeout(this.handshakeTimer);
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closing.closed) return;
     this.admitted?.release();
     this.unwritten.length = 0;
     for (const waiter of this.drainWaiters.splice(0)) waiter();
-    for (const listener of this.closeListeners) listener();
+    this.closing.fire();
   }
 
   // Bun's end() hands the kernel's queued bytes to the peer and closes at once, even if the peer never

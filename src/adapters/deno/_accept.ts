@@ -4,6 +4,7 @@
 // process down) and shows no connection before its request; this one asks the gate about each connection at
 // accept, and on EMFILE says so once (through the gate), waits a moment and accepts again.
 import { type AdmittedConnection, type ListenOptions, TLS_HANDSHAKE_TIMEOUT_MS } from "../../core/runtime.ts";
+import { settleWithin } from "../../core/util/deadline.ts";
 import { Deno, type DenoConn, type DenoListener } from "./_deno-types.ts";
 import { fromListenError } from "./_errors.ts";
 
@@ -43,17 +44,11 @@ export function closeQuietly(conn: DenoConn): void {
 /** With TLS: true once the handshake is done; false when it failed or took over TLS_HANDSHAKE_TIMEOUT_MS. */
 async function completeHandshake(conn: DenoConn): Promise<boolean> {
   if (!conn.handshake) return true;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), TLS_HANDSHAKE_TIMEOUT_MS);
-  });
   const handshake = conn.handshake().then(
     () => true,
     () => false,
   );
-  const done = await Promise.race([handshake, timedOut]);
-  clearTimeout(timer);
-  return done;
+  return settleWithin(handshake, TLS_HANDSHAKE_TIMEOUT_MS, false);
 }
 
 export function acceptConnections(

@@ -11,6 +11,7 @@ import {
   type Listener,
   type ListenOptions,
 } from "../../core/runtime.ts";
+import { settleWithin } from "../../core/util/deadline.ts";
 import { type Accepted, acceptConnections } from "./_accept.ts";
 import { Deno, type DenoConnectionServer, type DenoInternals } from "./_deno-types.ts";
 
@@ -92,16 +93,6 @@ function serveConnection(
   served.finished.then(over, over);
 }
 
-/** Resolves when `promise` settles or after `ms`, whichever is first. */
-async function within(ms: number, promise: Promise<unknown>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const waited = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([promise, waited]);
-  clearTimeout(timer);
-}
-
 export function serveHttp(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
   const serveOn = internals?.serveHttpOnConnection;
   if (typeof serveOn !== "function") {
@@ -122,7 +113,7 @@ export function serveHttp(handler: FetchHandler, options: ListenOptions): Promis
       async close() {
         acceptor.stopAccepting();
         const shutdowns = [...servers].map((server) => server.shutdown().catch(() => undefined));
-        await within(SHUTDOWN_WAIT_MS, Promise.all(shutdowns));
+        await settleWithin(Promise.all(shutdowns), SHUTDOWN_WAIT_MS, undefined);
         await acceptor.close();
       },
     });

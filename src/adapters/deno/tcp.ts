@@ -1,23 +1,25 @@
 // https://docs.deno.com/api/deno/~/Deno.listen · https://docs.deno.com/api/deno/~/Deno.listenTls (ssl_enabled)
 // — connections from the shared accept loop (_accept.ts) as the port's TcpConnection.
-import type { Listener, ListenOptions, TcpConnection } from "../../core/runtime.ts";
+import {
+  HANG_UP_GRACE_MS,
+  type Listener,
+  type ListenOptions,
+  type TcpConnection,
+} from "../../core/runtime.ts";
+import { CloseListeners } from "../_shared/close-listeners.ts";
 import { type Accepted, acceptConnections } from "./_accept.ts";
 
-/** How long a closed session waits for the peer's FIN before dropping the socket (a non-reader never sends one). */
-const HANG_UP_GRACE_MS = 1000;
 const READ_BUFFER_BYTES = 4096;
 
 function toConnection({ conn, admitted, done }: Accepted): TcpConnection {
   conn.setNoDelay?.(true);
   conn.setKeepAlive?.(true);
-  const closeListeners: Array<() => void> = [];
+  const closing = new CloseListeners();
   const dataListeners: Array<(bytes: Uint8Array) => void> = [];
-  let closed = false;
   const hangUp = (): void => {
-    if (closed) return;
-    closed = true;
+    if (closing.closed) return;
     done();
-    for (const listener of closeListeners) listener();
+    closing.fire();
   };
   // read until the peer hangs up: that is how a gone client is noticed, and what it sends must not pile up
   void (async () => {
@@ -38,16 +40,13 @@ function toConnection({ conn, admitted, done }: Accepted): TcpConnection {
       // conn.write may take only part of the bytes; awaiting each part is the backpressure
       for (let offset = 0; offset < bytes.length; ) offset += await conn.write(bytes.subarray(offset));
     },
-    onClose: (listener) => {
-      if (closed) listener();
-      else closeListeners.push(listener);
-    },
+    onClose: (listener) => closing.add(listener),
     onData: (listener) => {
       dataListeners.push(listener);
     },
     settle: () => admitted?.settle(),
     close: () => {
-      if (closed) return;
+      if (closing.closed) return;
       // FIN after the bytes already written; the read loop closes the socket when the peer answers
       conn.closeWrite().catch(() => undefined);
       setTimeout(hangUp, HANG_UP_GRACE_MS);

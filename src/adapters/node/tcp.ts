@@ -2,7 +2,14 @@
 // https://nodejs.org/api/tls.html#tlscreateserveroptions-secureconnectionlistener (ssl_enabled)
 import { createServer, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
-import type { Listener, ListenOptions, TcpConnection } from "../../core/runtime.ts";
+import {
+  HANG_UP_GRACE_MS,
+  type Listener,
+  type ListenOptions,
+  TCP_KEEPALIVE_MS,
+  type TcpConnection,
+} from "../../core/runtime.ts";
+import { CloseListeners } from "../_shared/close-listeners.ts";
 import { SocketGate } from "../_shared/node-gate.ts";
 import { listen } from "../_shared/node-listen.ts";
 import { tlsServerOptions, trackRawSockets } from "../_shared/node-tls.ts";
@@ -17,17 +24,15 @@ const IN_FLIGHT_BYTES = 256 * 1024;
 
 function toConnection(socket: Socket, gate: SocketGate): TcpConnection {
   socket.setNoDelay(true);
-  socket.setKeepAlive(true, 30_000);
-  const closeListeners: Array<() => void> = [];
-  let closed = false;
+  socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
+  const closing = new CloseListeners();
   const drainWaiters: Array<() => void> = [];
   socket.on("drain", () => {
     for (const waiter of drainWaiters.splice(0)) waiter();
   });
   socket.on("close", () => {
-    closed = true;
     for (const waiter of drainWaiters.splice(0)) waiter();
-    for (const listener of closeListeners) listener();
+    closing.fire();
   });
   // a reset by the peer is a normal end of a session, reported through "close"
   socket.on("error", () => undefined);
@@ -35,20 +40,17 @@ function toConnection(socket: Socket, gate: SocketGate): TcpConnection {
     remoteAddress: socket.remoteAddress ?? "",
     remotePort: socket.remotePort ?? 0,
     write(bytes) {
-      if (closed) return Promise.reject(new Error("connection closed"));
+      if (closing.closed) return Promise.reject(new Error("connection closed"));
       if (socket.write(bytes) || socket.writableLength <= IN_FLIGHT_BYTES) return Promise.resolve();
       return new Promise((resolve) => drainWaiters.push(resolve));
     },
-    onClose: (listener) => {
-      if (closed) listener();
-      else closeListeners.push(listener);
-    },
+    onClose: (listener) => closing.add(listener),
     onData: (listener) => socket.on("data", listener),
     settle: () => gate.settle(socket),
     close: () => {
       socket.end();
       // a peer that does not read would keep the socket half-open: make sure it goes
-      setTimeout(() => socket.destroy(), 1000).unref();
+      setTimeout(() => socket.destroy(), HANG_UP_GRACE_MS).unref();
     },
   };
 }

@@ -4,6 +4,7 @@
 import type { Batch, Hub, StartOptions, StreamStart, Subscriber, Transport } from "../fanout/hub.ts";
 import type { EntryId } from "../fanout/replay.ts";
 import type { StreamFilter } from "../fanout/stream-filter.ts";
+import { settleWithin } from "../util/deadline.ts";
 import type { HeartbeatStats } from "../wire/contract.ts";
 import { ClientLimits } from "./client-limits.ts";
 
@@ -174,12 +175,7 @@ export class StreamServer {
       if (lastFrame) subscriber.offer(lastFrame, false);
       subscriber.end();
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([Promise.all(this.pumps), grace]);
-    clearTimeout(timer);
+    await settleWithin(Promise.all(this.pumps), graceMs, undefined);
     for (const [subscriber, close] of this.closers) {
       subscriber.close();
       close();
