@@ -10,6 +10,7 @@ import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "
 import { isLoopback, TokenCheck } from "./serve/auth.ts";
 import { createHttpApp } from "./serve/http-app.ts";
 import type { LiveViewFiles } from "./serve/live-view.ts";
+import { encodeMetrics } from "./serve/metrics.ts";
 import { buildStatus } from "./serve/status.ts";
 import { StreamServer } from "./serve/stream-server.ts";
 import { serveTcpClient } from "./serve/tcp-session.ts";
@@ -82,6 +83,7 @@ export class Service {
         const app = createHttpApp({
           sse,
           status: () => this.status(),
+          metrics: () => this.metrics(),
           auth: this.auth,
           liveView: this.options.liveView,
           corsOrigins: this.config.httpserver.cors_origins,
@@ -170,6 +172,18 @@ export class Service {
         tcp: this.tcp?.stalledDisconnects ?? 0,
         sse: this.sse?.stalledDisconnects ?? 0,
       },
+    });
+  }
+
+  /** The Prometheus text of GET /metrics. */
+  metrics(): string {
+    return encodeMetrics({
+      runtime: this.runtime,
+      version: this.version,
+      startedAtMs: this.startedAtMs,
+      hub: this.hub,
+      files: this.files.status(),
+      servers: [this.tcp, this.sse].filter((server) => server !== undefined),
     });
   }
 }
