@@ -13,6 +13,7 @@ import { lifecycleCases } from "../cases/lifecycle.ts";
 import { lifecycleDrainCases } from "../cases/lifecycle-drain.ts";
 import { limitsCases } from "../cases/limits.ts";
 import { liveViewCases } from "../cases/live-view.ts";
+import { metricsCases } from "../cases/metrics.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
 import { reliabilityHalfOpenCases } from "../cases/reliability-half-open.ts";
@@ -46,6 +47,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...limitsCases,
   ...tlsCases,
   ...statusCases,
+  ...metricsCases,
   ...tailingCases,
   ...tailingEdgeCases,
   ...discoveryCases,

@@ -12,6 +12,7 @@ import { HalfOpenGate } from "./serve/connection-gate.ts";
 import { DescriptorBudget } from "./serve/descriptor-budget.ts";
 import { createHttpApp } from "./serve/http-app.ts";
 import type { LiveViewFiles } from "./serve/live-view.ts";
+import { encodeMetrics } from "./serve/metrics.ts";
 import { buildStatus } from "./serve/status.ts";
 import { StreamServer } from "./serve/stream-server.ts";
 import { serveTcpClient } from "./serve/tcp-session.ts";
@@ -95,6 +96,7 @@ export class Service {
         const app = createHttpApp({
           sse,
           status: () => this.status(),
+          metrics: () => this.metrics(),
           auth: this.auth,
           liveView: this.options.liveView,
           corsOrigins: this.config.httpserver.cors_origins,
@@ -186,6 +188,18 @@ export class Service {
         tcp: this.tcp?.stalledDisconnects ?? 0,
         sse: this.sse?.stalledDisconnects ?? 0,
       },
+    });
+  }
+
+  /** The Prometheus text of GET /metrics. */
+  metrics(): string {
+    return encodeMetrics({
+      runtime: this.runtime,
+      version: this.version,
+      startedAtMs: this.startedAtMs,
+      hub: this.hub,
+      files: this.files.status(),
+      servers: [this.tcp, this.sse].filter((server) => server !== undefined),
     });
   }
 }

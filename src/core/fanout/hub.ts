@@ -287,10 +287,15 @@ export class Hub {
     return undefined;
   }
 
-  /** A frame that is not a log entry (heartbeat, named event) for every client of one transport. */
-  broadcast(transport: Transport, bytes: Uint8Array): void {
+  /**
+   * A frame that is not a log entry (heartbeat, named event) for every client of one transport; answers how
+   * many queued it (a client with a full queue, held or ending does not).
+   */
+  broadcast(transport: Transport, bytes: Uint8Array): number {
+    let queued = 0;
     for (const subscriber of this.subscribers)
-      if (subscriber.transport === transport) subscriber.offer(bytes, false);
+      if (subscriber.transport === transport && subscriber.offer(bytes, false)) queued++;
+    return queued;
   }
 
   /** The ring, for /status. */

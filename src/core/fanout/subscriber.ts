@@ -147,17 +147,18 @@ export class Subscriber {
     if (this.transport === "sse") this.offer(encodeGapEvent(missed, reason), false);
   }
 
-  /** Queues a frame; a full queue drops it (counted when it is a log entry). Never blocks. */
-  offer(bytes: Uint8Array, isEntry: boolean): void {
-    if (this.ending || this.held) return;
+  /** Queues a frame, answering whether it was; a full queue drops it (counted when it is a log entry). Never blocks. */
+  offer(bytes: Uint8Array, isEntry: boolean): boolean {
+    if (this.ending || this.held) return false;
     if (this.queuedFrames >= this.capacity) {
       if (isEntry) this.drop(1);
-      return;
+      return false;
     }
     this.items.push(bytes);
     this.queuedFrames++;
     if (isEntry) this.queuedEntries++;
     this.wakeWaiter();
+    return true;
   }
 
   /**

@@ -1,5 +1,5 @@
-// The HTTP side as a runtime-agnostic fetch handler (a Hono app): GET /stream (SSE), GET /status, and the
-// live view (GET /, GET /app.js).
+// The HTTP side as a runtime-agnostic fetch handler (a Hono app): GET /stream (SSE), GET /status, GET
+// /metrics (Prometheus), and the live view (GET /, GET /app.js).
 // Adapters only serve it.
 
 import { Hono, type MiddlewareHandler } from "hono";
@@ -12,6 +12,7 @@ import { RETRY_AFTER_SECONDS } from "./client-limits.ts";
 import { allowOrigins } from "./cors.ts";
 import { requireKnownHost } from "./host-guard.ts";
 import { LIVE_VIEW_ROUTES, type LiveViewFiles, type LiveViewPath, serveLiveView } from "./live-view.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "./prometheus-text.ts";
 import type { StreamServer } from "./stream-server.ts";
 
 interface Bindings {
@@ -22,6 +23,8 @@ export interface HttpAppOptions {
   /** The SSE stream server; undefined never happens while HTTP is on, but keeps the app testable alone. */
   readonly sse: StreamServer;
   readonly status: () => unknown;
+  /** GET /metrics: the Prometheus text (see metrics.ts); without it that path is 404. */
+  readonly metrics?: (() => string) | undefined;
   /** Set when `[auth] token` is: every endpoint then needs the token. */
   readonly auth?: TokenCheck | undefined;
   /** The live view's page and script (GET /, GET /app.js); without it those paths are 404. */
@@ -68,9 +71,13 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
   app.get("/status", (c) => c.json(options.status()));
   app.all("/stream", (c) => methodNotAllowed(c.req.method));
   app.all("/status", (c) => methodNotAllowed(c.req.method));
-  app.notFound((c) =>
-    c.json({ error: "not found", path: c.req.path, endpoints: ["/", "/stream", "/status"] }, 404),
-  );
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get("/metrics", (c) => c.body(metrics(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE }));
+    app.all("/metrics", (c) => methodNotAllowed(c.req.method));
+  }
+  const endpoints = ["/", "/stream", "/status", ...(metrics ? ["/metrics"] : [])];
+  app.notFound((c) => c.json({ error: "not found", path: c.req.path, endpoints }, 404));
   app.onError((error, c) => c.json({ error: "internal error", detail: error.message }, 500));
   return (request, info) => app.fetch(request, { remoteAddress: info.remoteAddress });
 }

@@ -132,6 +132,24 @@ test("heartbeats go through each client's queue on the interval, only while clie
   await server.shutdown(undefined, 0);
 });
 
+test("heartbeatsSent counts the frames queued, one per client per interval, not ticks without clients", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval"] });
+  const hub = new Hub();
+  const server = makeServer(hub, 1);
+  server.startHeartbeat();
+  t.mock.timers.tick(1000);
+  assert.equal(server.heartbeatsSent, 0, "nobody to send it to");
+  const first = server.open("a");
+  const second = server.open("b");
+  t.mock.timers.tick(1000);
+  assert.equal(server.heartbeatsSent, 2);
+  second.close();
+  t.mock.timers.tick(1000);
+  assert.equal(server.heartbeatsSent, 3, "the count stays when a client leaves, and goes on for the other");
+  assert.equal(first.queued, 2);
+  await server.shutdown(undefined, 0);
+});
+
 /** Entries enough to fill a makeServer queue (buffer_size 100) and drop some. */
 const OVERFLOW = Array.from({ length: 150 }, (_, index) => String(index));
 

@@ -35,6 +35,8 @@ export class StreamServer {
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   /** Clients closed because they stayed stalled past stall_timeout_seconds. */
   stalledDisconnects = 0;
+  /** Heartbeat frames queued to this server's clients, one per client per interval. */
+  heartbeatsSent = 0;
   private stopped = false;
   /** Who may connect: every session takes a slot here first (see client-limits.ts). */
   readonly limits: ClientLimits;
@@ -157,7 +159,10 @@ export class StreamServer {
         uptimeSeconds: Math.floor((now - this.options.startedAtMs) / 1000),
       };
       if (this.hub.activeClients(this.options.transport) === 0) return;
-      this.hub.broadcast(this.options.transport, this.options.encodeHeartbeat(stats, now));
+      this.heartbeatsSent += this.hub.broadcast(
+        this.options.transport,
+        this.options.encodeHeartbeat(stats, now),
+      );
     }, seconds * 1000);
   }
 

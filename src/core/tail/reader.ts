@@ -39,6 +39,8 @@ export class FileReader {
   offset: number;
   prefix: Prefix = EMPTY_PREFIX;
   linesRead = 0;
+  /** Bytes read from the file since it was opened, across truncations (the offset starts over, this does not). */
+  bytesRead = 0;
   /** Last size and mtime seen at the path, to know when the prefix must be checked again. */
   private lastSize: number;
   private lastMtimeMs: number;
@@ -82,6 +84,11 @@ export class FileReader {
     }
     // no newline at all: the whole file is one unfinished line, ours to read once it ends
     return end === 0 ? 0 : -1;
+  }
+
+  /** Bytes the file had at its last check beyond what was read: how far behind the reader is. */
+  get unreadBytes(): number {
+    return Math.max(0, this.lastSize - this.offset);
   }
 
   /** Bytes of the unfinished last line, held until its newline. */
@@ -137,6 +144,7 @@ export class FileReader {
       const n = await this.handle.read(buffer, this.offset);
       if (n === 0) return "eof";
       this.offset += n;
+      this.bytesRead += n;
       readThisPoll += n;
       // a piece at a time, handed on before the next is split: only a slice's lines are alive at once,
       // not a whole read's (they would outlive the young generation's collections and be copied by each)

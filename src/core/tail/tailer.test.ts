@@ -494,3 +494,27 @@ test("a burst is handed on in slices of LINES_PER_TURN with an event-loop turn b
   assert.deepEqual(await poll(), burst);
   assert.deepEqual(handedBeforeTurn, [LINES_PER_TURN, 2 * LINES_PER_TURN, 3 * LINES_PER_TURN]);
 });
+
+test("bytes_read never goes back (truncation, rotation, end of a grace); unread_bytes is the last check's size beyond the offset", async () => {
+  // one 64-byte read per poll: a poll leaves the rest of a longer append unread
+  tailer = makeTailer({ maxBytesPerPoll: 64 });
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, `${"a".repeat(99)}\n`);
+  await poll();
+  assert.deepEqual([tailer.status().bytes_read, tailer.status().unread_bytes], [64, 36]);
+  assert.deepEqual(await poll(), ["a".repeat(99)]);
+  assert.deepEqual([tailer.status().bytes_read, tailer.status().unread_bytes], [100, 0]);
+  writeFileSync(path, "bb\n");
+  assert.deepEqual(await poll(), ["bb"]);
+  assert.equal(tailer.status().truncations, 1);
+  assert.equal(tailer.status().bytes_read, 103, "the offset started over, the count did not");
+  renameSync(path, `${path}.1`);
+  appendFileSync(`${path}.1`, "dd\n");
+  writeFileSync(path, "cc\n");
+  assert.deepEqual(await poll(), ["dd", "cc"]);
+  assert.equal(tailer.status().bytes_read, 109);
+  await poll(false, 2000);
+  assert.equal(tailer.status().draining, 0, "the grace window is over");
+  assert.deepEqual([tailer.status().bytes_read, tailer.status().unread_bytes], [109, 0]);
+});

@@ -31,6 +31,10 @@ export interface TailerStatus {
   rotations: number;
   truncations: number;
   lines_read: number;
+  /** Bytes read, across rotations and truncations (the offset starts over, this does not). */
+  bytes_read: number;
+  /** Bytes in the file (and in rotated files still drained) beyond what was read, as of their last check. */
+  unread_bytes: number;
   duplicates_risked: number;
   draining: number;
   error: string | null;
@@ -48,7 +52,9 @@ export class Tailer {
   private rotations = 0;
   private truncations = 0;
   private duplicatesRisked = 0;
+  /** Lines and bytes of readers already let go, so the counts never go back. */
   private linesReadBefore = 0;
+  private bytesReadBefore = 0;
   private error: string | undefined;
 
   constructor(
@@ -206,6 +212,7 @@ export class Tailer {
         await entry.reader.finish();
         // after finish: the partial line it emits counts as read too
         this.linesReadBefore += entry.reader.linesRead;
+        this.bytesReadBefore += entry.reader.bytesRead;
       }
     }
     this.retired = keep;
@@ -259,6 +266,8 @@ export class Tailer {
       rotations: this.rotations,
       truncations: this.truncations,
       lines_read: this.linesReadBefore + readers.reduce((sum, r) => sum + r.linesRead, 0),
+      bytes_read: this.bytesReadBefore + readers.reduce((sum, r) => sum + r.bytesRead, 0),
+      unread_bytes: readers.reduce((sum, r) => sum + r.unreadBytes, 0),
       duplicates_risked: this.duplicatesRisked,
       draining: this.retired.length,
       error: this.error ?? null,
