@@ -103,7 +103,12 @@ export const reliabilityLoadCases = [
       }, "every churned client to leave /status");
       assert.equal(status.servers.tcp.active_clients, 0);
       assert.equal(status.servers.http.active_clients, 0);
-      assert.ok(status.servers.tcp.total_connections >= cycles / 2, JSON.stringify(status.servers.tcp));
+      // every TCP cycle was let in, or refused and counted: on a loaded machine a runtime may see hang-ups
+      // late (bun did once in CI, 3 of 500), and a new connection then finds its address's slots still
+      // taken. That is no leak: slotsAllFree below checks every slot came back.
+      const { total_connections: admitted, rejected } = status.servers.tcp;
+      assert.ok(admitted + rejected >= cycles / 2, JSON.stringify(status.servers.tcp));
+      if (rejected > 0) console.log(`[${rt.name}] ${rejected} TCP connection(s) refused during the churn`);
       let fdAfter = Number.NaN;
       await pollUntil(async () => {
         fdAfter = await openFdCount(served.proc.pid);
