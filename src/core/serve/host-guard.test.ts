@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { testSseServer } from "../_testing/sse-server.ts";
 import { findFlag } from "../config/flags.ts";
 import { findKey, findKeyByEnv } from "../config/keys.ts";
-import { Hub } from "../fanout/hub.ts";
 import { TokenCheck } from "./auth.ts";
 import { ALLOW_HOST_DETAIL, hostNameOf, isAlwaysAllowed } from "./host-guard.ts";
 import { createHttpApp, type HttpAppOptions } from "./http-app.ts";
 import { type LiveViewFileName, liveViewFiles } from "./live-view.ts";
-import { StreamServer } from "./stream-server.ts";
 
 test("the name in a Host header: lower case, without the port, brackets kept", () => {
   const cases: Array<[string, string]> = [
@@ -53,13 +52,7 @@ test("the 403 names a key, variable and flag that exist", () => {
 });
 
 function makeApp(options: Partial<HttpAppOptions> = {}) {
-  const sse = new StreamServer(new Hub(), {
-    transport: "sse",
-    bufferSize: 10,
-    heartbeatIntervalSeconds: undefined,
-    encodeHeartbeat: () => new Uint8Array(),
-    startedAtMs: Date.now(),
-  });
+  const sse = testSseServer();
   const page: Record<LiveViewFileName, string> = { "page.html": "<!doctype html>", "app.js": "" };
   const liveView = liveViewFiles(async (name) => page[name], "/dist/web");
   const app = createHttpApp({ sse, status: () => ({ ok: true }), liveView, ...options });

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Hub } from "../fanout/hub.ts";
+import { testSseServer } from "../_testing/sse-server.ts";
 import { TokenCheck } from "./auth.ts";
 import { createHttpApp } from "./http-app.ts";
 import { type LiveViewFileName, liveViewFiles } from "./live-view.ts";
-import { StreamServer } from "./stream-server.ts";
 
 const BUILT: Record<LiveViewFileName, string> = {
   "page.html": "<!doctype html><title>logwisp</title>",
@@ -17,13 +16,7 @@ function missing(name: string): Error {
 
 function makeApp(files: Partial<Record<LiveViewFileName, string>>, token?: string) {
   const reads: string[] = [];
-  const sse = new StreamServer(new Hub(), {
-    transport: "sse",
-    bufferSize: 10,
-    heartbeatIntervalSeconds: undefined,
-    encodeHeartbeat: () => new Uint8Array(),
-    startedAtMs: Date.now(),
-  });
+  const sse = testSseServer();
   const liveView = liveViewFiles(async (name) => {
     reads.push(name);
     const text = files[name];
@@ -94,13 +87,7 @@ test("a missing build answers 503 with a page that says how to build it, and is 
 });
 
 test("another read error (a permission) is shown as it is, escaped", async () => {
-  const sse = new StreamServer(new Hub(), {
-    transport: "sse",
-    bufferSize: 10,
-    heartbeatIntervalSeconds: undefined,
-    encodeHeartbeat: () => new Uint8Array(),
-    startedAtMs: Date.now(),
-  });
+  const sse = testSseServer();
   const liveView = liveViewFiles(async () => {
     throw Object.assign(new Error("deno needs --allow-read for <dist/web>"), { code: "EACCES" });
   }, "dist/web");
