@@ -10,6 +10,7 @@ test("defaultConfig has every key with the documented default", () => {
       rotate_wait_ms: 5000,
       max_line_bytes: 1048576,
       follow_symlinks: false,
+      format: "auto",
       targets: [{ path: "./", pattern: "*.log" }],
       replay_size: 10000,
       replay_max_bytes: 16777216,
@@ -79,6 +80,12 @@ const rejected: Array<[string, unknown, string]> = [
     "monitor.targets.0.follow_symlinks",
   ],
   ["follow_symlinks not bool", { monitor: { follow_symlinks: 1 } }, "monitor.follow_symlinks"],
+  ["format yaml", { monitor: { format: "yaml" } }, "monitor.format"],
+  [
+    "target format not one of the four",
+    { monitor: { targets: [{ path: "/x", format: "nginx" }] } },
+    "monitor.targets.0.format",
+  ],
   ["port 70000", { httpserver: { port: 70000 } }, "httpserver.port"],
   ["port -1", { tcpserver: { port: -1 } }, "tcpserver.port"],
   ["port as string", { tcpserver: { port: "9090" } }, "tcpserver.port"],
@@ -115,6 +122,18 @@ const accepted: Array<[string, unknown]> = [
   [
     "follow_symlinks per target and in [monitor]",
     { monitor: { follow_symlinks: true, targets: [{ path: "/var/log", follow_symlinks: false }] } },
+  ],
+  [
+    "format per target and in [monitor]",
+    {
+      monitor: {
+        format: "text",
+        targets: [
+          { path: "/var/log", format: "logfmt" },
+          { path: "/a.log", format: "json" },
+        ],
+      },
+    },
   ],
 ];
 
