@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import type { LogEntry } from "./entry.ts";
 import { logfmtEntry, logfmtPairs, unquote } from "./logfmt.ts";
 
@@ -181,3 +182,36 @@ test("unquote: escapes undone, unknown ones kept, a lone \\u kept", () => {
   assert.equal(unquote(quoted, 0, quoted.length), 'a"b\\c/d\n\r\t\b\f Aé \\u12 \\q end');
   assert.equal(unquote('"plain"', 0, 7), "plain");
 });
+
+test("logfmt round trip (fast-check): any pairs, written as a logfmt writer would, read back the same", () => {
+  const key = fc.stringMatching(/^[A-Za-z_@][A-Za-z0-9_.\-/@]{0,12}$/);
+  const value = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 30 }),
+    fc.constantFrom("", '"', "\\", "a b", "x=y"),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 8 }),
+      fc.constantFrom(" ", "\t", "  "),
+      (pairs, blank) => {
+        const line = pairs.map(([k, v]) => `${k}=${encode(v)}`).join(blank);
+        const expected = new Map<string, string | string[]>();
+        for (const [k, v] of pairs) {
+          const earlier = expected.get(k);
+          expected.set(
+            k,
+            earlier === undefined ? v : typeof earlier === "string" ? [earlier, v] : [...earlier, v],
+          );
+        }
+        assert.deepEqual(logfmtPairs(line, 0), expected, line);
+      },
+    ),
+    { seed: 0x16, numRuns: 2000 },
+  );
+});
+
+/** A value as go-logfmt writes it: bare when it can be, else quoted with `"` and `\` escaped. */
+function encode(value: string): string {
+  if (value !== "" && !/[\s"=\\]/.test(value)) return value;
+  return `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+}
