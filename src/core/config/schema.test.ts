@@ -150,3 +150,17 @@ test("schema error messages say what is expected", () => {
     ["an integer from 0 to 65535", 'one of "comment", "json"'],
   );
 });
+
+test("a bad format, in [monitor] or a target, names the four", () => {
+  const result = v.safeParse(ConfigSchema, {
+    monitor: { format: "yaml", targets: [{ path: "/x", format: "nginx" }] },
+  });
+  const expected = 'one of "auto", "json", "logfmt", "text"';
+  assert.deepEqual(
+    result.issues?.map((issue) => [v.getDotPath(issue), issue.message]),
+    [
+      ["monitor.format", expected],
+      ["monitor.targets.0.format", expected],
+    ],
+  );
+});
