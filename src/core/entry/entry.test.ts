@@ -445,3 +445,30 @@ test("serializeEntry: entries sharing a time string, in any order of source, lev
     assert.equal(serializeEntry(entry), expected);
   }
 });
+
+test("serializeEntry writes any fields as JSON.stringify does: flat ones by hand, the rest by JSON.stringify", () => {
+  const protoField: Record<string, unknown> = { a: "x" };
+  Object.defineProperty(protoField, "__proto__", {
+    value: "p",
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  const cases: Record<string, unknown>[] = [
+    { ts: "2024-01-01 12:00:00,123" },
+    { "2": "b", "1": "a", z: "c" }, // integer-like keys come first, in both
+    { n: 0, neg: -0, f: 1.5, big: 1e21, small: 5e-7, t: true, no: false },
+    { nan: Number.NaN, inf: Number.POSITIVE_INFINITY }, // null in JSON: JSON.stringify's path
+    { s: 'q"\\\n\u0001\ud800', 'k"ey': "v", "": "empty key" },
+    { list: ["a", "b"], nested: { x: 1 }, nil: null },
+    { gone: undefined },
+    { first: "flat", second: { nested: true } },
+    protoField,
+  ];
+  for (const fields of cases) {
+    const entry: LogEntry = { time: READ_TIME, source: "s", message: "m", fields };
+    const expectedFields = JSON.stringify(fields);
+    const expected = `{"time":"${READ_TIME}","source":"s","message":"m"${expectedFields === "{}" ? "" : `,"fields":${expectedFields}`}}`;
+    assert.equal(serializeEntry(entry), expected, expectedFields);
+  }
+});

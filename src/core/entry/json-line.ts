@@ -1,7 +1,7 @@
 // JSON lines: `{"time":…,"level":…,"msg":…, …}` as pino, bunyan, zap, slog's JSON handler and most others
 // write them. The line's own time, level and message, when usable; every other key a field, as it is.
 
-import { normalizeTime } from "../util/time.ts";
+import { formatTimeMicros, normalizeTime } from "../util/time.ts";
 import type { Level } from "../wire/contract.ts";
 import type { LogEntry } from "./entry.ts";
 import { setField } from "./fields.ts";
@@ -9,9 +9,9 @@ import { LEVEL_KEYS, MESSAGE_KEYS, TIME_KEYS } from "./keys.ts";
 import { normalizeLevel } from "./levels.ts";
 
 /** The entry of a JSON object line, or undefined when the line is not one (then it is a plain line). */
-export function jsonEntry(line: string, source: string, readTime: string): LogEntry | undefined {
+export function jsonEntry(line: string, source: string, readTimeMicros: number): LogEntry | undefined {
   const object = looksLikeJsonObject(line) ? parseJsonObject(line) : undefined;
-  return object === undefined ? undefined : entryFromJson(object, line, source, readTime);
+  return object === undefined ? undefined : entryFromJson(object, line, source, readTimeMicros);
 }
 
 /** `{` first and `}` last, blanks aside: two reads before JSON.parse is asked. */
@@ -44,7 +44,7 @@ function entryFromJson(
   object: Record<string, unknown>,
   line: string,
   source: string,
-  readTime: string,
+  readTimeMicros: number,
 ): LogEntry {
   // a key is consumed only when its value is usable; otherwise it stays in fields so nothing is lost
   let time: string | undefined;
@@ -73,7 +73,7 @@ function entryFromJson(
     }
   }
   const entry: LogEntry = {
-    time: time ?? readTime,
+    time: time ?? formatTimeMicros(readTimeMicros),
     source,
     message: messageKey === undefined ? line : messageText(object[messageKey], line),
   };
