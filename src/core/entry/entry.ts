@@ -45,39 +45,35 @@ export function parseLine(
   const json = format === "auto" || format === "json" ? jsonEntry(line, source, readTimeMicros) : undefined;
   if (json !== undefined) return json;
   const time = formatTimeMicros(readTimeMicros);
-  switch (format) {
-    case "auto":
-      return (
-        (mayBeKlog(line) ? klogEntry(line, source, time) : undefined) ??
-        (mayBeAccessLog(line) ? accessLogEntry(line, source, time) : undefined) ??
-        logfmtOrPlainEntry(line, source, time)
-      );
-    case "json":
-      return plainEntry(line, source, time);
-    case "logfmt":
-      return logfmtOrPlainEntry(line, source, time);
-    case "text":
-      return plainEntry(line, source, time);
+  if (format === "text" || format === "json") return plainEntry(line, source, time);
+  // a line that opens with a timestamp is neither klog nor an access log, nor logfmt from its first
+  // character (each of those opens with a letter or an address the timestamp regex cannot match): it is
+  // logfmt after the timestamp, or text. Most plain lines are asked nothing else
+  const timestampEnd = leadingTimestampEnd(line);
+  if (timestampEnd > 0) {
+    return (
+      logfmtAfterTimestamp(line, source, time, timestampEnd) ?? plainEntry(line, source, time, timestampEnd)
+    );
   }
+  if (format === "auto") {
+    const structured =
+      (mayBeKlog(line) ? klogEntry(line, source, time) : undefined) ??
+      (mayBeAccessLog(line) ? accessLogEntry(line, source, time) : undefined);
+    if (structured !== undefined) return structured;
+  }
+  return logfmtEntry(line, source, time) ?? plainEntry(line, source, time, 0);
 }
 
-/** logfmt from the start, or after a leading timestamp (kept as `ts`), else a plain line. */
-function logfmtOrPlainEntry(line: string, source: string, time: string): LogEntry {
-  const logfmt = logfmtEntry(line, source, time);
-  if (logfmt !== undefined) return logfmt;
-  const timestampEnd = leadingTimestampEnd(line);
+/** The logfmt entry of the text after a leading timestamp, which `ts` keeps; undefined when it is not logfmt. */
+function logfmtAfterTimestamp(
+  line: string,
+  source: string,
+  time: string,
+  timestampEnd: number,
+): LogEntry | undefined {
   // the timestamp's text is cut out only for a line that goes on with a pair
-  if (timestampEnd > 0 && keyEnd(line, timestampEnd) !== -1) {
-    const afterTimestamp = logfmtEntry(
-      line,
-      source,
-      time,
-      timestampEnd,
-      leadingTimestampText(line, timestampEnd),
-    );
-    if (afterTimestamp !== undefined) return afterTimestamp;
-  }
-  return plainEntry(line, source, time, timestampEnd);
+  if (keyEnd(line, timestampEnd) === -1) return undefined;
+  return logfmtEntry(line, source, time, timestampEnd, leadingTimestampText(line, timestampEnd));
 }
 
 /** The entry as one JSON text, keys in the seed's order; built from parts so the line is walked once. */
@@ -98,7 +94,34 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
  * a third of JSON.stringify on node (a surrogate, even a paired one, takes JSON.stringify's path).
  */
 export function jsonString(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+  const plain = text.length <= SHORT_TEXT ? isPlainShort(text) : !NEEDS_ESCAPE.test(text);
+  return plain ? `"${text}"` : JSON.stringify(text);
+}
+
+/** Up to this length a loop over the characters beats a regex call (a field's value: `ts`, a logfmt value). */
+const SHORT_TEXT = 40;
+
+function isPlainShort(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return false;
+  }
+  return true;
+}
+
+// field names repeat line after line (`ts`, a logger's keys): each one's JSON is made once. Bounded, as
+// logfmt keys are whatever the lines say
+const keyJsons = new Map<string, string>();
+const MAX_KEY_JSONS = 1000;
+
+function keyJson(key: string): string {
+  let json = keyJsons.get(key);
+  if (json === undefined) {
+    if (keyJsons.size >= MAX_KEY_JSONS) keyJsons.clear();
+    json = jsonString(key);
+    keyJsons.set(key, json);
+  }
+  return json;
 }
 
 // the lines of a batch share their read time (the same string): `{"time":"…"` is made once for them
@@ -146,7 +169,7 @@ function stringifyFields(fields: Record<string, unknown>): string {
     else if (typeof value === "number" && Number.isFinite(value)) text = `${value}`;
     else if (typeof value === "boolean") text = value ? "true" : "false";
     else return stringifyAny(fields);
-    json += `${json === "" ? "{" : ","}${jsonString(key)}:${text}`;
+    json += `${json === "" ? "{" : ","}${keyJson(key)}:${text}`;
   }
   return json === "" ? "{}" : `${json}}`;
 }
