@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { mulberry32 } from "../_testing/seeded-random.ts";
 import type { Level } from "../wire/contract.ts";
+import { normalizeLevel } from "./levels.ts";
 import { detectLevel, levelKeyValue, plainEntry } from "./plain-text.ts";
 
 describe("detectLevel: plain lines", () => {
@@ -179,5 +181,78 @@ describe("plainEntry: a leading timestamp is kept as ts (and stays in the messag
       assert.deepEqual(entry.fields, ts === undefined ? undefined : { ts });
       assert.equal(entry.level, detectLevel(line));
     });
+  }
+});
+
+/** detectLevel as it was before its first-word shortcut: the leading-timestamp regex, then the word search. */
+function referenceDetectLevel(line: string): Level | undefined {
+  const names = ["trace", "trc", "debug", "dbg", "info", "inf", "information", "notice", "warn", "warning"];
+  names.push("wrn", "error", "err", "fatal", "ftl", "crit", "critical", "panic", "emerg", "alert");
+  const keyValue = levelKeyValue(line);
+  const explicit = keyValue === undefined ? undefined : normalizeLevel(keyValue);
+  if (explicit !== undefined) return explicit;
+  const timestamp =
+    /^[[(]?(?:\d{4}[-/.]\d{2}[-/.]\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2})(?:[Zz]| ?[+-]\d{2}:?\d{2}| UTC)?[\])]?\s+/y;
+  const headerStart = timestamp.test(line) ? timestamp.lastIndex : 0;
+  const headerEnd = headerStart + 64;
+  const header = line.length > headerEnd + 16 ? line.slice(0, headerEnd + 16) : line;
+  const word = new RegExp(`(^|[\\s[(<|:])(${names.join("|")})(?=$|[\\s\\])>:,|])`, "gi");
+  word.lastIndex = headerStart > 0 ? headerStart - 1 : 0;
+  for (let match = word.exec(header); match !== null; match = word.exec(header)) {
+    const [, before = "", name = ""] = match;
+    const start = match.index + before.length;
+    if (start >= headerEnd) break;
+    const after = header.charAt(start + name.length);
+    const opens = "[(<:".includes(before) && before !== "";
+    const counts =
+      (opens && "])>".includes(after) && after !== "") ||
+      /^[A-Z]+$/.test(name) ||
+      (start === headerStart && (after === ":" || headerStart > 0));
+    if (counts) return normalizeLevel(name);
+    word.lastIndex = start + name.length;
+  }
+  return undefined;
+}
+
+test("detectLevel finds what it found before its first-word shortcut, over generated lines", () => {
+  const pieces = [
+    "2024-01-01T12:00:00Z ",
+    "2024-01-01 12:00:00,123\u00a0",
+    "[2024-01-01 12:00:00] ",
+    "Dec  6 17:30:00 ",
+    "12:00:00 ",
+    "INFO",
+    "info",
+    "Info",
+    "ERR",
+    "error",
+    "WARNING",
+    "warnings",
+    "crit",
+    "x",
+    " ",
+    "\t",
+    "\u00a0",
+    ":",
+    ",",
+    "|",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "=",
+    "level=",
+    "é",
+    "\u2028",
+    "-",
+    "9",
+  ];
+  const random = mulberry32(0x16_1e7e1);
+  for (let i = 0; i < 30_000; i++) {
+    let line = "";
+    for (let n = Math.floor(random() * 8); n >= 0; n--) line += pieces[Math.floor(random() * pieces.length)];
+    assert.equal(detectLevel(line), referenceDetectLevel(line), JSON.stringify(line));
   }
 });

@@ -136,6 +136,8 @@ function detectLevelAfter(line: string, headerStart: number): Level | undefined 
   const keyValue = levelKeyValue(line);
   const explicit = keyValue === undefined ? undefined : normalizeLevel(keyValue);
   if (explicit !== undefined) return explicit;
+  const first = firstWordLevel(line, headerStart);
+  if (first !== undefined) return first;
 
   const headerEnd = headerStart + HEADER_CHARS;
   // a few chars past the end, so a word cut by the window is still seen whole (and rejected)
@@ -158,6 +160,33 @@ function detectLevelAfter(line: string, headerStart: number): Level | undefined 
     LEVEL_WORD.lastIndex = start + word.length;
   }
   return undefined;
+}
+
+/**
+ * The commonest layouts, `<timestamp> INFO …`, `ERROR …` and `error: …`, without the regex: the first word,
+ * read directly, when it is a level word that counts (as the search below would find it, being leftmost).
+ * Undefined says only "not this way": the search then runs.
+ */
+function firstWordLevel(line: string, headerStart: number): Level | undefined {
+  let end = headerStart;
+  while (end < line.length && isAsciiLetter(line.charCodeAt(end))) end++;
+  const length = end - headerStart;
+  if (length < SHORTEST_LEVEL_NAME || length > LONGEST_LEVEL_NAME) return undefined;
+  const after = line.charCodeAt(end);
+  if (end < line.length && !WORD_END.has(after)) return undefined;
+  const word = line.slice(headerStart, end);
+  const level = LEVEL_NAMES.get(word.toLowerCase());
+  if (level === undefined) return undefined;
+  return headerStart > 0 || after === 0x3a /* : */ || isAllCaps(word) ? level : undefined;
+}
+
+/** What may follow a level word (LEVEL_WORD's lookahead), but for the Unicode spaces: those go the slow way. */
+const WORD_END = new Set([0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x5d, 0x29, 0x3e, 0x3a, 0x2c, 0x7c]);
+const SHORTEST_LEVEL_NAME = Math.min(...[...LEVEL_NAMES.keys()].map((name) => name.length));
+const LONGEST_LEVEL_NAME = Math.max(...[...LEVEL_NAMES.keys()].map((name) => name.length));
+
+function isAsciiLetter(code: number): boolean {
+  return (code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a;
 }
 
 function countsAsLevel(
