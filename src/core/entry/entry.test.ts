@@ -54,6 +54,12 @@ describe("parseLine: each format, and what each format setting makes of it", () 
     klog: "W1206 17:30:00.000000    1234 file.go:42] disk full",
     plain: "2024-01-01 12:00:00 ERROR db down",
   };
+  // kept as text: whole, its level guessed, nothing taken out
+  const text = (line: string): LogEntry => {
+    const level = detectLevel(line);
+    return { time: READ_TIME, source: "s", ...(level === undefined ? {} : { level }), message: line };
+  };
+  // a plain line in auto: the same, and its leading timestamp as ts
   const plain = (line: string): LogEntry => {
     const level = detectLevel(line);
     const ts = /^2024-01-01[T ]12:00:00Z?/.exec(line)?.[0];
@@ -102,9 +108,9 @@ describe("parseLine: each format, and what each format setting makes of it", () 
   } satisfies Record<keyof typeof lines, LogEntry>;
   const expected: Record<LineFormat, (name: keyof typeof lines) => LogEntry> = {
     auto: (name) => parsed[name],
-    json: (name) => (name === "json" ? parsed.json : plain(lines[name])),
-    logfmt: (name) => (name === "logfmt" || name === "stampedLogfmt" ? parsed[name] : plain(lines[name])),
-    text: (name) => plain(lines[name]),
+    json: (name) => (name === "json" ? parsed.json : text(lines[name])),
+    logfmt: (name) => (name === "logfmt" || name === "stampedLogfmt" ? parsed[name] : text(lines[name])),
+    text: (name) => text(lines[name]),
   };
   for (const format of LINE_FORMATS) {
     for (const name of Object.keys(lines) as (keyof typeof lines)[]) {

@@ -10,7 +10,7 @@ import { accessLogEntry, mayBeAccessLog } from "./access-log.ts";
 import { jsonEntry } from "./json-line.ts";
 import { klogEntry, mayBeKlog } from "./klog.ts";
 import { keyEnd, logfmtEntry } from "./logfmt.ts";
-import { leadingTimestampEnd, leadingTimestampText, plainEntry } from "./plain-text.ts";
+import { leadingTimestampEnd, leadingTimestampText, plainEntry, textEntry } from "./plain-text.ts";
 
 // what the layers above use of the entry layer, besides parseLine and serializeEntry
 export { parseJsonObject } from "./json-line.ts";
@@ -29,10 +29,11 @@ export interface LogEntry {
 }
 
 /**
- * The entry of one line. `format` is its target's: `auto` tries JSON, klog, an access log, logfmt (also
- * after a leading timestamp), in that order, and keeps anything else as a plain line; `json` and `logfmt`
- * try only that one; `text` keeps every line plain. A line its format does not fit is a plain line: no
- * line stops the stream.
+ * The entry of one line. `format` is its target's: `auto` tries JSON, klog, an access log and logfmt (also
+ * after a leading timestamp) and keeps anything else as a plain line, its leading timestamp as `ts`;
+ * `json` and `logfmt` try only that one; `text` keeps every line whole, its level guessed, nothing taken
+ * out. A line its format does not fit is kept as `text` keeps it: no line stops the stream. No line fits
+ * two formats, so the order they are asked in is the cheapest, not a precedence.
  */
 export function parseLine(
   line: string,
@@ -45,14 +46,17 @@ export function parseLine(
   const json = format === "auto" || format === "json" ? jsonEntry(line, source, readTimeMicros) : undefined;
   if (json !== undefined) return json;
   const time = formatTimeMicros(readTimeMicros);
-  if (format === "text" || format === "json") return plainEntry(line, source, time);
+  if (format === "text" || format === "json") return textEntry(line, source, time);
+  // what no format claims: in auto a plain line (its leading timestamp as ts); with logfmt asked for, the
+  // line as text, as `text` keeps it
+  const unclaimed = format === "auto" ? plainEntry : textEntry;
   // a line that opens with a timestamp is neither klog nor an access log, nor logfmt from its first
   // character (each of those opens with a letter or an address the timestamp regex cannot match): it is
   // logfmt after the timestamp, or text. Most plain lines are asked nothing else
   const timestampEnd = leadingTimestampEnd(line);
   if (timestampEnd > 0) {
     return (
-      logfmtAfterTimestamp(line, source, time, timestampEnd) ?? plainEntry(line, source, time, timestampEnd)
+      logfmtAfterTimestamp(line, source, time, timestampEnd) ?? unclaimed(line, source, time, timestampEnd)
     );
   }
   if (format === "auto") {
@@ -61,7 +65,7 @@ export function parseLine(
       (mayBeAccessLog(line) ? accessLogEntry(line, source, time) : undefined);
     if (structured !== undefined) return structured;
   }
-  return logfmtEntry(line, source, time) ?? plainEntry(line, source, time, 0);
+  return logfmtEntry(line, source, time) ?? unclaimed(line, source, time, 0);
 }
 
 /** The logfmt entry of the text after a leading timestamp, which `ts` keeps; undefined when it is not logfmt. */

@@ -1,23 +1,35 @@
-// A line no format claims: kept whole as the message, its level guessed from its first words, a leading
-// timestamp kept as the field `ts` (it stays in the message too: the whole line is what people grep).
+// A line no format claims: kept whole as the message, its level guessed from its first words, and (in
+// `auto`) a leading timestamp kept as the field `ts` (it stays in the message too: the whole line is what
+// people grep). `format = "text"` takes nothing out of a line: no `ts`.
 
 import type { Level } from "../wire/contract.ts";
 import type { LogEntry } from "./entry.ts";
 import { LEVEL_NAMES, normalizeLevel } from "./levels.ts";
 
-/** `timestampEnd`: where the line's leading timestamp ends (leadingTimestampEnd), when already asked. */
+/**
+ * A plain line as `auto` makes it: the text entry, and its leading timestamp as `ts`. `timestampEnd`: where
+ * that timestamp ends (leadingTimestampEnd), when already asked.
+ */
 export function plainEntry(
   line: string,
   source: string,
   time: string,
   timestampEnd = leadingTimestampEnd(line),
 ): LogEntry {
-  const headerStart = timestampEnd;
-  const level = detectLevelAfter(line, headerStart);
-  const entry: LogEntry =
-    level === undefined ? { time, source, message: line } : { time, source, level, message: line };
-  if (headerStart > 0) entry.fields = { ts: leadingTimestampText(line, headerStart) };
+  const entry = textEntry(line, source, time, timestampEnd);
+  if (timestampEnd > 0) entry.fields = { ts: leadingTimestampText(line, timestampEnd) };
   return entry;
+}
+
+/** A line kept as text: the whole line the message, its level guessed, nothing taken out. */
+export function textEntry(
+  line: string,
+  source: string,
+  time: string,
+  timestampEnd = leadingTimestampEnd(line),
+): LogEntry {
+  const level = detectLevelAfter(line, timestampEnd);
+  return level === undefined ? { time, source, message: line } : { time, source, level, message: line };
 }
 
 // ---- a leading timestamp ------------------------------------------------------------------------------
