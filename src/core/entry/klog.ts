@@ -54,8 +54,7 @@ function addStructured(entry: LogEntry, fields: Record<string, unknown>, line: s
   // text after the message that is not all pairs: the message stays as written, quotes and all
   if (end < line.length && pairs === undefined && line.slice(end).trim() !== "") return;
   entry.message = unquote(line, start, end);
-  for (const [key, value] of pairs ?? []) {
-    if (typeof value === "string") addField(fields, key, value);
-    else for (const each of value) addField(fields, key, each);
-  }
+  if (pairs === undefined) return;
+  for (let i = 0; i < pairs.keys.length; i++)
+    addField(fields, pairs.keys[i] as string, pairs.values[i] as string);
 }

@@ -169,8 +169,9 @@ test("logfmt after a leading timestamp: it becomes ts, first, beside a ts key of
 test("a very long line: 100,000 pairs and a 1 MiB quoted value", () => {
   const pairs = Array.from({ length: 100_000 }, (_, i) => `k${i}=v${i}`).join(" ");
   const parsed = logfmtPairs(pairs, 0);
-  assert.equal(parsed?.size, 100_000);
-  assert.equal(parsed?.get("k99999"), "v99999");
+  assert.equal(parsed?.keys.length, 100_000);
+  assert.equal(parsed?.keys[99_999], "k99999");
+  assert.equal(parsed?.values[99_999], "v99999");
   const big = "x".repeat(1 << 20);
   assert.equal(entry(`msg="${big}" level=info`)?.message, big);
   // and one that fails only at its very end stays text
@@ -195,15 +196,11 @@ test("logfmt round trip (fast-check): any pairs, written as a logfmt writer woul
       fc.constantFrom(" ", "\t", "  "),
       (pairs, blank) => {
         const line = pairs.map(([k, v]) => `${k}=${encode(v)}`).join(blank);
-        const expected = new Map<string, string | string[]>();
-        for (const [k, v] of pairs) {
-          const earlier = expected.get(k);
-          expected.set(
-            k,
-            earlier === undefined ? v : typeof earlier === "string" ? [earlier, v] : [...earlier, v],
-          );
-        }
-        assert.deepEqual(logfmtPairs(line, 0), expected, line);
+        assert.deepEqual(
+          logfmtPairs(line, 0),
+          { keys: pairs.map(([k]) => k), values: pairs.map(([, v]) => v) },
+          line,
+        );
       },
     ),
     { seed: 0x16, numRuns: 2000 },

@@ -3,6 +3,7 @@
 // (`dev=sda1`, `x=` for an empty one) or quoted (`msg="disk full"`, `\"` `\\` `\n` `\t` `\uXXXX` inside);
 // a line that is only partly so (`Result: a=1`, `msg=he said "hi"`) is none, and stays a plain line.
 
+import type { Level } from "../wire/contract.ts";
 import type { LogEntry } from "./entry.ts";
 import { addField } from "./fields.ts";
 import { LEVEL_KEYS, MESSAGE_KEYS } from "./keys.ts";
@@ -27,32 +28,52 @@ export function logfmtEntry(
   if (keyEnd(line, first) === -1) return undefined;
   const pairs = logfmtPairs(line, start);
   if (pairs === undefined) return undefined;
-  const messageKey = MESSAGE_KEYS.find((key) => typeof pairs.get(key) === "string");
-  const levelKey = LEVEL_KEYS.find((key) => normalizeLevel(pairs.get(key)) !== undefined);
-  const entry: LogEntry = { time, source, message: line };
-  if (messageKey !== undefined) entry.message = pairs.get(messageKey) as string;
-  if (levelKey !== undefined) entry.level = normalizeLevel(pairs.get(levelKey));
+  const { keys, values } = pairs;
+  let messageAt = -1;
+  for (let k = 0; k < MESSAGE_KEYS.length && messageAt === -1; k++)
+    messageAt = onlyIndexOf(keys, MESSAGE_KEYS[k]);
+  let levelAt = -1;
+  let level: Level | undefined;
+  for (let k = 0; k < LEVEL_KEYS.length && level === undefined; k++) {
+    levelAt = onlyIndexOf(keys, LEVEL_KEYS[k]);
+    level = levelAt === -1 ? undefined : normalizeLevel(values[levelAt]);
+  }
+  if (level === undefined) levelAt = -1;
+  const entry: LogEntry = { time, source, message: messageAt === -1 ? line : (values[messageAt] as string) };
+  if (level !== undefined) entry.level = level;
   let fields: Record<string, unknown> | undefined;
   if (leadingTs !== undefined) {
     fields = {};
     addField(fields, "ts", leadingTs);
   }
-  for (const [key, value] of pairs) {
-    if (key === messageKey || key === levelKey) continue;
+  for (let i = 0; i < keys.length; i++) {
+    if (i === messageAt || i === levelAt) continue;
     fields ??= {};
-    if (typeof value === "string") addField(fields, key, value);
-    else for (const each of value) addField(fields, key, each);
+    addField(fields, keys[i] as string, values[i] as string);
   }
   if (fields !== undefined) entry.fields = fields;
   return entry;
 }
 
+/** The pairs of a logfmt text, in the line's order (a key given twice is there twice). */
+export interface LogfmtPairs {
+  readonly keys: string[];
+  readonly values: string[];
+}
+
+/** Where `key` is, when it is there exactly once; else -1 (a key given twice names no one message or level). */
+function onlyIndexOf(keys: readonly string[], key: string | undefined): number {
+  const first = keys.indexOf(key as string);
+  return first !== -1 && keys.indexOf(key as string, first + 1) === -1 ? first : -1;
+}
+
 /**
- * Every `key=value` pair from `start` to the end of the line, in order (a key met again: its values in an
- * array), or undefined when any part of the text is not a pair, or there is none.
+ * Every `key=value` pair from `start` to the end of the line, in order, or undefined when any part of the
+ * text is not a pair, or there is none.
  */
-export function logfmtPairs(line: string, start: number): Map<string, string | string[]> | undefined {
-  const pairs = new Map<string, string | string[]>();
+export function logfmtPairs(line: string, start: number): LogfmtPairs | undefined {
+  const keys: string[] = [];
+  const values: string[] = [];
   const length = line.length;
   let at = start;
   for (;;) {
@@ -60,14 +81,13 @@ export function logfmtPairs(line: string, start: number): Map<string, string | s
     if (at >= length) break;
     const equals = keyEnd(line, at);
     if (equals === -1) return undefined;
-    const key = line.slice(at, equals);
+    keys.push(line.slice(at, equals));
     at = equals + 1;
-    let value: string;
     if (line.charCodeAt(at) === 0x22 /* " */) {
       const end = quotedEnd(line, at);
       // unterminated, or text glued to the closing quote: not a pair
       if (end === -1 || (end < length && !isSeparator(line.charCodeAt(end)))) return undefined;
-      value = unquote(line, at, end);
+      values.push(unquote(line, at, end));
       at = end;
     } else {
       const valueStart = at;
@@ -77,14 +97,10 @@ export function logfmtPairs(line: string, start: number): Map<string, string | s
         // a quote inside a bare value: the line is prose with an `=` in it, not logfmt
         if (code === 0x22) return undefined;
       }
-      value = line.slice(valueStart, at);
+      values.push(line.slice(valueStart, at));
     }
-    const earlier = pairs.get(key);
-    if (earlier === undefined) pairs.set(key, value);
-    else if (typeof earlier === "string") pairs.set(key, [earlier, value]);
-    else earlier.push(value);
   }
-  return pairs.size > 0 ? pairs : undefined;
+  return keys.length > 0 ? { keys, values } : undefined;
 }
 
 /**
