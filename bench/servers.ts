@@ -82,6 +82,9 @@ function command(system: SystemName, options: ServerOptions): { cmd: string; arg
     "0",
     "--check-interval",
     String(checkIntervalMs),
+    // e.g. BENCH_LOGWISP_ARGS="--format text" to measure logwisp with other settings (LOGWISP_* variables
+    // are not passed on: the bench's own settings must not be overridden by accident)
+    ...(process.env.BENCH_LOGWISP_ARGS ?? "").split(" ").filter(Boolean),
     ...options.targets,
   ];
   if (runtime === "node") {

@@ -6,6 +6,7 @@ import { configCases } from "../cases/config.ts";
 import { corsCases } from "../cases/cors.ts";
 import { discoveryCases } from "../cases/discovery.ts";
 import { entryCases } from "../cases/entry.ts";
+import { entryFormatCases } from "../cases/entry-formats.ts";
 import { filterCases } from "../cases/filters.ts";
 import { filterRegexCases } from "../cases/filters-regex.ts";
 import { hubCases } from "../cases/hub.ts";
@@ -37,6 +38,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...cliCases,
   ...configCases,
   ...entryCases,
+  ...entryFormatCases,
   ...sseCases,
   ...tcpCases,
   ...filterCases,

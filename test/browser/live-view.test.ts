@@ -58,7 +58,7 @@ function serverArgs(httpPort: number, extra: readonly string[] = []): string[] {
 
 /**
  * A small web service at work: JSON lines from the API (with fields), plain lines from a worker, an
- * access log without levels. Four of them are warn or worse, two error or worse.
+ * access log (its level from the status). Five of them are warn or worse (one a 404), two error or worse.
  */
 function sampleLines(): Record<string, string[]> {
   const json = (level: string, msg: string, fields: Record<string, unknown>) =>
@@ -193,13 +193,17 @@ describe("the live view at GET /", { concurrency: false }, () => {
 
   test("the level and text filters hide what they should, at once and for new lines", async () => {
     await setFilter("warn", "");
-    await page.waitForFunction(() => document.getElementById("counts")?.dataset.shown === "4");
+    await page.waitForFunction(() => document.getElementById("counts")?.dataset.shown === "5");
     await nextFrames(page);
     let messages = await visibleMessages(page);
     assert.ok(!messages.some((message) => message.includes("GET /api/orders 200")), messages.join("\n"));
     assert.ok(messages.includes("slow query on orders"), messages.join("\n"));
-    // lines without a level do not pass a level filter (the access log)
-    assert.ok(!messages.some((message) => message.includes("kube-probe")), messages.join("\n"));
+    // an access log's level comes from its status: the 404 passes, the 200s do not
+    assert.ok(
+      messages.some((message) => message.includes('GET /favicon.ico HTTP/2.0" 404')),
+      messages.join("\n"),
+    );
+    assert.ok(!messages.some((message) => message.includes("GET /healthz")), messages.join("\n"));
     assert.match(page.url(), /[?&]level=warn/);
 
     await setFilter("", "/job \\d+ in/");

@@ -16,6 +16,8 @@ const flagCases: Array<[string[], Array<[string, unknown, string]>]> = [
   [["--max-line-bytes", "2048"], [["monitor.max_line_bytes", 2048, "--max-line-bytes"]]],
   [["--follow-symlinks"], [["monitor.follow_symlinks", true, "--follow-symlinks"]]],
   [["--follow-symlinks=false"], [["monitor.follow_symlinks", false, "--follow-symlinks"]]],
+  [["--format", "text"], [["monitor.format", "text", "--format"]]],
+  [["--format=json"], [["monitor.format", "json", "--format"]]],
   [["--enable-tcp"], [["tcpserver.enabled", true, "--enable-tcp"]]],
   [["--tcp-port", "9999"], [["tcpserver.port", 9999, "--tcp-port"]]],
   [["--tcp-buffer-size", "5000"], [["tcpserver.buffer_size", 5000, "--tcp-buffer-size"]]],

@@ -14,6 +14,7 @@ const everyKey: Array<[string, string, string, unknown]> = [
   ["LOGWISP_MONITOR_ROTATE_WAIT_MS", "0", "monitor.rotate_wait_ms", 0],
   ["LOGWISP_MONITOR_MAX_LINE_BYTES", "4096", "monitor.max_line_bytes", 4096],
   ["LOGWISP_MONITOR_FOLLOW_SYMLINKS", "true", "monitor.follow_symlinks", true],
+  ["LOGWISP_MONITOR_FORMAT", "logfmt", "monitor.format", "logfmt"],
   [
     "LOGWISP_MONITOR_TARGETS",
     "/var/log:*.log,./app.log::true",

@@ -33,6 +33,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "rotate-wait", valueName: "MS", action: set("monitor.rotate_wait_ms") },
   { name: "max-line-bytes", valueName: "N", action: set("monitor.max_line_bytes") },
   { name: "follow-symlinks", action: set("monitor.follow_symlinks") },
+  { name: "format", valueName: "FORMAT", action: set("monitor.format") },
   { name: "replay-size", valueName: "N", action: set("monitor.replay_size") },
   { name: "replay-max-bytes", valueName: "N", action: set("monitor.replay_max_bytes") },
   {

@@ -18,6 +18,7 @@ const defaults: Array<[string, string]> = [
   ["--rotate-wait MS", "(default: 5000)"],
   ["--max-line-bytes N", "(default: 1048576)"],
   ["--follow-symlinks[=BOOL]", "(default: false)"],
+  ["--format FORMAT", "(default: auto)"],
   ["--host ADDR", "(default: 0.0.0.0)"],
   ["--enable-tcp[=BOOL]", "(default: false)"],
   ["--tcp-port PORT", "(default: 9090)"],

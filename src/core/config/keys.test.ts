@@ -10,6 +10,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
       ["monitor.rotate_wait_ms", "LOGWISP_MONITOR_ROTATE_WAIT_MS", "integer"],
       ["monitor.max_line_bytes", "LOGWISP_MONITOR_MAX_LINE_BYTES", "integer"],
       ["monitor.follow_symlinks", "LOGWISP_MONITOR_FOLLOW_SYMLINKS", "boolean"],
+      ["monitor.format", "LOGWISP_MONITOR_FORMAT", "choice"],
       ["monitor.targets", "LOGWISP_MONITOR_TARGETS", "targets"],
       ["monitor.replay_size", "LOGWISP_MONITOR_REPLAY_SIZE", "integer"],
       ["monitor.replay_max_bytes", "LOGWISP_MONITOR_REPLAY_MAX_BYTES", "integer"],

@@ -55,6 +55,19 @@ const precedence: Array<{
     want: [true, "flag"],
   },
   {
+    key: "monitor.format",
+    file: ["[monitor]", 'format = "text"'],
+    env: ["LOGWISP_MONITOR_FORMAT", "json"],
+    flag: ["--format", "logfmt"],
+    want: ["logfmt", "flag"],
+  },
+  {
+    key: "monitor.format",
+    file: ["[monitor]", 'format = "text"'],
+    env: ["LOGWISP_MONITOR_FORMAT", "json"],
+    want: ["json", "env"],
+  },
+  {
     key: "tcpserver.enabled",
     file: ["[tcpserver]", "enabled = true"],
     env: ["LOGWISP_TCPSERVER_ENABLED", "false"],

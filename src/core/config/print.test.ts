@@ -130,6 +130,21 @@ test("a target's own follow_symlinks prints in its table and reads back", async 
   assert.deepEqual(second.config, first.config);
 });
 
+test("[monitor] format from a flag and a target's own format print with their sources and read back", async () => {
+  const first = await run({
+    files: { "x.toml": '[[monitor.targets]]\npath = "/var/log/nginx"\nformat = "text"\n' },
+    argv: ["--config", "x.toml", "--format", "logfmt"],
+  });
+  const printed = renderConfigToml(first);
+  assert.match(printed, /^format = "logfmt" +# flag --format$/m);
+  assert.match(
+    printed,
+    /^\[\[monitor\.targets\]\] .*\npath = "\/var\/log\/nginx"\npattern = "\*\.log"\nformat = "text"$/m,
+  );
+  const second = await run({ files: { "printed.toml": printed }, argv: ["--config", "printed.toml"] });
+  assert.deepEqual(second.config, first.config);
+});
+
 test("a key marked secret() prints redacted, whatever its source", () => {
   const schema = v.strictObject({
     auth: v.optional(

@@ -10,6 +10,7 @@ test("defaultConfig has every key with the documented default", () => {
       rotate_wait_ms: 5000,
       max_line_bytes: 1048576,
       follow_symlinks: false,
+      format: "auto",
       targets: [{ path: "./", pattern: "*.log" }],
       replay_size: 10000,
       replay_max_bytes: 16777216,
@@ -79,6 +80,12 @@ const rejected: Array<[string, unknown, string]> = [
     "monitor.targets.0.follow_symlinks",
   ],
   ["follow_symlinks not bool", { monitor: { follow_symlinks: 1 } }, "monitor.follow_symlinks"],
+  ["format yaml", { monitor: { format: "yaml" } }, "monitor.format"],
+  [
+    "target format not one of the four",
+    { monitor: { targets: [{ path: "/x", format: "nginx" }] } },
+    "monitor.targets.0.format",
+  ],
   ["port 70000", { httpserver: { port: 70000 } }, "httpserver.port"],
   ["port -1", { tcpserver: { port: -1 } }, "tcpserver.port"],
   ["port as string", { tcpserver: { port: "9090" } }, "tcpserver.port"],
@@ -116,6 +123,18 @@ const accepted: Array<[string, unknown]> = [
     "follow_symlinks per target and in [monitor]",
     { monitor: { follow_symlinks: true, targets: [{ path: "/var/log", follow_symlinks: false }] } },
   ],
+  [
+    "format per target and in [monitor]",
+    {
+      monitor: {
+        format: "text",
+        targets: [
+          { path: "/var/log", format: "logfmt" },
+          { path: "/a.log", format: "json" },
+        ],
+      },
+    },
+  ],
 ];
 
 for (const [name, input] of accepted) {
@@ -129,5 +148,19 @@ test("schema error messages say what is expected", () => {
   assert.deepEqual(
     result.issues?.map((issue) => issue.message),
     ["an integer from 0 to 65535", 'one of "comment", "json"'],
+  );
+});
+
+test("a bad format, in [monitor] or a target, names the four", () => {
+  const result = v.safeParse(ConfigSchema, {
+    monitor: { format: "yaml", targets: [{ path: "/x", format: "nginx" }] },
+  });
+  const expected = 'one of "auto", "json", "logfmt", "text"';
+  assert.deepEqual(
+    result.issues?.map((issue) => [v.getDotPath(issue), issue.message]),
+    [
+      ["monitor.format", expected],
+      ["monitor.targets.0.format", expected],
+    ],
   );
 });

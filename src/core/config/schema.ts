@@ -62,6 +62,14 @@ function choiceKey<const TOptions extends readonly [string, ...string[]]>(
   return v.optional(v.pipe(v.picklist(options, expected), v.description(description)), fallback);
 }
 
+/**
+ * How a target's lines become entries: `auto` tells JSON, logfmt, access logs, klog and plain text apart line
+ * by line; the others take only that format (and keep a line that does not fit it as plain text).
+ */
+export const LINE_FORMATS = ["auto", "json", "logfmt", "text"] as const;
+export type LineFormat = (typeof LINE_FORMATS)[number];
+const LINE_FORMAT_EXPECTED = `one of ${LINE_FORMATS.map((format) => JSON.stringify(format)).join(", ")}`;
+
 /** One followed path: a file, or a directory whose entries matching `pattern` are followed. */
 export const TargetSchema = v.strictObject(
   {
@@ -79,8 +87,10 @@ export const TargetSchema = v.strictObject(
     // line, checked here so a bad one stops start-up with its key and the construct RE2 cannot run.
     include: v.optional(regexList()),
     exclude: v.optional(regexList()),
+    // Absent means [monitor] format.
+    format: v.optional(v.picklist(LINE_FORMATS, LINE_FORMAT_EXPECTED)),
   },
-  "a target table { path, pattern, is_file, follow_symlinks, include, exclude }",
+  "a target table { path, pattern, is_file, follow_symlinks, include, exclude, format }",
 );
 
 function regexList() {
@@ -124,6 +134,11 @@ const MonitorSchema = v.strictObject(
     follow_symlinks: booleanKey(
       false,
       "Follow a matched file whose real path (symlinks resolved) is outside its target directory",
+    ),
+    format: choiceKey(
+      LINE_FORMATS,
+      "auto",
+      "How lines become entries: auto (JSON, logfmt, access log, klog or text, per line), json, logfmt or text",
     ),
     targets: v.optional(
       v.pipe(

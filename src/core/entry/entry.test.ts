@@ -1,165 +1,29 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { mulberry32 } from "../_testing/seeded-random.ts";
-import type { Level } from "../wire/contract.ts";
-import {
-  detectLevel,
-  jsonString,
-  type LogEntry,
-  levelKeyValue,
-  normalizeLevel,
-  parseLine,
-  serializeEntry,
-} from "./entry.ts";
+import { LINE_FORMATS, type LineFormat } from "../config/schema.ts";
+import { jsonString, type LogEntry, parseLine, serializeEntry } from "./entry.ts";
+import { detectLevel } from "./plain-text.ts";
 
 const READ_MICROS = 1704110400123456;
 const READ_TIME = "2024-01-01T12:00:00.123456Z";
 const RFC3339_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-describe("detectLevel: plain lines", () => {
-  const cases: [string, Level | undefined][] = [
-    // all caps, at the start or after a timestamp
-    ["ERROR db down", "error"],
-    ["WARN disk at 91%", "warn"],
-    ["WARNING: disk at 91%", "warn"],
-    ["WARNING:root:disk at 91%", "warn"],
-    ["INFO started", "info"],
-    ["DEBUG cache miss", "debug"],
-    ["TRACE enter f()", "trace"],
-    ["FATAL out of memory", "fatal"],
-    ["CRIT raid degraded", "fatal"],
-    ["CRITICAL:root:raid degraded", "fatal"],
-    ["PANIC: runtime error", "fatal"],
-    ["NOTICE: reloading", "info"],
-    ["EMERG kernel", "fatal"],
-    ["ALERT kernel", "fatal"],
-    ["2024-01-01 12:00:00 ERROR db down", "error"],
-    ["2024-01-01 12:00:00,123 - myapp - ERROR - db down", "error"],
-    ["2024-01-01 12:00:00.123  INFO 1234 --- [main] c.e.App : Started", "info"],
-    ["2024-01-01 12:00:00.123 UTC [1234] ERROR:  relation does not exist", "error"],
-    ["E, [2024-01-01T12:00:00.123456 #1234] ERROR -- : boom", "error"],
-    ["12:00PM INF listening addr=:8080", "info"],
-    ["12:00PM WRN slow", "warn"],
-    ["12:00PM ERR failed", "error"],
-    ["12:00PM DBG tick", "debug"],
-    ["12:00PM TRC tick", "trace"],
-    ["12:00PM FTL dead", "fatal"],
-    ["svc | ERROR | boom", "error"],
-    // brackets, any case
-    ["[2024-01-01T12:00:00Z] [warn] x", "warn"],
-    ["[warn] x", "warn"],
-    ["[DBG] x", "debug"],
-    ["[ERR] x", "error"],
-    ["[Information] x", "info"],
-    ["<error> x", "error"],
-    ["(notice) x", "info"],
-    ["2024/01/01 12:00:00 [error] 1234#0: *1 connect() failed", "error"],
-    ["12:00:00.123 [info] Running MyApp.Endpoint", "info"],
-    ["[Mon Jan 01 12:00:00.123456 2024] [core:error] [pid 123] AH00037", "error"],
-    ["2024-01-01T12:00:00.123456Z 0 [Warning] [MY-010068] [Server] CA certificate", "warn"],
-    ["[main] [Error] x", "error"],
-    // the first word with a colon, or the first word after a timestamp, any case
-    ["error: cannot find module", "error"],
-    ["Error: cannot find module", "error"],
-    ["warning: unused variable", "warn"],
-    ["2024-01-01 12:00:00 error db down", "error"],
-    ["2024-01-01T12:00:00+01:00 warn slow", "warn"],
-    ["[2024-01-01 12:00:00] debug: x", "debug"],
-    ["12:00:00 info ready", "info"],
-    ["Jan  2 15:04:05 crit disk", "fatal"],
-    // explicit keys win, anywhere in the line
-    ['time="2024-01-01T12:00:00Z" level=info msg="saw ERROR page"', "info"],
-    ["ts=1 lvl=debug msg=x", "debug"],
-    ['a=1 b=2 level="warn" c=3', "warn"],
-    ["a=1 level='error'", "error"],
-    ["LEVEL=WARNING x", "warn"],
-    ["severity=critical x", "fatal"],
-    ['2024-01-01T12:00:00Z stdout F {"level":"debug","msg":"x"}', "debug"],
-    ["level=verbose ERROR x", "error"],
-    // not levels
-    ["user saw an error page", undefined],
-    ["error page loaded", undefined],
-    ["Error connecting to db", undefined],
-    ["the info desk", undefined],
-    ["2024-01-01 12:00:00 request failed with an error", undefined],
-    ["GET /info 200", undefined],
-    ["GET /api/ERROR 500", undefined],
-    ["INFOS x", undefined],
-    ["ERRORS: 3", undefined],
-    ["errors=3", undefined],
-    ["loglevel=info", undefined],
-    ["level=5 x", undefined],
-    ["level=verbose x", undefined],
-    ["interror x", undefined],
-    ["E0101 12:00:00.123456 1234 main.go:12] glog", undefined],
-    ["E/ActivityManager: android", undefined],
-    ["<E> x", undefined],
-    ["", undefined],
-    ["   ", undefined],
-    [`${"x ".repeat(40)}ERROR past the header`, undefined],
-    [`2024-01-01 12:00:00 ${"x".repeat(64)} ERROR`, undefined],
-    [`2024-01-01 12:00:00 ${"x".repeat(50)} ERROR`, "error"],
-    [`${"x".repeat(60)} ERRORS`, undefined],
-  ];
-  for (const [line, expected] of cases) {
-    test(`${JSON.stringify(line)} → ${expected}`, () => assert.equal(detectLevel(line), expected));
-  }
-});
-
-describe("normalizeLevel", () => {
-  const cases: [unknown, Level | undefined][] = [
-    ["trace", "trace"],
-    ["TRC", "trace"],
-    ["debug", "debug"],
-    ["dbg", "debug"],
-    ["info", "info"],
-    ["INFO", "info"],
-    ["inf", "info"],
-    ["information", "info"],
-    ["notice", "info"],
-    ["warn", "warn"],
-    ["WARNING", "warn"],
-    ["Warning", "warn"],
-    ["WRN", "warn"],
-    ["error", "error"],
-    ["ERR", "error"],
-    ["fatal", "fatal"],
-    ["CRITICAL", "fatal"],
-    ["crit", "fatal"],
-    ["panic", "fatal"],
-    ["emerg", "fatal"],
-    ["alert", "fatal"],
-    [10, "trace"],
-    [20, "debug"],
-    [30, "info"],
-    [40, "warn"],
-    [50, "error"],
-    [60, "fatal"],
-    [35, undefined],
-    [0, undefined],
-    ["30", undefined],
-    ["verbose", undefined],
-    ["", undefined],
-    ["constructor", undefined],
-    ["__proto__", undefined],
-    ["toString", undefined],
-    [null, undefined],
-    [{}, undefined],
-    [["error"], undefined],
-  ];
-  for (const [value, expected] of cases) {
-    test(`${JSON.stringify(value)} → ${expected}`, () => assert.equal(normalizeLevel(value), expected));
-  }
-});
-
 describe("parseLine: plain lines", () => {
   const cases: [string, LogEntry][] = [
     ["hello world", { time: READ_TIME, source: "app.log", message: "hello world" }],
     ["ERROR db down", { time: READ_TIME, source: "app.log", level: "error", message: "ERROR db down" }],
-    // the line's leading timestamp is not read as the entry's time: only JSON lines carry their own
+    // the line's leading timestamp is not read as the entry's time (only JSON lines carry their own): it
+    // is kept as the field ts
     [
       "2024-06-01 00:00:00 INFO x",
-      { time: READ_TIME, source: "app.log", level: "info", message: "2024-06-01 00:00:00 INFO x" },
+      {
+        time: READ_TIME,
+        source: "app.log",
+        level: "info",
+        message: "2024-06-01 00:00:00 INFO x",
+        fields: { ts: "2024-06-01 00:00:00" },
+      },
     ],
     ["  keeps spaces  ", { time: READ_TIME, source: "app.log", message: "  keeps spaces  " }],
     ["", { time: READ_TIME, source: "app.log", message: "" }],
@@ -179,6 +43,84 @@ describe("parseLine: plain lines", () => {
   for (const [line, expected] of cases) {
     test(JSON.stringify(line), () => assert.deepEqual(parseLine(line, "app.log", READ_MICROS), expected));
   }
+});
+
+describe("parseLine: each format, and what each format setting makes of it", () => {
+  const lines = {
+    json: '{"level":"warn","msg":"disk full","dev":"sda1"}',
+    logfmt: 'level=warn msg="disk full" dev=sda1',
+    stampedLogfmt: "2024-01-01T12:00:00Z level=warn msg=x",
+    access: '::1 - - [06/Dec/2025:17:30:00 +0000] "GET /x HTTP/1.1" 500 0 "-" "curl/8"',
+    klog: "W1206 17:30:00.000000    1234 file.go:42] disk full",
+    plain: "2024-01-01 12:00:00 ERROR db down",
+  };
+  // kept as text: whole, its level guessed, nothing taken out
+  const text = (line: string): LogEntry => {
+    const level = detectLevel(line);
+    return { time: READ_TIME, source: "s", ...(level === undefined ? {} : { level }), message: line };
+  };
+  // a plain line in auto: the same, and its leading timestamp as ts
+  const plain = (line: string): LogEntry => {
+    const level = detectLevel(line);
+    const ts = /^2024-01-01[T ]12:00:00Z?/.exec(line)?.[0];
+    return {
+      time: READ_TIME,
+      source: "s",
+      ...(level === undefined ? {} : { level }),
+      message: line,
+      ...(ts === undefined ? {} : { fields: { ts } }),
+    };
+  };
+  const parsed = {
+    json: { time: READ_TIME, source: "s", level: "warn", message: "disk full", fields: { dev: "sda1" } },
+    logfmt: { time: READ_TIME, source: "s", level: "warn", message: "disk full", fields: { dev: "sda1" } },
+    stampedLogfmt: {
+      time: READ_TIME,
+      source: "s",
+      level: "warn",
+      message: "x",
+      fields: { ts: "2024-01-01T12:00:00Z" },
+    },
+    access: {
+      time: READ_TIME,
+      source: "s",
+      level: "error",
+      message: lines.access,
+      fields: {
+        remote_addr: "::1",
+        ts: "06/Dec/2025:17:30:00 +0000",
+        method: "GET",
+        path: "/x",
+        protocol: "HTTP/1.1",
+        status: 500,
+        bytes: 0,
+        user_agent: "curl/8",
+      },
+    },
+    klog: {
+      time: READ_TIME,
+      source: "s",
+      level: "warn",
+      message: "disk full",
+      fields: { ts: "1206 17:30:00.000000", thread: 1234, caller: "file.go:42" },
+    },
+    plain: plain(lines.plain),
+  } satisfies Record<keyof typeof lines, LogEntry>;
+  const expected: Record<LineFormat, (name: keyof typeof lines) => LogEntry> = {
+    auto: (name) => parsed[name],
+    json: (name) => (name === "json" ? parsed.json : text(lines[name])),
+    logfmt: (name) => (name === "logfmt" || name === "stampedLogfmt" ? parsed[name] : text(lines[name])),
+    text: (name) => text(lines[name]),
+  };
+  for (const format of LINE_FORMATS) {
+    for (const name of Object.keys(lines) as (keyof typeof lines)[]) {
+      test(`format ${format}: ${name}`, () =>
+        assert.deepEqual(parseLine(lines[name], "s", READ_MICROS, format), expected[format](name)));
+    }
+  }
+  test("the default is auto", () => assert.deepEqual(parseLine(lines.klog, "s", READ_MICROS), parsed.klog));
+  test("text: a JSON line is kept whole too", () =>
+    assert.equal(parseLine(lines.json, "s", READ_MICROS, "text").message, lines.json));
 });
 
 describe("parseLine: JSON lines", () => {
@@ -510,60 +452,29 @@ test("serializeEntry: entries sharing a time string, in any order of source, lev
   }
 });
 
-test("detectLevel: a word inside the leading timestamp never counts, the level after it does", () => {
-  assert.equal(detectLevel("Err 12 10:00:00 INFO started"), "info");
-  assert.equal(detectLevel("Err 12 10:00:00 started"), undefined);
-  assert.equal(detectLevel("[Inf 12 10:00:00] warn: disk"), "warn");
-  assert.equal(detectLevel("2024-01-01T00:00:00Z error: x"), "error");
-});
-
-test("levelKeyValue finds what the one key=value regex finds, over generated lines", () => {
-  const oneRegex = /(?:\b(?:level|lvl|severity)=|"(?:level|lvl|severity)"\s*:\s*)["']?([a-z]+)\b/i;
-  const pieces = [
-    "level=",
-    "LVL=",
-    "Severity=",
-    "xlevel=",
-    "lvl",
-    "level",
-    '"level"',
-    '"Lvl" : ',
-    '"severity":',
-    ":",
-    "=",
-    '"',
-    "'",
-    " ",
-    "\u00a0",
-    "_",
-    "warn",
-    "ERROR",
-    "info2",
-    "debug_",
-    "x",
-    "9",
-    "é",
-    "\t",
+test("serializeEntry writes any fields as JSON.stringify does: flat ones by hand, the rest by JSON.stringify", () => {
+  const protoField: Record<string, unknown> = { a: "x" };
+  Object.defineProperty(protoField, "__proto__", {
+    value: "p",
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  const cases: Record<string, unknown>[] = [
+    { ts: "2024-01-01 12:00:00,123" },
+    { "2": "b", "1": "a", z: "c" }, // integer-like keys come first, in both
+    { n: 0, neg: -0, f: 1.5, big: 1e21, small: 5e-7, t: true, no: false },
+    { nan: Number.NaN, inf: Number.POSITIVE_INFINITY }, // null in JSON: JSON.stringify's path
+    { s: 'q"\\\n\u0001\ud800', 'k"ey': "v", "": "empty key" },
+    { list: ["a", "b"], nested: { x: 1 }, nil: null },
+    { gone: undefined },
+    { first: "flat", second: { nested: true } },
+    protoField,
   ];
-  // a fixed sequence (xorshift), so every run checks the same 20,000 lines
-  let state = 0x2545f491;
-  const next = (bound: number): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) % bound;
-  };
-  for (let i = 0; i < 20_000; i++) {
-    let line = "";
-    for (let n = next(10); n >= 0; n--) line += pieces[next(pieces.length)];
-    assert.equal(levelKeyValue(line), oneRegex.exec(line)?.[1], JSON.stringify(line));
-  }
-  for (const line of [
-    "=level=warn",
-    "lvl=x level=warn",
-    'a "level": "info" level=warn',
-    'level=warn "lvl":"debug"',
-  ]) {
-    assert.equal(levelKeyValue(line), oneRegex.exec(line)?.[1], line);
+  for (const fields of cases) {
+    const entry: LogEntry = { time: READ_TIME, source: "s", message: "m", fields };
+    const expectedFields = JSON.stringify(fields);
+    const expected = `{"time":"${READ_TIME}","source":"s","message":"m"${expectedFields === "{}" ? "" : `,"fields":${expectedFields}`}}`;
+    assert.equal(serializeEntry(entry), expected, expectedFields);
   }
 });

@@ -3,9 +3,10 @@
 // hub as one batch at the end of the turn. A rotation, deletion or truncation becomes `event: rotation`
 // on SSE after the lines read before it.
 
-import type { Config } from "../config/schema.ts";
+import type { Config, LineFormat } from "../config/schema.ts";
 import { type LogEntry, parseLine, serializeEntry } from "../entry/entry.ts";
 import { TargetFilter } from "../entry/target-filter.ts";
+import { targetFormats } from "../entry/target-formats.ts";
 import type { Runtime } from "../runtime.ts";
 import type { LineFlags } from "../tail/lines.ts";
 import { Monitor } from "../tail/monitor.ts";
@@ -21,6 +22,8 @@ export class LocalFiles implements EntrySource {
   private readonly monitor: Monitor;
   /** Targets' include/exclude; undefined when none sets them. */
   private readonly targetFilter: TargetFilter | undefined;
+  /** Each file's `format` (its target's, else [monitor]'s). */
+  private readonly formatOf: (path: string) => LineFormat;
   /** Entries serialised in this event-loop turn (and the entries themselves, for filters), handed to the hub as one batch at its end. */
   private pending: string[] = [];
   private pendingEntries: LogEntry[] = [];
@@ -34,6 +37,7 @@ export class LocalFiles implements EntrySource {
     private readonly hub: Hub,
   ) {
     this.targetFilter = TargetFilter.from(runtime, monitor.targets);
+    this.formatOf = targetFormats(runtime, monitor.format, monitor.targets);
     this.monitor = new Monitor(
       runtime,
       {
@@ -51,7 +55,7 @@ export class LocalFiles implements EntrySource {
       {
         line: (source, path, text, flags) => {
           if (this.targetFilter === undefined || this.targetFilter.passes(path, text)) {
-            this.publishLine(source, text, flags);
+            this.publishLine(source, path, text, flags);
           }
         },
         notice: (kind, path, detail) => {
@@ -86,7 +90,7 @@ export class LocalFiles implements EntrySource {
     }));
   }
 
-  private publishLine(source: string, text: string, flags: LineFlags | undefined): void {
+  private publishLine(source: string, path: string, text: string, flags: LineFlags | undefined): void {
     if (!this.hub.replays && this.hub.activeClients() === 0) {
       // nobody to send it to and no ring to keep it for later: count it, skip the parse and serialisation
       this.flushPending();
@@ -96,7 +100,7 @@ export class LocalFiles implements EntrySource {
     // one clock read per batch, not per line: its lines came out of the same read, and an entry's time
     // string (with its JSON) is then made once per batch
     if (this.pending.length === 0) this.batchReadMicros = nowMicros();
-    const entry: LogEntry = parseLine(text, source, this.batchReadMicros);
+    const entry: LogEntry = parseLine(text, source, this.batchReadMicros, this.formatOf(path));
     if (flags) entry.fields = { ...entry.fields, ...flags };
     this.pending.push(serializeEntry(entry));
     this.pendingEntries.push(entry);

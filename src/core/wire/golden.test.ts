@@ -35,7 +35,8 @@ test("golden: the bytes of an SSE and a TCP session, filtered and not, for a fix
   const json = [
     '{"time":"2024-01-01T12:00:00.123456Z","source":"app.log","level":"error","message":"db down","fields":{"user":"ann","n":3}}',
     '{"time":"2024-01-01T12:00:00.654321Z","source":"app.log","level":"warn","message":"WARN disk at 91% on /dev/sda1"}',
-    '{"time":"2024-01-01T12:00:00.654321Z","source":"app.log","level":"info","message":"level=info msg=\\"plain line with \\\\\\"quotes\\\\\\" and ünïcode\\""}',
+    // since issue 16 a logfmt line is parsed: its msg, unescaped, is the message (it was the whole line)
+    '{"time":"2024-01-01T12:00:00.654321Z","source":"app.log","level":"info","message":"plain line with \\"quotes\\" and ünïcode"}',
     '{"time":"2024-01-01T12:00:00.000000Z","source":"app.log","level":"debug","message":"nested","fields":{"http":{"method":"GET","status":503}}}',
     '{"time":"2024-01-01T12:00:00.654321Z","source":"app.log","message":"line with a tab\\tand a \\\\ backslash"}',
   ];
