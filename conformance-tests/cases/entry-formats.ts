@@ -54,7 +54,8 @@ const CASES: ReadonlyArray<readonly [file: string, line: string, expected: Omit<
       fields: { ts: "1206 17:30:00.000000", thread: 1234, caller: "file.go:42" },
     },
   ],
-  ["syslog.log", STAMPED, { source: "syslog.log", message: STAMPED, fields: { ts: "Dec  6 17:30:00" } }],
+  // a plain line: whole, its leading timestamp in the message only
+  ["syslog.log", STAMPED, { source: "syslog.log", message: STAMPED }],
   // format "text" (the target's own in the file): the line whole, its level guessed as before, no ts
   ["kept.log", LOGFMT, { source: "kept.log", level: "warn", message: LOGFMT }],
   ["kept.log", STAMPED, { source: "kept.log", message: STAMPED }],
@@ -64,7 +65,7 @@ const CASES: ReadonlyArray<readonly [file: string, line: string, expected: Omit<
 
 export const entryFormatCases = [
   defineCase(
-    "entry formats: logfmt, access log, klog and a leading ts parsed; format = text (a target's, or [monitor]'s from --format) keeps a line whole, no ts",
+    "entry formats: logfmt, access log and klog parsed, a plain line kept whole; format = text (a target's, or [monitor]'s from --format) keeps a line whole, no ts",
     async (rt) => {
       const served = await serve(rt, {
         config: [

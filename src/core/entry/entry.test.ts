@@ -14,16 +14,10 @@ describe("parseLine: plain lines", () => {
     ["hello world", { time: READ_TIME, source: "app.log", message: "hello world" }],
     ["ERROR db down", { time: READ_TIME, source: "app.log", level: "error", message: "ERROR db down" }],
     // the line's leading timestamp is not read as the entry's time (only JSON lines carry their own): it
-    // is kept as the field ts
+    // stays in the message, and the level after it is found
     [
       "2024-06-01 00:00:00 INFO x",
-      {
-        time: READ_TIME,
-        source: "app.log",
-        level: "info",
-        message: "2024-06-01 00:00:00 INFO x",
-        fields: { ts: "2024-06-01 00:00:00" },
-      },
+      { time: READ_TIME, source: "app.log", level: "info", message: "2024-06-01 00:00:00 INFO x" },
     ],
     ["  keeps spaces  ", { time: READ_TIME, source: "app.log", message: "  keeps spaces  " }],
     ["", { time: READ_TIME, source: "app.log", message: "" }],
@@ -62,14 +56,7 @@ describe("parseLine: each format, and what each format setting makes of it", () 
   // a plain line in auto: the same, and its leading timestamp as ts
   const plain = (line: string): LogEntry => {
     const level = detectLevel(line);
-    const ts = /^2024-01-01[T ]12:00:00Z?/.exec(line)?.[0];
-    return {
-      time: READ_TIME,
-      source: "s",
-      ...(level === undefined ? {} : { level }),
-      message: line,
-      ...(ts === undefined ? {} : { fields: { ts } }),
-    };
+    return { time: READ_TIME, source: "s", ...(level === undefined ? {} : { level }), message: line };
   };
   const parsed = {
     json: { time: READ_TIME, source: "s", level: "warn", message: "disk full", fields: { dev: "sda1" } },

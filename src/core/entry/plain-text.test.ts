@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { mulberry32 } from "../_testing/seeded-random.ts";
 import type { Level } from "../wire/contract.ts";
+import { parseLine } from "./entry.ts";
 import { normalizeLevel } from "./levels.ts";
-import { detectLevel, levelKeyValue, plainEntry } from "./plain-text.ts";
+import { detectLevel, levelKeyValue } from "./plain-text.ts";
 
 describe("detectLevel: plain lines", () => {
   const cases: [string, Level | undefined][] = [
@@ -153,7 +154,7 @@ test("levelKeyValue finds what the one key=value regex finds, over generated lin
   }
 });
 
-describe("plainEntry: a leading timestamp is kept as ts (and stays in the message)", () => {
+describe("a plain line with a leading timestamp stays whole, the timestamp in the message only", () => {
   const cases: [string, string | undefined][] = [
     ["2024-01-01T12:00:00.123Z INFO started", "2024-01-01T12:00:00.123Z"],
     ["2024-01-01 12:00:00,123 - myapp - ERROR - db down", "2024-01-01 12:00:00,123"],
@@ -176,9 +177,9 @@ describe("plainEntry: a leading timestamp is kept as ts (and stays in the messag
   ];
   for (const [line, ts] of cases) {
     test(`${JSON.stringify(line)} → ${ts}`, () => {
-      const entry = plainEntry(line, "app.log", "2024-01-01T00:00:00.000000Z");
+      const entry = parseLine(line, "app.log", 1_704_067_200_000_000);
       assert.equal(entry.message, line);
-      assert.deepEqual(entry.fields, ts === undefined ? undefined : { ts });
+      assert.equal(entry.fields, undefined, `no fields (the timestamp ${ts} stays in the message)`);
       assert.equal(entry.level, detectLevel(line));
     });
   }

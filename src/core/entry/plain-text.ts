@@ -1,25 +1,9 @@
-// A line no format claims: kept whole as the message, its level guessed from its first words, and (in
-// `auto`) a leading timestamp kept as the field `ts` (it stays in the message too: the whole line is what
-// people grep). `format = "text"` takes nothing out of a line: no `ts`.
+// A line no format claims: kept whole as the message (a leading timestamp stays in it: the whole line is
+// what people grep), its level guessed from its first words after that timestamp.
 
 import type { Level } from "../wire/contract.ts";
 import type { LogEntry } from "./entry.ts";
 import { LEVEL_NAMES, normalizeLevel } from "./levels.ts";
-
-/**
- * A plain line as `auto` makes it: the text entry, and its leading timestamp as `ts`. `timestampEnd`: where
- * that timestamp ends (leadingTimestampEnd), when already asked.
- */
-export function plainEntry(
-  line: string,
-  source: string,
-  time: string,
-  timestampEnd = leadingTimestampEnd(line),
-): LogEntry {
-  const entry = textEntry(line, source, time, timestampEnd);
-  if (timestampEnd > 0) entry.fields = { ts: leadingTimestampText(line, timestampEnd) };
-  return entry;
-}
 
 /** A line kept as text: the whole line the message, its level guessed, nothing taken out. */
 export function textEntry(
