@@ -253,6 +253,34 @@ test("a permission error is reported once, retried, and the file read from its s
   assert.deepEqual(notices, ["error", "recovered"]);
 });
 
+test("a handle whose stat fails right after the open is closed, reported, and the file opened again next poll", async () => {
+  let failStat = true;
+  let closed = 0;
+  const fs: FileSystem = {
+    ...nodeFileSystem,
+    open: async (p: string) => {
+      const handle = await nodeFileSystem.open(p);
+      return {
+        read: (buffer, position) => handle.read(buffer, position),
+        stat: () => (failStat ? Promise.reject(new Error("EIO: i/o error, fstat")) : handle.stat()),
+        close: () => {
+          closed++;
+          return handle.close();
+        },
+      };
+    },
+  };
+  tailer = makeTailer({ fs });
+  writeFileSync(path, "x\n");
+  await poll(true);
+  assert.equal(closed, 1, "the handle that could not be used was closed");
+  assert.match(tailer.status().error ?? "", /EIO/);
+  failStat = false;
+  appendFileSync(path, "y\n");
+  assert.deepEqual(await poll(), ["x", "y"]);
+  assert.equal(closed, 1, "the handle in use stays open");
+});
+
 test("a FIFO at the path is reported once and never opened; a regular file in its place is followed", async () => {
   execFileSync("mkfifo", [path]);
   let isFifo = true;

@@ -134,13 +134,21 @@ export class Tailer {
   }
 
   private async open(fromEnd: boolean, stat: FileStat): Promise<boolean> {
+    // closed here unless a reader took it: a failure after the open must not leave the descriptor behind
+    let unowned: FileHandle | undefined;
     try {
       const confined = await this.checkConfinement(stat);
       if (confined === false) return false;
       const handle = await this.fs.open(this.path);
+      unowned = handle;
       // the path may have changed between stat and open: trust the handle
       const opened = await handle.stat();
-      if (confined !== true && !(await this.confirmConfinement(confined, handle, opened))) return false;
+      if (confined !== true) {
+        // confirmConfinement closes the handle itself when the file is not the one checked
+        unowned = undefined;
+        if (!(await this.confirmConfinement(confined, handle, opened))) return false;
+        unowned = handle;
+      }
       let start = 0;
       if (fromEnd) start = await FileReader.startOffsetAtEnd(handle, opened.size, this.options);
       const reader = new FileReader(
@@ -155,11 +163,14 @@ export class Tailer {
       if (start === -1) reader.skipToNextLine();
       await reader.rememberPrefix(opened.size);
       this.current = reader;
+      unowned = undefined;
       this.clearError();
       return true;
     } catch (cause) {
       this.reportError(cause);
       return false;
+    } finally {
+      await unowned?.close().catch(() => undefined);
     }
   }
 
