@@ -4,7 +4,7 @@
 //
 //   node --import tsx bench/regex-cost.ts      bun bench/regex-cost.ts      deno run bench/regex-cost.ts
 
-import { mulberry32 } from "../src/core/_testing/seeded-random.ts";
+import { mulberry32 } from "../src/_testing/seeded-random.ts";
 import { compileFilter, FilterError, type StreamFilter } from "../src/core/fanout/stream-filter.ts";
 import { compileLinearRegex } from "../src/core/util/linear-regex.ts";
 import type { PublishedEntry } from "../src/core/wire/published-entry.ts";

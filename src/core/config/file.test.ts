@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fakeRuntime, tempTree } from "../_testing/fake-runtime.ts";
+import { fakeRuntime, tempTree } from "../../_testing/fake-runtime.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { type ConfigFileChoice, chooseConfigFile, flattenTable, readConfigFile } from "./file.ts";
 import type { Setting } from "./merge.ts";

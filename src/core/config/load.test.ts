@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { issues, load, run, type Setup } from "../_testing/fake-runtime.ts";
+import { issues, load, run, type Setup } from "../../_testing/fake-runtime.ts";
 import { ConfigError } from "./errors.ts";
 import { defaultConfig } from "./schema.ts";
 

@@ -1,7 +1,7 @@
 // defaults < config file < env < flags and TARGET arguments, checked key by key.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { run } from "../_testing/fake-runtime.ts";
+import { run } from "../../_testing/fake-runtime.ts";
 
 // Precedence key by key: each row sets a key in some of the layers; the highest layer present must win.
 const FILE = ["[monitor]", "check_interval_ms = 200", "rotate_wait_ms = 201", "max_line_bytes = 2020"];

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseTOML } from "confbox";
 import * as v from "valibot";
-import { load, run, type Setup } from "../_testing/fake-runtime.ts";
+import { load, run, type Setup } from "../../_testing/fake-runtime.ts";
 import { ConfigError } from "./errors.ts";
 import { CONFIG_KEYS, catalogueOf } from "./keys.ts";
 import type { Setting } from "./merge.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { issues, run } from "../_testing/fake-runtime.ts";
+import { issues, run } from "../../_testing/fake-runtime.ts";
 import { formatIssue } from "./errors.ts";
 
 // the conformance suite's test-only certificate (see its README.txt)

@@ -3,7 +3,7 @@
 // each must give an entry that serialises to the JSON a client parses. A failure names its seed and line.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mulberry32 } from "../_testing/seeded-random.ts";
+import { mulberry32 } from "../../_testing/seeded-random.ts";
 import { LINE_FORMATS } from "../config/schema.ts";
 import { type LogEntry, parseLine, serializeEntry } from "./entry.ts";
 

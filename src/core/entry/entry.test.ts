@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { mulberry32 } from "../_testing/seeded-random.ts";
+import { mulberry32 } from "../../_testing/seeded-random.ts";
 import { LINE_FORMATS, type LineFormat } from "../config/schema.ts";
 import { jsonString, type LogEntry, parseLine, serializeEntry } from "./entry.ts";
 import { detectLevel } from "./plain-text.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { mulberry32 } from "../_testing/seeded-random.ts";
+import { mulberry32 } from "../../_testing/seeded-random.ts";
 import type { Level } from "../wire/contract.ts";
 import { parseLine } from "./entry.ts";
 import { normalizeLevel } from "./levels.ts";

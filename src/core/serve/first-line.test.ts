@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fakeConnection } from "../_testing/fake-connection.ts";
+import { fakeConnection } from "../../_testing/fake-connection.ts";
 import { FirstLineReader, readFirstLine } from "./first-line.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);

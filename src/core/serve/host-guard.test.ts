@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { testSseServer } from "../_testing/sse-server.ts";
+import { testSseServer } from "../../_testing/sse-server.ts";
 import { findFlag } from "../config/flags.ts";
 import { findKey, findKeyByEnv } from "../config/keys.ts";
 import { TokenCheck } from "./auth.ts";

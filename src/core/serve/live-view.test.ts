@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { testSseServer } from "../_testing/sse-server.ts";
+import { testSseServer } from "../../_testing/sse-server.ts";
 import { TokenCheck } from "./auth.ts";
 import { createHttpApp } from "./http-app.ts";
 import { type LiveViewFileName, liveViewFiles } from "./live-view.ts";

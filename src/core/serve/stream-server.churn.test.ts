@@ -4,7 +4,7 @@
 // this one counts what only the core can see.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fakeConnection } from "../_testing/fake-connection.ts";
+import { fakeConnection } from "../../_testing/fake-connection.ts";
 import { Hub, type Transport } from "../fanout/hub.ts";
 import { TokenCheck } from "./auth.ts";
 import { createHttpApp } from "./http-app.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fakeConnection } from "../_testing/fake-connection.ts";
+import { fakeConnection } from "../../_testing/fake-connection.ts";
 import { Hub } from "../fanout/hub.ts";
 import { TokenCheck } from "./auth.ts";
 import { StreamServer } from "./stream-server.ts";

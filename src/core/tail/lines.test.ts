@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mulberry32 } from "../_testing/seeded-random.ts";
+import { mulberry32 } from "../../_testing/seeded-random.ts";
 import { DECODE_WINDOW_BYTES, type LineFlags, LineSplitter, utf8Boundary } from "./lines.ts";
 
 type Emitted = [text: string, flags: LineFlags | undefined];

@@ -1,14 +1,14 @@
 // A small Runtime for config tests, backed by the real file system (tests may use node:*), a temp
-// directory helper, and loadConfig run inside a temp directory. It lives in _testing/, which the build and
-// the layering check leave out, so the core's shipped files never import node:*.
+// directory helper, and loadConfig run inside a temp directory. It lives in src/_testing/, outside the core
+// (which never imports node:*) and left out of the build.
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { ConfigError, type ConfigIssue } from "../config/errors.ts";
-import type { ConfigRuntime } from "../config/file.ts";
-import { type CliRequest, loadConfig } from "../config/load.ts";
-import type { FileStat } from "../runtime.ts";
+import { ConfigError, type ConfigIssue } from "../core/config/errors.ts";
+import type { ConfigRuntime } from "../core/config/file.ts";
+import { type CliRequest, loadConfig } from "../core/config/load.ts";
+import type { FileStat } from "../core/runtime.ts";
 
 async function statPath(path: string): Promise<FileStat | undefined> {
   try {

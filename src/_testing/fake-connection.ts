@@ -1,6 +1,6 @@
 // A TCP connection as an adapter presents it, for the core's tests (no tests of its own; not run by the test
 // glob, not shipped): `send` is the client's bytes, `written` what logwisp sent, one string per write.
-import type { TcpConnection } from "../runtime.ts";
+import type { TcpConnection } from "../core/runtime.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
