@@ -6,13 +6,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientMessage, ClientSpec, ConnectionReport } from "./client.ts";
 import { Histogram } from "./histogram.ts";
-import { sampleProcess } from "./proc-stats.ts";
+import { groupCpuSeconds, sampleProcess } from "./proc-stats.ts";
 import { regexFilter, regexWarmupLine, type Scenario } from "./scenarios.ts";
 import { type RunningServer, type RuntimeName, repoRoot, type SystemName, startServer } from "./servers.ts";
 import type { WriterReport, WriterSpec } from "./writer.ts";
 
 export interface RunResult {
   readonly scenario: string;
+  /** The scenario's variant (steady: rate and write mode); the scenario's name for the others. */
+  readonly label: string;
   readonly runtime: RuntimeName;
   readonly system: SystemName;
   readonly rep: number;
@@ -45,11 +47,14 @@ interface ClientProcess {
   last: Extract<ClientMessage, { type: "progress" }> | undefined;
 }
 
-function startClients(scenario: Scenario, server: RunningServer, floor: boolean): ClientProcess[] {
+function startClients(scenario: Scenario, server: RunningServer, system: SystemName): ClientProcess[] {
   const processes: ClientProcess[] = [];
   const n = scenario.clientProcesses;
-  // the floor speaks TCP only: it gets as many TCP clients as logwisp gets clients of both kinds
-  const tcp = floor ? scenario.tcpClients + scenario.sseClients : scenario.tcpClients;
+  const floor = system === "floor" || system === "socat";
+  // the floor speaks TCP only: it gets as many TCP clients as logwisp gets clients of both kinds; socat
+  // serves one connection
+  const tcp =
+    system === "socat" ? 1 : floor ? scenario.tcpClients + scenario.sseClients : scenario.tcpClients;
   const sse = floor ? 0 : scenario.sseClients;
   let sseBefore = 0;
   for (let i = 0; i < n; i++) {
@@ -268,7 +273,7 @@ export async function measure(
     if (scenario.kind === "memory") {
       await sleep(2000);
       const before = sampleProcess(pid);
-      clients = startClients(scenario, server, system !== "logwisp");
+      clients = startClients(scenario, server, system);
       await warmUp(scenario, file, clients, connections);
       await sleep(3000);
       const after = sampleProcess(pid);
@@ -281,10 +286,10 @@ export async function measure(
         perClientKB: (deltaKiB * 1.024) / connections,
       };
     }
-    clients = startClients(scenario, server, system !== "logwisp");
-    await warmUp(scenario, file, clients, connections);
+    clients = startClients(scenario, server, system);
+    await warmUp(scenario, file, clients, system === "socat" ? 1 : connections);
     if (scenario.warmupSeconds > 0) await steadyWarmUp(scenario, file);
-    const before = sampleProcess(pid);
+    const cpuBefore = groupCpuSeconds(pid);
     const clientsBefore = clientCpu(clients);
     const writer = await runWriter({
       path: file,
@@ -292,14 +297,16 @@ export async function measure(
       rate: scenario.rate,
       rotateEvery: scenario.rotateEvery,
       lineBytes: scenario.lineBytes,
+      writePerLine: scenario.writePerLine,
     });
     await awaitDelivery(clients, scenario.lines, 3000, 30_000);
     const after = sampleProcess(pid);
+    const cpuSeconds = groupCpuSeconds(pid) - cpuBefore;
     const clientCpuSeconds = clientCpu(clients) - clientsBefore;
     const { latency, connections: reports } = await collect(clients);
-    const dropped = system === "logwisp" ? await serverDrops(server) : undefined;
+    const dropped = system === "logwisp" || system === "base" ? await serverDrops(server) : undefined;
     return {
-      ...summarise(empty, reports, latency, writer, before?.cpuSeconds, after, dropped),
+      ...summarise(empty, reports, latency, writer, cpuSeconds, after, dropped),
       clientCpuSeconds,
     };
   } catch (error) {
@@ -316,7 +323,7 @@ function summarise(
   reports: ConnectionReport[],
   latency: Histogram,
   writer: WriterReport,
-  cpuBefore: number | undefined,
+  cpuSeconds: number,
   after: ReturnType<typeof sampleProcess>,
   dropped: number | undefined,
 ): RunResult {
@@ -325,7 +332,6 @@ function summarise(
     .sort((a, b) => a - b);
   const delivered = reports.reduce((acc, r) => acc + r.distinct, 0);
   const lastAtUs = Math.max(...reports.map((r) => r.lastAtUs));
-  const cpuSeconds = (after?.cpuSeconds ?? Number.NaN) - (cpuBefore ?? Number.NaN);
   return {
     ...empty,
     connections: reports.length,
@@ -353,6 +359,7 @@ function summarise(
 function emptyResult(scenario: Scenario, runtime: RuntimeName, system: SystemName, rep: number): RunResult {
   return {
     scenario: scenario.name,
+    label: scenario.label,
     runtime,
     system,
     rep,

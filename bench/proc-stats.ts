@@ -1,5 +1,5 @@
 // CPU and memory of a process from /proc (Linux): utime + stime in seconds, current and peak RSS in KiB.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** USER_HZ: the unit of utime and stime in /proc/<pid>/stat; 100 on every Linux build that matters. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -30,4 +30,24 @@ export function sampleProcess(pid: number): ProcSample | undefined {
 function statusKiB(status: string, key: string): number {
   const match = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status);
   return match ? Number(match[1]) : Number.NaN;
+}
+
+/**
+ * CPU seconds of every process in a process group: a server and its children (`tail -F | socat` is three
+ * processes; a child's time shows in its parent's cutime only once it has exited).
+ */
+export function groupCpuSeconds(pgid: number): number {
+  let ticks = 0;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // pgrp is field 5
+      if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }

@@ -1,13 +1,16 @@
 // Figures → the table a person reads and the JSON line a program reads. Each logwisp figure is the median
 // over repetitions, next to the floor's on the same runtime and their ratio.
 import type { RunResult } from "./measure.ts";
-import type { ScenarioName } from "./scenarios.ts";
+import type { Scenario, ScenarioName } from "./scenarios.ts";
 import type { RuntimeName } from "./servers.ts";
 
 export interface Summary {
   readonly scenario: ScenarioName;
+  readonly label: string;
   readonly runtime: RuntimeName;
   readonly logwisp: Figures;
+  /** logwisp from the `--base` checkout, when given. */
+  readonly base: Figures | undefined;
   readonly floor: Figures | undefined;
   readonly socat: Figures | undefined;
   /** logwisp ÷ floor for the scenario's headline figure. */
@@ -39,6 +42,7 @@ export function figures(runs: RunResult[]): Figures | undefined {
   const pick = (key: keyof RunResult) => median(runs.map((r) => r[key] as number));
   return {
     scenario: first.scenario,
+    label: first.label,
     runtime: first.runtime,
     runs: runs.length,
     errors: runs.flatMap((r) => (r.error ? [r.error] : [])),
@@ -65,18 +69,37 @@ export function figures(runs: RunResult[]): Figures | undefined {
   };
 }
 
-/** The headline figure of each scenario, whether logwisp meets its target, and its ratio to the floor. */
-export function judge(scenario: ScenarioName, logwisp: Figures, floor: Figures | undefined) {
+/**
+ * The headline figure of each scenario, whether logwisp meets its target, and its ratio to the floor.
+ * `socat`: `tail -F | socat` in the same run, when installed (burst: logwisp at least half its lines/s).
+ */
+export function judge(
+  preset: Scenario,
+  logwisp: Figures,
+  floor: Figures | undefined,
+  socat?: Figures | undefined,
+) {
   const clean = logwisp.loss === 0 && logwisp.duplicates === 0 && logwisp.errors.length === 0;
   const ratioOf = (key: "linesPerSec" | "p99Ms" | "cpuPercent" | "perClientKB") =>
     floor ? logwisp[key] / floor[key] : Number.NaN;
-  switch (scenario) {
+  switch (preset.name) {
     case "burst":
       return {
         headline: "lines/s",
         ratio: ratioOf("linesPerSec"),
-        met: clean && ratioOf("linesPerSec") >= 0.7,
+        met:
+          clean &&
+          ratioOf("linesPerSec") >= 0.7 &&
+          (!socat || logwisp.linesPerSec >= 0.5 * socat.linesPerSec),
       };
+    case "steady": {
+      const cpuCap = preset.rate <= 1000 ? 5 : logwisp.runtime === "deno" ? 15 : 10;
+      return {
+        headline: "cpu %",
+        ratio: ratioOf("cpuPercent"),
+        met: clean && logwisp.cpuPercent <= cpuCap && logwisp.p50Ms < 5 && logwisp.p99Ms < 25,
+      };
+    }
     case "latency":
       return {
         headline: "p99 ms",
@@ -134,6 +157,7 @@ export function renderTable(summaries: Summary[]): string {
   for (const s of summaries) {
     const systems: Array<[string, Figures | undefined]> = [
       ["logwisp", s.logwisp],
+      ["base", s.base],
       ["floor", s.floor],
       ["socat", s.socat],
     ];
@@ -141,8 +165,8 @@ export function renderTable(summaries: Summary[]): string {
       if (!f) continue;
       const isLogwisp = name === "logwisp";
       rows.push([
-        s.scenario,
-        s.runtime,
+        s.label,
+        name === "socat" ? "-" : s.runtime,
         f.errors.length ? `${name}!` : name,
         fmtInt(f.linesPerSec),
         fmtInt(f.perClientLinesPerSecMin),
@@ -179,13 +203,15 @@ export function crossRuntime(
 ): Array<{ scenario: string; slowest: string; fastest: string; factor: number }> {
   const out: Array<{ scenario: string; slowest: string; fastest: string; factor: number }> = [];
   const byScenario = new Map<string, Summary[]>();
-  for (const s of summaries) byScenario.set(s.scenario, [...(byScenario.get(s.scenario) ?? []), s]);
-  for (const [scenario, list] of byScenario) {
+  for (const s of summaries) byScenario.set(s.label, [...(byScenario.get(s.label) ?? []), s]);
+  for (const [label, list] of byScenario) {
     if (list.length < 2) continue;
+    const scenario = (list[0] as Summary).scenario;
     const higherIsBetter = scenario === "burst" || scenario === "rotate";
     const key = {
       burst: "linesPerSec",
       rotate: "linesPerSec",
+      steady: "cpuPercent",
       latency: "p99Ms",
       fanout: "p99Ms",
       regex: "cpuPercent",
@@ -200,7 +226,7 @@ export function crossRuntime(
     const factor = higherIsBetter
       ? fastest.logwisp[key] / slowest.logwisp[key]
       : slowest.logwisp[key] / fastest.logwisp[key];
-    out.push({ scenario, slowest: slowest.runtime, fastest: fastest.runtime, factor });
+    out.push({ scenario: label, slowest: slowest.runtime, fastest: fastest.runtime, factor });
   }
   return out;
 }

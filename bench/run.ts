@@ -2,17 +2,21 @@
 // alternating A B A B. Options pick scenarios, runtimes, repetitions, and a --quick smoke-test size.
 //
 //   npm run bench -- [--scenario burst,latency] [--runtime node,bun] [--reps 2] [--quick] [--no-build]
+//                    [--base DIR] [--no-floor]
+// --base DIR runs logwisp from another checkout too (system "base"), alternated with this one: an A/B of a
+// change in one sitting (DIR needs a node_modules; a symlink to this checkout's will do).
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { measure, type RunResult } from "./measure.ts";
 import { crossRuntime, figures, judge, renderTable, type Summary } from "./report.ts";
-import { SCENARIOS, scenario } from "./scenarios.ts";
+import { presets, SCENARIOS } from "./scenarios.ts";
 import {
   buildForNode,
   killAllStarted,
   type RuntimeName,
   type SystemName,
+  setBaseRoot,
   socatInstalled,
 } from "./servers.ts";
 
@@ -27,13 +31,17 @@ const { values } = parseArgs({
     reps: { type: "string", default: "2" },
     quick: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
+    base: { type: "string" },
+    "no-floor": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 
 if (values.help) {
   process.stdout.write(
-    `npm run bench -- [--scenario ${SCENARIOS.join(",")}] [--runtime ${RUNTIMES.join(",")}] [--reps N] [--quick] [--no-build]\n`,
+    `npm run bench -- [--scenario ${SCENARIOS.join(",")}] [--runtime ${RUNTIMES.join(",")}] [--reps N] [--quick] [--no-build] [--base DIR] [--no-floor]\n` +
+      "  --base DIR  also run logwisp from the checkout DIR (system base), alternated with this one\n" +
+      "  --no-floor  skip the floor and socat runs (an A/B against --base needs neither)\n",
   );
   process.exit(0);
 }
@@ -41,6 +49,7 @@ if (values.help) {
 const scenarios = pick(values.scenario, SCENARIOS, "scenario");
 const runtimes = pick(values.runtime, RUNTIMES, "runtime");
 const reps = Math.max(1, Number(values.reps) || 1);
+if (values.base) setBaseRoot(values.base);
 
 function pick<T extends string>(list: string, allowed: readonly T[], what: string): T[] {
   const names = list
@@ -96,13 +105,17 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const summaries: Summary[] = [];
   for (const runtime of runtimes) {
-    for (const name of scenarios) {
-      const preset = scenario(name, values.quick);
-      const systems: SystemName[] = preset.floor ? ["logwisp", "floor"] : ["logwisp"];
+    for (const preset of scenarios.flatMap((name) => presets(name, values.quick))) {
+      const { name, label } = preset;
+      const systems: SystemName[] = values.base ? ["logwisp", "base"] : ["logwisp"];
+      const floors = !values["no-floor"] && preset.floor;
+      if (floors) systems.push("floor");
+      // tail -F | socat serves one connection: a floor for the scenarios with one client (steady: its TCP one)
       if (
+        floors &&
         socat &&
         runtime === runtimes[0] &&
-        preset.tcpClients + preset.sseClients === 1 &&
+        (preset.tcpClients + preset.sseClients === 1 || name === "steady") &&
         preset.kind === "stream"
       )
         systems.push("socat");
@@ -111,21 +124,28 @@ async function main(): Promise<void> {
         for (const system of systems) {
           const result = await measure(preset, runtime, system, rep);
           results.push(result);
-          log(`${name} ${runtime} ${system} #${rep}: ${oneLine(result)}`);
+          log(`${label} ${runtime} ${system} #${rep}: ${oneLine(result)}`);
         }
       }
       const of = (system: SystemName) =>
-        figures(results.filter((r) => r.scenario === name && r.runtime === runtime && r.system === system));
+        figures(
+          results.filter(
+            (r) => r.label === label && (r.runtime === runtime || system === "socat") && r.system === system,
+          ),
+        );
       const logwisp = of("logwisp");
       if (!logwisp) continue;
       const floor = of("floor");
-      const verdict = judge(name, logwisp, floor);
+      const socatFigures = of("socat");
+      const verdict = judge(preset, logwisp, floor, socatFigures);
       summaries.push({
         scenario: name,
+        label,
         runtime,
         logwisp,
+        base: of("base"),
         floor,
-        socat: of("socat"),
+        socat: socatFigures,
         target: preset.target,
         ...verdict,
       });
@@ -146,7 +166,7 @@ async function main(): Promise<void> {
   const json = {
     date: startedAt.toISOString(),
     machine,
-    options: { scenarios, runtimes, reps, quick: values.quick },
+    options: { scenarios, runtimes, reps, quick: values.quick, base: values.base },
     socat: socat ? "installed" : "not installed",
     summaries,
     crossRuntime: spread,

@@ -1,9 +1,10 @@
 // The named presets of issue 6, full size and --quick (shorter, smaller: a smoke test of the bench itself).
 
-export type ScenarioName = "burst" | "latency" | "fanout" | "regex" | "rotate" | "idle" | "memory";
+export type ScenarioName = "burst" | "latency" | "steady" | "fanout" | "regex" | "rotate" | "idle" | "memory";
 export const SCENARIOS: readonly ScenarioName[] = [
   "burst",
   "latency",
+  "steady",
   "fanout",
   "regex",
   "rotate",
@@ -13,6 +14,8 @@ export const SCENARIOS: readonly ScenarioName[] = [
 
 export interface Scenario {
   readonly name: ScenarioName;
+  /** The name in the table: the scenario's, plus the variant for one with several (steady). */
+  readonly label: string;
   /** "stream": a writer and clients; "idle": files and no clients; "memory": idle clients and no writes. */
   readonly kind: "stream" | "idle" | "memory";
   readonly tcpClients: number;
@@ -28,6 +31,8 @@ export interface Scenario {
   /** Measurement window (idle). */
   readonly seconds: number;
   readonly lineBytes: number;
+  /** The writer makes one write(2) per line instead of one per millisecond's lines. */
+  readonly writePerLine: boolean;
   /**
    * Seconds of unmeasured lines at `rate` after every client is connected and before the measured writer:
    * the clients' receive buffers grow to the stream's rate first (the kernel's autotuning), as they would in
@@ -52,6 +57,7 @@ const base = {
   files: 1,
   seconds: 0,
   lineBytes: 120,
+  writePerLine: false,
   warmupSeconds: 0,
   checkIntervalMs: 100,
   regexFilters: false,
@@ -78,12 +84,43 @@ export function regexFilter(i: number): string {
   return shapes[i % shapes.length] as string;
 }
 
+/**
+ * The runs a scenario stands for: one, or for `steady` four (1,000 and 10,000 lines/s, a write(2) per
+ * millisecond or per line), each measured and judged on its own.
+ */
+export function presets(name: ScenarioName, quick: boolean): Scenario[] {
+  if (name !== "steady") return [scenario(name, quick)];
+  const variants: Scenario[] = [];
+  for (const rate of [1000, 10_000])
+    for (const writePerLine of [false, true])
+      variants.push({
+        ...base,
+        name,
+        label: `steady ${rate / 1000}k/s ${writePerLine ? "write/line" : "write/ms"}`,
+        kind: "stream",
+        tcpClients: 1,
+        sseClients: 1,
+        rate,
+        // a fixed number of seconds: the CPU figure is a share of a core over the writer's run
+        lines: rate * (quick ? 2 : 8),
+        writePerLine,
+        target:
+          rate === 1000
+            ? "cpu <= 5% of a core, p50 < 5 ms, p99 < 25 ms"
+            : "cpu <= 10% (node, bun) / 15% (deno), p50 < 5 ms, p99 < 25 ms",
+      });
+  return variants;
+}
+
 export function scenario(name: ScenarioName, quick: boolean): Scenario {
   switch (name) {
+    case "steady":
+      return presets(name, quick)[0] as Scenario;
     case "burst":
       return {
         ...base,
         name,
+        label: name,
         kind: "stream",
         tcpClients: 1,
         lines: quick ? 20_000 : 200_000,
@@ -93,6 +130,7 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
       return {
         ...base,
         name,
+        label: name,
         kind: "stream",
         sseClients: 1,
         rate: 5000,
@@ -103,6 +141,7 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
       return {
         ...base,
         name,
+        label: name,
         kind: "stream",
         sseClients: quick ? 100 : 1000,
         tcpClients: quick ? 10 : 100,
@@ -116,6 +155,7 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
       return {
         ...base,
         name,
+        label: name,
         kind: "stream",
         sseClients: 100,
         clientProcesses: 2,
@@ -130,6 +170,7 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
       return {
         ...base,
         name,
+        label: name,
         kind: "stream",
         tcpClients: 1,
         rate: 10_000,
@@ -141,6 +182,7 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
       return {
         ...base,
         name,
+        label: name,
         kind: "idle",
         files: quick ? 50 : 500,
         seconds: quick ? 5 : 30,
@@ -150,6 +192,7 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
       return {
         ...base,
         name,
+        label: name,
         kind: "memory",
         sseClients: quick ? 100 : 1000,
         clientProcesses: quick ? 1 : 4,

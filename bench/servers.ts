@@ -5,7 +5,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export type RuntimeName = "node" | "bun" | "deno";
-export type SystemName = "logwisp" | "floor" | "socat";
+/** "base": logwisp from another checkout (`--base DIR`), alternated with this one for an A/B. */
+export type SystemName = "logwisp" | "base" | "floor" | "socat";
 
 export const repoRoot = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
 const bin = `${repoRoot}/node_modules/.bin`;
@@ -15,6 +16,12 @@ const bin = `${repoRoot}/node_modules/.bin`;
  * one checkout's bench run another's build.
  */
 export const buildDir = `${repoRoot}/.bench-build`;
+
+/** The checkout `base` runs logwisp from (`--base DIR`); it needs a node_modules (a symlink to this one's will do). */
+let baseRoot: string | undefined;
+export function setBaseRoot(root: string): void {
+  baseRoot = root.replace(/\/$/, "");
+}
 
 export interface ServerOptions {
   readonly runtime: RuntimeName;
@@ -34,12 +41,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Compiles src/ (tsc) and bench/floor.ts (esbuild) for node into buildDir. */
+/** Compiles src/ (tsc) and bench/floor.ts (esbuild) for node into buildDir (and the base's src/ into its own). */
 export async function buildForNode(): Promise<void> {
   mkdirSync(buildDir, { recursive: true });
-  execFileSync(`${bin}/tsc`, ["-p", `${repoRoot}/tsconfig.build.json`, "--outDir", `${buildDir}/dist`], {
-    stdio: "inherit",
-  });
+  for (const root of baseRoot ? [repoRoot, baseRoot] : [repoRoot])
+    execFileSync(
+      `${bin}/tsc`,
+      ["-p", `${root}/tsconfig.build.json`, "--outDir", `${root}/.bench-build/dist`],
+      {
+        stdio: "inherit",
+      },
+    );
   const esbuild = await import("esbuild");
   await esbuild.build({
     entryPoints: [`${repoRoot}/bench/floor.ts`],
@@ -87,12 +99,13 @@ function command(system: SystemName, options: ServerOptions): { cmd: string; arg
     ...(process.env.BENCH_LOGWISP_ARGS ?? "").split(" ").filter(Boolean),
     ...options.targets,
   ];
+  const root = system === "base" && baseRoot ? baseRoot : repoRoot;
   if (runtime === "node") {
     // e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile logwisp under a scenario
     const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-    return { cmd: process.execPath, args: [...flags, `${buildDir}/dist/cli.js`, ...cliArgs] };
+    return { cmd: process.execPath, args: [...flags, `${root}/.bench-build/dist/cli.js`, ...cliArgs] };
   }
-  if (runtime === "bun") return { cmd: `${bin}/bun`, args: [`${repoRoot}/src/cli.ts`, ...cliArgs] };
+  if (runtime === "bun") return { cmd: `${bin}/bun`, args: [`${root}/src/cli.ts`, ...cliArgs] };
   // e.g. BENCH_DENO_FLAGS="--v8-flags=--prof,--logfile=/tmp/v8.log,--no-logfile-per-isolate"
   const denoFlags = (process.env.BENCH_DENO_FLAGS ?? "").split(" ").filter(Boolean);
   return {
@@ -104,7 +117,7 @@ function command(system: SystemName, options: ServerOptions): { cmd: string; arg
       "--allow-net",
       "--allow-env",
       "--allow-sys",
-      `${repoRoot}/src/cli.ts`,
+      `${root}/src/cli.ts`,
       ...cliArgs,
     ],
   };

@@ -1,6 +1,7 @@
 // The writer process: appends `lines` log lines to `path` at `rate` lines/s (0: as fast as it can), each
 // carrying its sequence number and the monotonic time it was written, and renames the file away every
-// `rotateEvery` lines (logrotate's `create` mode). Prints one JSON line with what it did.
+// `rotateEvery` lines (logrotate's `create` mode). Paced, it wakes every millisecond and writes the lines
+// due. Prints one JSON line with what it did.
 import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import { monotonicMicros } from "./histogram.ts";
 
@@ -10,6 +11,8 @@ export interface WriterSpec {
   readonly rate: number;
   readonly rotateEvery: number;
   readonly lineBytes: number;
+  /** One write(2) per line, as an application that logs line by line does; else one per batch. */
+  readonly writePerLine?: boolean;
 }
 
 export interface WriterReport {
@@ -46,9 +49,12 @@ async function main(): Promise<void> {
     }
     count = Math.min(count, MAX_LINES_PER_WRITE);
     if (spec.rotateEvery > 0) count = Math.min(count, spec.rotateEvery - sinceRotation);
-    let text = "";
-    for (let i = 0; i < count; i++) text += line(written + i, nowUs);
-    writeSync(fd, text);
+    if (spec.writePerLine) for (let i = 0; i < count; i++) writeSync(fd, line(written + i, nowUs));
+    else {
+      let text = "";
+      for (let i = 0; i < count; i++) text += line(written + i, nowUs);
+      writeSync(fd, text);
+    }
     written += count;
     sinceRotation += count;
     if (spec.rotateEvery > 0 && sinceRotation >= spec.rotateEvery && written < spec.lines) {
