@@ -39,6 +39,10 @@ export class LineSplitter {
   private skippingRest = false;
   /** After a truncation the writer may leave a hole of NULs (no O_APPEND): skip them. */
   private skippingNuls = false;
+  /** Bytes pushed since the last newline: the unfinished line, held, skipped or NULs. */
+  private sinceNewline = 0;
+  /** False from skipToNextLine until the next newline: where the current line starts is not known. */
+  private lineStartKnown = true;
 
   constructor(
     private readonly maxLineBytes: number,
@@ -50,7 +54,22 @@ export class LineSplitter {
     return this.heldBytes;
   }
 
+  /**
+   * How many bytes before the end of what was pushed the current (unfinished) line starts: every line
+   * before that point was handed to the sink. Undefined while the start is not known (begun mid-line).
+   */
+  get lineStartBack(): number | undefined {
+    return this.lineStartKnown ? this.sinceNewline : undefined;
+  }
+
   push(chunk: Uint8Array): void {
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last === -1) {
+      this.sinceNewline += chunk.length;
+    } else {
+      this.sinceNewline = chunk.length - last - 1;
+      this.lineStartKnown = true;
+    }
     let start = 0;
     if (this.skippingNuls) {
       while (start < chunk.length && chunk[start] === NUL) start++;
@@ -65,7 +84,6 @@ export class LineSplitter {
     // the complete lines, a window at a time: one decode per window, not one per line (a newline is never
     // part of a UTF-8 sequence, so each line decodes as it would alone); no line in a window can be over
     // the limit, and a line longer than the window is taken on its own
-    const last = chunk.lastIndexOf(NEWLINE);
     const window = Math.min(DECODE_WINDOW_BYTES, this.maxLineBytes);
     while (start <= last) {
       const end = last - start <= window ? last : chunk.lastIndexOf(NEWLINE, start + window);
@@ -122,6 +140,7 @@ export class LineSplitter {
   skipToNextLine(): void {
     this.reset();
     this.skippingRest = true;
+    this.lineStartKnown = false;
   }
 
   private reset(): void {
@@ -129,6 +148,8 @@ export class LineSplitter {
     this.heldBytes = 0;
     this.skippingRest = false;
     this.skippingNuls = false;
+    this.sinceNewline = 0;
+    this.lineStartKnown = true;
   }
 
   private finishLine(tail: Uint8Array): void {

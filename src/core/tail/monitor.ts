@@ -11,7 +11,7 @@ import { yieldToEventLoop } from "../util/event-loop.ts";
 import { Confinement } from "./confinement.ts";
 import { type DiscoveredPaths, Discovery, type MonitorTarget } from "./discovery.ts";
 import type { LineFlags } from "./lines.ts";
-import { asFsError, Tailer, type TailerStatus } from "./tailer.ts";
+import { asFsError, type FilePosition, Tailer, type TailerStatus } from "./tailer.ts";
 
 export type { MonitorTarget } from "./discovery.ts";
 
@@ -42,6 +42,8 @@ export type NoticeKind = "rotated" | "deleted" | "truncated" | "error" | "recove
 
 export interface MonitorEvents {
   line(source: string, path: string, text: string, flags: LineFlags | undefined): void;
+  /** After a piece of a read: every line of the file before `at.offset` was handed to `line` (see FilePosition). */
+  position?(source: string, path: string, at: FilePosition): void;
   notice(kind: NoticeKind, path: string, detail: string): void;
 }
 
@@ -246,6 +248,10 @@ export class Monitor {
       },
       {
         line: (t, text, flags) => this.events.line(t.source, t.path, text, flags),
+        position:
+          this.events.position === undefined
+            ? undefined
+            : (t, at) => this.events.position?.(t.source, t.path, at),
         notice: (t, kind, detail) => this.events.notice(kind, t.path, detail),
       },
     );

@@ -8,6 +8,14 @@ import { type LineFlags, LineSplitter } from "./lines.ts";
 /** Receives each complete line. */
 export type ReaderLineSink = (text: string, flags: LineFlags | undefined) => void;
 
+/**
+ * Receives the offset just after the last line handed to the line sink, each time a piece of a read has
+ * been handed on: the place to start again from without losing or repeating a line (a checkpoint, the end
+ * of what a published batch carries). Never inside a line; not called while the start of the current
+ * line is unknown (begun mid-line, until its newline).
+ */
+export type ReaderPositionSink = (offset: number) => void;
+
 export interface ReaderOptions {
   readonly maxLineBytes: number;
   /** Bytes read from one file in one poll before giving the other files (and the clients) a turn. */
@@ -59,6 +67,7 @@ export class FileReader {
     startOffset: number,
     private readonly options: ReaderOptions,
     private readonly sink: ReaderLineSink,
+    private readonly positionSink?: ReaderPositionSink,
   ) {
     this.offset = startOffset;
     this.lastSize = stat.size;
@@ -148,9 +157,12 @@ export class FileReader {
       readThisPoll += n;
       // a piece at a time, handed on before the next is split: only a slice's lines are alive at once,
       // not a whole read's (they would outlive the young generation's collections and be copied by each)
+      const readAt = this.offset - n;
       for (let at = 0; at < n; at += SPLIT_PIECE_BYTES) {
-        this.splitter.push(buffer.subarray(at, Math.min(n, at + SPLIT_PIECE_BYTES)));
+        const pieceEnd = Math.min(n, at + SPLIT_PIECE_BYTES);
+        this.splitter.push(buffer.subarray(at, pieceEnd));
         await this.handOnLines();
+        this.reportPosition(readAt + pieceEnd);
       }
       if (n < buffer.length) return "eof";
     }
@@ -174,10 +186,18 @@ export class FileReader {
     flags.length = 0;
   }
 
+  /** After the lines of everything pushed up to `pushedEnd` were handed on: where the next line starts. */
+  private reportPosition(pushedEnd: number): void {
+    if (this.positionSink === undefined) return;
+    const back = this.splitter.lineStartBack;
+    if (back !== undefined) this.positionSink(pushedEnd - back);
+  }
+
   /** The file is gone for good: emit the unfinished line, marked partial, and close. */
   async finish(): Promise<void> {
     this.splitter.flushPartial();
     await this.handOnLines();
+    this.reportPosition(this.offset);
     await this.close();
   }
 

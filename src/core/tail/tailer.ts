@@ -3,6 +3,7 @@
 
 import type { FileHandle, FileKind, FileStat, FileSystem, FsError } from "../runtime.ts";
 import type { Confinement } from "./confinement.ts";
+import type { Prefix } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
 import { FileReader, type ReaderOptions, type ReadOutcome } from "./reader.ts";
 
@@ -12,8 +13,21 @@ export interface TailerOptions extends ReaderOptions {
   readonly confinement?: Confinement | undefined;
 }
 
+/**
+ * Where a file has been read up to, line-aligned: the file (device, inode and the first bytes' fingerprint
+ * as the reader remembers them) and the offset after the last line handed on.
+ */
+export interface FilePosition {
+  readonly dev: number;
+  readonly ino: number;
+  readonly prefix: Prefix;
+  readonly offset: number;
+}
+
 export interface TailerEvents {
   line(tailer: Tailer, text: string, flags: LineFlags | undefined): void;
+  /** After lines were handed on (see ReaderPositionSink): every line before `at.offset` went to `line`. */
+  position?(tailer: Tailer, at: FilePosition): void;
   /** Rotations, truncations and errors, for logwisp's own log and SSE `event: rotation`. */
   notice(
     tailer: Tailer,
@@ -159,6 +173,15 @@ export class Tailer {
         start === -1 ? opened.size : start,
         this.options,
         (text, flags) => this.events.line(this, text, flags),
+        this.events.position === undefined
+          ? undefined
+          : (offset) =>
+              this.events.position?.(this, {
+                dev: reader.dev,
+                ino: reader.ino,
+                prefix: reader.prefix,
+                offset,
+              }),
       );
       if (start === -1) reader.skipToNextLine();
       await reader.rememberPrefix(opened.size);
