@@ -2,7 +2,7 @@
 // alternating A B A B. Options pick scenarios, runtimes, repetitions, and a --quick smoke-test size.
 //
 //   npm run bench -- [--scenario burst,latency] [--runtime node,bun] [--reps 2] [--quick] [--no-build]
-//                    [--base DIR] [--no-floor]
+//                    [--base DIR] [--no-floor] [--only TEXT]
 // --base DIR runs logwisp from another checkout too (system "base"), alternated with this one: an A/B of a
 // change in one sitting (DIR needs a node_modules; a symlink to this checkout's will do).
 import { execFileSync } from "node:child_process";
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     "no-build": { type: "boolean", default: false },
     base: { type: "string" },
     "no-floor": { type: "boolean", default: false },
+    only: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -41,7 +42,8 @@ if (values.help) {
   process.stdout.write(
     `npm run bench -- [--scenario ${SCENARIOS.join(",")}] [--runtime ${RUNTIMES.join(",")}] [--reps N] [--quick] [--no-build] [--base DIR] [--no-floor]\n` +
       "  --base DIR  also run logwisp from the checkout DIR (system base), alternated with this one\n" +
-      "  --no-floor  skip the floor and socat runs (an A/B against --base needs neither)\n",
+      "  --no-floor  skip the floor and socat runs (an A/B against --base needs neither)\n" +
+      '  --only TEXT run only the variants whose label contains TEXT (e.g. --only "1k/s write/ms")\n',
   );
   process.exit(0);
 }
@@ -105,7 +107,10 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const summaries: Summary[] = [];
   for (const runtime of runtimes) {
-    for (const preset of scenarios.flatMap((name) => presets(name, values.quick))) {
+    const chosen = scenarios
+      .flatMap((name) => presets(name, values.quick))
+      .filter((preset) => values.only === undefined || preset.label.includes(values.only));
+    for (const preset of chosen) {
       const { name, label } = preset;
       const systems: SystemName[] = values.base ? ["logwisp", "base"] : ["logwisp"];
       const floors = !values["no-floor"] && preset.floor;

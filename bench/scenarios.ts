@@ -104,6 +104,8 @@ export function presets(name: ScenarioName, quick: boolean): Scenario[] {
         // a fixed number of seconds: the CPU figure is a share of a core over the writer's run
         lines: rate * (quick ? 2 : 8),
         writePerLine,
+        // the server's code warm (JIT) before the measured seconds, as in a long-running service
+        warmupSeconds: quick ? 1 : 2,
         target:
           rate === 1000
             ? "cpu <= 5% of a core, p50 < 5 ms, p99 < 25 ms"

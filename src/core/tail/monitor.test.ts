@@ -14,7 +14,7 @@ import type { TestContext } from "node:test";
 import { afterEach, beforeEach, test } from "node:test";
 import { createNodeRuntime } from "../../adapters/node/index.ts";
 import type { WatchHint } from "../runtime.ts";
-import { Monitor, type MonitorTarget } from "./monitor.ts";
+import { MIN_POLL_SPACING_MS, Monitor, type MonitorTarget } from "./monitor.ts";
 
 let dir: string;
 let monitor: Monitor | undefined;
@@ -337,19 +337,34 @@ test("with a hint window, hints that follow a poll within it are gathered into o
   assert.equal(received.at(-1), "app.log: d");
 });
 
-test("without a hint window, every hint polls at once", async (t) => {
+test("without a hint window, hints still wait MIN_POLL_SPACING_MS after a poll: one poll, not one per line", async (t) => {
   freezeClock(t);
   const path = join(dir, "app.log");
   writeFileSync(path, "");
   const { hint, stats } = await startWithHints(path, 0);
-  for (const text of ["a", "b", "c"]) {
+  // quiet before: polled at once
+  appendFileSync(path, "a\n");
+  const before = stats();
+  hint();
+  assert.equal(stats(), before + 1, "polled at once for a");
+  await settleUntil(() => received.at(-1) === "app.log: a");
+  // a line per write, each with its hint: gathered until the spacing since the last poll is over
+  for (const text of ["b", "c", "d"]) {
     appendFileSync(path, `${text}\n`);
-    const before = stats();
     hint();
-    assert.equal(stats(), before + 1, `polled at once for ${text}`);
-    await settleUntil(() => received.at(-1) === `app.log: ${text}`);
   }
-  assert.deepEqual(received, ["app.log: a", "app.log: b", "app.log: c"]);
+  t.mock.timers.tick(MIN_POLL_SPACING_MS - 1);
+  assert.equal(stats(), before + 1, "no poll within the spacing");
+  t.mock.timers.tick(1);
+  assert.equal(stats(), before + 2, "one poll for the three hints");
+  await settleUntil(() => received.length === 4);
+  assert.deepEqual(received, ["app.log: a", "app.log: b", "app.log: c", "app.log: d"]);
+  // a hint after a quiet spell as long as the spacing polls at once again
+  t.mock.timers.tick(MIN_POLL_SPACING_MS);
+  appendFileSync(path, "e\n");
+  hint();
+  assert.equal(stats(), before + 3, "polled at once after the spacing");
+  await settleUntil(() => received.at(-1) === "app.log: e");
 });
 
 test("a hint window does not pace a burst: a file still behind is read on at once", async (t) => {
