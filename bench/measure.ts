@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientMessage, ClientSpec, ConnectionReport } from "./client.ts";
 import { Histogram } from "./histogram.ts";
-import { groupCpuSeconds, sampleProcess } from "./proc-stats.ts";
+import { sampleGroup, sampleProcess } from "./proc-stats.ts";
 import { regexFilter, regexWarmupLine, type Scenario } from "./scenarios.ts";
 import { type RunningServer, type RuntimeName, repoRoot, type SystemName, startServer } from "./servers.ts";
 import type { WriterReport, WriterSpec } from "./writer.ts";
@@ -31,6 +31,8 @@ export interface RunResult {
   readonly maxMs: number;
   readonly cpuSeconds: number;
   readonly cpuPercent: number;
+  /** The server's wake-ups (voluntary context switches, all threads) per line written. */
+  readonly wakeupsPerLine: number;
   /** CPU of the client processes over the same window, to tell a server limit from a client one. */
   readonly clientCpuSeconds: number;
   readonly peakRssMiB: number;
@@ -289,7 +291,7 @@ export async function measure(
     clients = startClients(scenario, server, system);
     await warmUp(scenario, file, clients, system === "socat" ? 1 : connections);
     if (scenario.warmupSeconds > 0) await steadyWarmUp(scenario, file);
-    const cpuBefore = groupCpuSeconds(pid);
+    const groupBefore = sampleGroup(pid);
     const clientsBefore = clientCpu(clients);
     const writer = await runWriter({
       path: file,
@@ -301,12 +303,14 @@ export async function measure(
     });
     await awaitDelivery(clients, scenario.lines, 3000, 30_000);
     const after = sampleProcess(pid);
-    const cpuSeconds = groupCpuSeconds(pid) - cpuBefore;
+    const groupAfter = sampleGroup(pid);
+    const cpuSeconds = groupAfter.cpuSeconds - groupBefore.cpuSeconds;
     const clientCpuSeconds = clientCpu(clients) - clientsBefore;
     const { latency, connections: reports } = await collect(clients);
     const dropped = system === "logwisp" || system === "base" ? await serverDrops(server) : undefined;
     return {
       ...summarise(empty, reports, latency, writer, cpuSeconds, after, dropped),
+      wakeupsPerLine: (groupAfter.wakeups - groupBefore.wakeups) / writer.written,
       clientCpuSeconds,
     };
   } catch (error) {
@@ -376,6 +380,7 @@ function emptyResult(scenario: Scenario, runtime: RuntimeName, system: SystemNam
     maxMs: Number.NaN,
     cpuSeconds: Number.NaN,
     cpuPercent: Number.NaN,
+    wakeupsPerLine: Number.NaN,
     clientCpuSeconds: Number.NaN,
     peakRssMiB: Number.NaN,
     perClientKB: Number.NaN,

@@ -114,7 +114,9 @@ async function main(): Promise<void> {
       const { name, label } = preset;
       const systems: SystemName[] = values.base ? ["logwisp", "base"] : ["logwisp"];
       const floors = !values["no-floor"] && preset.floor;
-      if (floors) systems.push("floor");
+      // memory: the reference is the runtime's own idle SSE server, not the TCP floor
+      const floorName: SystemName = name === "memory" ? "bare" : "floor";
+      if (floors) systems.push(floorName);
       // tail -F | socat serves one connection: a floor for the scenarios with one client (steady: its TCP one)
       if (
         floors &&
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
         );
       const logwisp = of("logwisp");
       if (!logwisp) continue;
-      const floor = of("floor");
+      const floor = of(floorName);
       const socatFigures = of("socat");
       const verdict = judge(preset, logwisp, floor, socatFigures);
       summaries.push({
@@ -189,6 +191,7 @@ function oneLine(r: RunResult): string {
     `p50 ${r.p50Ms.toFixed(2)} ms`,
     `p99 ${r.p99Ms.toFixed(2)} ms`,
     `cpu ${r.cpuSeconds.toFixed(2)} s (${r.cpuPercent.toFixed(2)}%)`,
+    `${r.wakeupsPerLine.toFixed(2)} wake-ups/line`,
     `clients cpu ${r.clientCpuSeconds.toFixed(2)} s`,
     `peak ${r.peakRssMiB.toFixed(1)} MiB`,
   ];

@@ -198,7 +198,7 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
         kind: "memory",
         sseClients: quick ? 100 : 1000,
         clientProcesses: quick ? 1 : 4,
-        target: "< 40 KB per idle SSE client",
+        target: "< 40 KB per idle SSE client, or <= 1.2x the runtime's bare SSE server",
       };
   }
 }

@@ -5,8 +5,11 @@ import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export type RuntimeName = "node" | "bun" | "deno";
-/** "base": logwisp from another checkout (`--base DIR`), alternated with this one for an A/B. */
-export type SystemName = "logwisp" | "base" | "floor" | "socat";
+/**
+ * "base": logwisp from another checkout (`--base DIR`), alternated with this one for an A/B. "bare": the
+ * runtime's own SSE server doing nothing (bench/bare-sse.ts), the memory scenario's reference.
+ */
+export type SystemName = "logwisp" | "base" | "floor" | "socat" | "bare";
 
 export const repoRoot = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
 const bin = `${repoRoot}/node_modules/.bin`;
@@ -53,13 +56,14 @@ export async function buildForNode(): Promise<void> {
       },
     );
   const esbuild = await import("esbuild");
-  await esbuild.build({
-    entryPoints: [`${repoRoot}/bench/floor.ts`],
-    outfile: `${buildDir}/floor.mjs`,
-    format: "esm",
-    platform: "node",
-    logLevel: "warning",
-  });
+  for (const name of ["floor", "bare-sse"])
+    await esbuild.build({
+      entryPoints: [`${repoRoot}/bench/${name}.ts`],
+      outfile: `${buildDir}/${name}.mjs`,
+      format: "esm",
+      platform: "node",
+      logLevel: "warning",
+    });
 }
 
 function command(system: SystemName, options: ServerOptions): { cmd: string; args: string[] } {
@@ -74,6 +78,11 @@ function command(system: SystemName, options: ServerOptions): { cmd: string; arg
         `port=$(shuf -i 20000-60000 -n 1); echo "floor: tcp server listening on 127.0.0.1:$port" >&2; echo "floor: ready" >&2; exec tail -n0 -F "${file}" 2>/dev/null | socat -u STDIN TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr`,
       ],
     };
+  }
+  if (system === "bare") {
+    if (runtime === "node") return { cmd: process.execPath, args: [`${buildDir}/bare-sse.mjs`] };
+    if (runtime === "bun") return { cmd: `${bin}/bun`, args: [`${repoRoot}/bench/bare-sse.ts`] };
+    return { cmd: `${bin}/deno`, args: ["run", "--allow-net", `${repoRoot}/bench/bare-sse.ts`] };
   }
   if (system === "floor") {
     const args = [String(checkIntervalMs), ...options.files];
