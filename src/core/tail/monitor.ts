@@ -1,6 +1,6 @@
 // Paths → tailers, on a schedule. Every followed path is stat'ed every check_interval_ms while it is
 // active. While watch hints cover the targets, a quiet path is checked less and less often (at most every
-// QUIET_POLL_CAP_MS), the directory is listed at most every RELIST_CAP_MS, and a hint polls at once; that
+// QUIET_POLL_CAP_MS), the directory is listed at most every RELIST_CAP_MS, and a hint after a quiet spell polls at once; that
 // keeps 500 idle files under 1% of a core. The poll stays the source of truth: a missed or duplicated hint costs latency, never a line.
 // Hints that follow a poll within the window are gathered into one poll at its end. The window is at least
 // MIN_POLL_SPACING_MS, wider with many clients connected: a file appended every millisecond is then read in
@@ -32,8 +32,8 @@ export interface MonitorOptions {
   readonly yieldToEventLoop?: () => Promise<void>;
   /**
    * Asked at each hint: how long after the start of the last poll a hint waits to be gathered with the
-   * ones that follow it (capped at checkIntervalMs). 0 (the default) polls at once on every hint; a hint
-   * after a quiet spell at least this long polls at once too, so only a steady stream is batched.
+   * ones that follow it (capped at checkIntervalMs), when longer than MIN_POLL_SPACING_MS (the default). A
+   * hint after a quiet spell at least this long polls at once, so only a steady stream is batched.
    */
   readonly hintWindowMs?: () => number;
 }
