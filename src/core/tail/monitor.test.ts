@@ -14,7 +14,7 @@ import type { TestContext } from "node:test";
 import { afterEach, beforeEach, test } from "node:test";
 import { createNodeRuntime } from "../../adapters/node/index.ts";
 import type { WatchHint } from "../runtime.ts";
-import { MIN_POLL_SPACING_MS, Monitor, type MonitorTarget } from "./monitor.ts";
+import { BURST_POLL_BYTES, MIN_POLL_SPACING_MS, Monitor, type MonitorTarget } from "./monitor.ts";
 
 let dir: string;
 let monitor: Monitor | undefined;
@@ -365,6 +365,31 @@ test("without a hint window, hints still wait MIN_POLL_SPACING_MS after a poll: 
   hint();
   assert.equal(stats(), before + 3, "polled at once after the spacing");
   await settleUntil(() => received.at(-1) === "app.log: e");
+});
+
+test("a burst is not spaced: after a poll that read BURST_POLL_BYTES or more, a hint polls at once", async (t) => {
+  freezeClock(t);
+  const path = join(dir, "app.log");
+  writeFileSync(path, "");
+  const { hint, stats } = await startWithHints(path, 0);
+  const chunk = `${"x".repeat(99)}\n`.repeat(Math.ceil(BURST_POLL_BYTES / 100));
+  appendFileSync(path, chunk);
+  const before = stats();
+  hint();
+  assert.equal(stats(), before + 1, "polled at once after a quiet spell");
+  await settleUntil(() => received.length >= Math.ceil(BURST_POLL_BYTES / 100));
+  // the clock stands still: within MIN_POLL_SPACING_MS of the last poll, yet polled at once
+  appendFileSync(path, chunk);
+  hint();
+  assert.equal(stats(), before + 2, "polled at once during a burst");
+  await settleUntil(() => received.length >= 2 * Math.ceil(BURST_POLL_BYTES / 100));
+  // a small read after it: the spacing is back
+  appendFileSync(path, "small\n");
+  hint();
+  await settleUntil(() => received.at(-1) === "app.log: small");
+  appendFileSync(path, "small 2\n");
+  hint();
+  assert.equal(stats(), before + 3, "spaced again after a small read");
 });
 
 test("a hint window does not pace a burst: a file still behind is read on at once", async (t) => {

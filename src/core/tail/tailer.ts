@@ -84,6 +84,13 @@ export class Tailer {
     return this.retired.length === 0 && this.error === undefined;
   }
 
+  /** Bytes read from the path's files so far (what status() calls bytes_read), without building a status. */
+  get bytesRead(): number {
+    let sum = this.bytesReadBefore + (this.current?.bytesRead ?? 0);
+    for (const { reader } of this.retired) sum += reader.bytesRead;
+    return sum;
+  }
+
   /** True when nothing is open: a path that is gone can be forgotten. */
   get idle(): boolean {
     return this.current === undefined && this.retired.length === 0;
