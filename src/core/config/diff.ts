@@ -86,9 +86,3 @@ export function planReload(
     watch: changed.includes("config.watch"),
   };
 }
-
-/** Whether a plan changes anything at all (a reload of an unchanged config is still a reload, and counted). */
-export function changesAnything(plan: ReloadPlan): boolean {
-  const { tcpserver, httpserver } = plan.servers;
-  return plan.changed.length > 0 || tcpserver.rotateTls || httpserver.rotateTls;
-}

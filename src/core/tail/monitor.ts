@@ -270,6 +270,8 @@ export class Monitor {
     this.options = { ...this.options, ...options };
     this.discovery = new Discovery(this.runtime, options.targets, this.events.notice, options.followSymlinks);
     this.reconfigured = true;
+    // every path once now, so each is rescheduled on the new interval
+    for (const followed of this.followed.values()) followed.dueAt = 0;
     this.wake();
   }
 
