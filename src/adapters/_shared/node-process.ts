@@ -16,7 +16,8 @@ export function nodeProcess(): ProcessPart {
     homeDir: homedir(),
     ...pathFunctions(cwd),
     onSignal(listener) {
-      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => listener(signal));
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+        process.on(signal, () => listener(signal));
     },
     descriptorLimit: () => {
       try {
