@@ -336,7 +336,9 @@ export class Service {
       if (server && plan_.reconfigure && !plan_.rebind)
         server.reconfigure(this.streamServerOptions(server.transport, config[name], encode));
     }
-    if (previous.auth.token === undefined && config.auth.token !== undefined) this.warnIfOpen();
+    // no token any more, or a server bound beyond loopback without one: the warning of the start again
+    const rebound = plan.servers.tcpserver.rebind || plan.servers.httpserver.rebind;
+    if ((plan.access && previous.auth.token !== undefined) || rebound) this.warnIfOpen();
     if (plan.watch) await this.syncConfigWatch();
   }
 
