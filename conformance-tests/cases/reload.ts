@@ -4,16 +4,10 @@
 import assert from "node:assert/strict";
 import { byMessage, httpGet, openSse } from "../_harness/clients.ts";
 import { defineCase } from "../_harness/define.ts";
-import { connectedSse, type Served, serve, writeConfig } from "../_harness/serve.ts";
+import { connectedSse, type Served, type Status, serve, writeConfig } from "../_harness/serve.ts";
 import { pollUntil } from "../_harness/wait.ts";
 
-interface ReloadStatus {
-  readonly count: number;
-  readonly at: string | null;
-  readonly result: "ok" | "error" | null;
-  readonly error?: string;
-  readonly changed?: string[];
-}
+type ReloadStatus = Status["reload"];
 
 function targets(...patterns: string[]): string {
   return patterns.map((pattern) => `[[monitor.targets]]\npath = "."\npattern = "${pattern}"\n`).join("");
