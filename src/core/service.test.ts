@@ -212,3 +212,27 @@ test("[config] watch: a change of the config file reloads it, as SIGHUP does", a
   assert.equal(loads, 1);
   assert.ok(logs.includes("config file changed: reloading the config"), logs.join("\n"));
 });
+
+test("a new port that is in use fails the reload and leaves the running server and its clients alone", async () => {
+  const first = await freePort();
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+  const address = taken.address();
+  let port = first;
+  const current = () => ({ config: config({ httpserver: { host: "127.0.0.1", port } }), tls: {} });
+  const running = await startService(current(), async () => current());
+  const response = await fetch(`http://127.0.0.1:${first}/stream`);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  await reader.read();
+  port = typeof address === "object" && address ? address.port : 0;
+  await running.reload("SIGHUP");
+  taken.close();
+  assert.equal(running.reloadStatus.result, "error");
+  assert.match(String(running.reloadStatus.error), /already in use/);
+  assert.equal(running.config.httpserver.port, first);
+  writeFileSync(join(dir, "app.log"), "still here\n", { flag: "a" });
+  let text = "";
+  while (!text.includes("still here")) text += new TextDecoder().decode((await reader.read()).value);
+  assert.doesNotMatch(text, /disconnect/);
+  await reader.cancel();
+});

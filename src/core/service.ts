@@ -260,34 +260,35 @@ export class Service {
 
   private async reloadOnce(trigger: string): Promise<void> {
     if (!this.reloader || this.stopping) return;
-    const { log } = this.runtime;
-    log.call(this.runtime, `${trigger}: reloading the config`);
+    this.runtime.log(`${trigger}: reloading the config`);
     let next: ReloadedConfig;
     try {
       next = await this.reloader.load();
     } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      for (const line of error.format().split("\n")) log.call(this.runtime, line);
+      if (!(error instanceof ConfigError)) return this.reloadFailed(error);
+      const lines = error.format().split("\n");
+      for (const line of lines) this.runtime.log(line);
       const count = error.issues.length;
-      this.recordReload(
-        "error",
-        `${count} config problem${count === 1 ? "" : "s"}: ${error.format().split("\n").join("; ")}`,
-      );
-      log.call(this.runtime, "reload failed: the running config is kept");
+      this.recordReload("error", `${count} config problem${count === 1 ? "" : "s"}: ${lines.join("; ")}`);
+      this.runtime.log("reload failed: the running config is kept");
       return;
     }
     const plan = planReload(this.config, next.config, { before: this.tls, after: next.tls });
     try {
       await this.applyReload(plan, next);
     } catch (error) {
-      if (!(error instanceof AddressInUseError || error instanceof TlsSetupError)) throw error;
-      this.recordReload("error", error.message);
-      log.call(this.runtime, `reload failed: ${error.message}`);
-      return;
+      // an address in use, a pair the runtime refuses, a port the process may not bind: never fatal here
+      return this.reloadFailed(error);
     }
     this.recordReload("ok", undefined, plan.changed);
     const changed = plan.changed.length === 0 ? "nothing changed" : `changed ${plan.changed.join(", ")}`;
-    log.call(this.runtime, `reloaded the config: ${changed}`);
+    this.runtime.log(`reloaded the config: ${changed}`);
+  }
+
+  private reloadFailed(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.recordReload("error", message);
+    this.runtime.log(`reload failed: ${message}`);
   }
 
   private recordReload(result: "ok" | "error", error?: string, changed?: readonly string[]): void {
@@ -381,8 +382,10 @@ export class Service {
       try {
         fresh = await this.bringUp(name, next.config, next.tls, auth);
       } catch (error) {
-        // the same port, still held by the old listener: it has to go first
-        if (!(error instanceof AddressInUseError) || old.listener === undefined) throw error;
+        // the same port, still held by the old listener: it has to go first. Another port in use: the
+        // reload fails with the old server untouched
+        const samePort = old.listener !== undefined && old.listener.port === settings.port;
+        if (!(error instanceof AddressInUseError) || !samePort) throw error;
       }
     }
     await old.server?.shutdown(name === "httpserver" ? DISCONNECT_FRAME : undefined, SHUTDOWN_GRACE_MS);
