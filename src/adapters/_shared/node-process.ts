@@ -16,8 +16,8 @@ export function nodeProcess(): ProcessPart {
     homeDir: homedir(),
     ...pathFunctions(cwd),
     onSignal(listener) {
-      process.on("SIGINT", () => listener("SIGINT"));
-      process.on("SIGTERM", () => listener("SIGTERM"));
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+        process.on(signal, () => listener(signal));
     },
     descriptorLimit: () => {
       try {

@@ -42,6 +42,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
         ];
       }),
       ["auth.token", "LOGWISP_AUTH_TOKEN", "string"],
+      ["config.watch", "LOGWISP_CONFIG_WATCH", "boolean"],
     ],
   );
 });
@@ -49,7 +50,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
 test("sections are the tables of the schema", () => {
   assert.deepEqual(
     [...CONFIG_SECTIONS],
-    ["monitor", "tcpserver", "tcpserver.heartbeat", "httpserver", "httpserver.heartbeat", "auth"],
+    ["monitor", "tcpserver", "tcpserver.heartbeat", "httpserver", "httpserver.heartbeat", "auth", "config"],
   );
 });
 

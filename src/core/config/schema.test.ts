@@ -52,6 +52,7 @@ test("defaultConfig has every key with the documented default", () => {
       },
     },
     auth: {},
+    config: { watch: false },
   });
 });
 

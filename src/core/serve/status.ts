@@ -22,6 +22,14 @@ export interface StatusInput {
   readonly descriptors: Pick<DescriptorBudget, "limit" | "capacity" | "held" | "refused">;
   /** Clients closed for staying stalled past stall_timeout_seconds, per server. */
   readonly stalledDisconnects: Record<Transport, number>;
+  /** The last config reload (SIGHUP or [config] watch): when, its result, why it failed, how many so far. */
+  readonly reload?: {
+    readonly count: number;
+    readonly at: string | null;
+    readonly result: "ok" | "error" | null;
+    readonly error?: string;
+    readonly changed?: readonly string[];
+  };
 }
 
 export function buildStatus(input: StatusInput) {
@@ -42,6 +50,7 @@ export function buildStatus(input: StatusInput) {
       files: input.files,
     },
     replay: hub.replayStatus(),
+    reload: input.reload ?? { count: 0, at: null, result: null },
     servers: {
       tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp, {
         rejected: input.rejected.tcp,
