@@ -10,7 +10,7 @@ import { formatCount } from "./format.ts";
 import { VirtualList } from "./list-view.ts";
 import { type ConnectionState, LiveStream } from "./live-stream.ts";
 import { isLevel, markerRow, type Row } from "./log-entry.ts";
-import { fetchStatus, probeStream } from "./requests.ts";
+import { fetchStatus, fetchStream } from "./requests.ts";
 import {
   DropTally,
   StatusPoller,
@@ -27,6 +27,13 @@ import { TokenKeeper, takeTokenFromUrl } from "./token.ts";
 const MAX_ROWS = 100_000;
 /** How long typing in the filter waits before the server is asked for the new filter. */
 const FILTER_TO_SERVER_MS = 300;
+/**
+ * Rows shown as soon as they are read, per IMMEDIATE_WINDOW_MS; beyond that, rows wait for the next frame
+ * and go in together. A line at a time (100 lines/s) then reaches the list at once instead of a frame or
+ * two later, and a burst still costs one update per frame.
+ */
+const IMMEDIATE_ROWS = 20;
+const IMMEDIATE_WINDOW_MS = 100;
 
 const themes = new ThemeSwitch((theme) => {
   const button = document.getElementById("theme");
@@ -75,6 +82,8 @@ class LiveView {
   /** Rows received since the last frame, added to the list in one go. */
   private incoming: Row[] = [];
   private flushQueued = false;
+  private immediateRows = 0;
+  private immediateWindowStart = 0;
   private paused = false;
   private held: Row[] = [];
   private heldDropped = 0;
@@ -119,8 +128,7 @@ class LiveView {
     const initial = this.filterFromUrl();
     this.stream = new LiveStream(
       {
-        openEventSource: (url) => new EventSource(url),
-        probe: probeStream,
+        fetchStream,
         schedule,
       },
       {
@@ -131,6 +139,7 @@ class LiveView {
           this.poller.now();
         },
         state: (state) => this.showState(state),
+        chunkRead: () => this.chunkRead(),
       },
       initial,
       this.tokens.get(),
@@ -176,6 +185,16 @@ class LiveView {
       this.poller.now();
     });
     document.addEventListener("keydown", (event) => this.keyPressed(event));
+    // a page that is left closes its stream (the browser may keep the page to come back to)
+    window.addEventListener("pagehide", () => {
+      this.stream.stop();
+      this.poller.stop();
+    });
+    window.addEventListener("pageshow", (event) => {
+      if (!event.persisted) return;
+      this.stream.start();
+      this.poller.start();
+    });
   }
 
   private fillHelp(): void {
@@ -207,7 +226,21 @@ class LiveView {
     window.setTimeout(() => this.flush(), 250);
   }
 
-  private flush(): void {
+  /** A chunk of the stream was read: few rows are shown now; under load they wait for the frame. */
+  private chunkRead(): void {
+    if (!this.flushQueued || this.incoming.length === 0) return;
+    const now = performance.now();
+    if (now - this.immediateWindowStart >= IMMEDIATE_WINDOW_MS) {
+      this.immediateWindowStart = now;
+      this.immediateRows = 0;
+    }
+    if (this.immediateRows + this.incoming.length > IMMEDIATE_ROWS) return;
+    this.immediateRows += this.incoming.length;
+    this.flush(true);
+  }
+
+  /** Shows the rows received; `now`: in the DOM before this returns, not at the next frame. */
+  private flush(now = false): void {
     if (!this.flushQueued) return;
     this.flushQueued = false;
     const rows = this.incoming;
@@ -221,15 +254,15 @@ class LiveView {
         this.heldDropped += excess;
       }
     } else {
-      this.append(rows);
+      this.append(rows, now);
     }
     this.render();
   }
 
-  private append(rows: readonly Row[]): void {
+  private append(rows: readonly Row[], now = false): void {
     const result = this.store.append(rows);
     if (!this.list.isFollowing) this.newWhileBack += result.shown;
-    this.list.update(result.unshown);
+    this.list.update(result.unshown, now);
   }
 
   private clear(): void {

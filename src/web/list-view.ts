@@ -54,13 +54,17 @@ export class VirtualList {
     return this.following;
   }
 
-  /** After rows were added or dropped: `unshown` rows left the top (the oldest were dropped). */
-  update(unshown = 0): void {
+  /**
+   * After rows were added or dropped: `unshown` rows left the top (the oldest were dropped). `now`: the rows
+   * are put in place before this returns (a few rows), else at the next frame (a burst).
+   */
+  update(unshown = 0, now = false): void {
     this.spacer.style.height = `${this.model.length * ROW_HEIGHT_PX}px`;
     this.scroller.setAttribute("aria-rowcount", String(this.model.length));
     if (this.following) this.scrollToEnd();
     else if (unshown > 0) this.scrollTo(this.scroller.scrollTop - unshown * ROW_HEIGHT_PX);
-    this.queueRender();
+    if (now) this.render();
+    else this.queueRender();
   }
 
   /** After the filter or the whole content changed. */
