@@ -227,12 +227,22 @@ export class ReplayRing implements ResumeStore {
   /**
    * The seq of the first held entry whose time is at or after `time` (an entry's `time`, as logwisp writes
    * it: fixed-width RFC 3339 UTC, so text order is time order); `newestSeq + 1` when none is. Entries are
-   * held in publish order, and their times rise with it (a JSON line's own time aside): a binary search
-   * that reads ~log2(held) times, each from the first bytes of its entry's text, never a whole entry.
+   * held in publish order and their times rise with it, but a JSON line may carry its own, older time: the
+   * search starts from the newest entry and steps back 1, 2, 4, … entries until one is older than `time`,
+   * then halves the last step. So an older line near the end is a boundary, not let through with what came
+   * before it; the search reads ~2·log2(held) times, each from the first bytes of its entry's text.
    */
   firstAtOrAfter(time: string): number {
-    let low = 0;
     let high = this.held;
+    let low = 0;
+    for (let step = 1; step <= this.held; step *= 2) {
+      const probe = this.held - step;
+      if (this.timeAt(probe) < time) {
+        low = probe + 1;
+        break;
+      }
+      high = probe;
+    }
     while (low < high) {
       const middle = (low + high) >>> 1;
       if (this.timeAt(middle) < time) low = middle + 1;
