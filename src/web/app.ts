@@ -4,6 +4,7 @@
 
 import { LEVELS } from "../core/wire/contract.ts";
 import { DetailPanel } from "./detail-panel.ts";
+import { downloadName, ndjson, saveFile } from "./download.ts";
 import { EntryStore } from "./entry-store.ts";
 import { compileFilter, type Filter, type FilterSpec, NO_FILTER } from "./filter.ts";
 import { formatCount } from "./format.ts";
@@ -19,6 +20,7 @@ import {
   summarizeStatus,
 } from "./server-status.ts";
 import { type Action, actionFor, keyLabel, keyTargetOf, SHORTCUTS } from "./shortcuts.ts";
+import { SourcePicker } from "./source-picker.ts";
 import { StatusBar } from "./status-bar.ts";
 import { ThemeSwitch } from "./theme.ts";
 import { TokenKeeper, takeTokenFromUrl } from "./token.ts";
@@ -34,6 +36,8 @@ const FILTER_TO_SERVER_MS = 300;
  */
 const IMMEDIATE_ROWS = 20;
 const IMMEDIATE_WINDOW_MS = 100;
+/** The histories the page offers (its "since" menu), as /stream's `since` reads them. */
+const SINCE_CHOICES: ReadonlySet<string> = new Set(["5m", "15m", "60m"]);
 
 const themes = new ThemeSwitch((theme) => {
   const button = document.getElementById("theme");
@@ -55,6 +59,13 @@ class LiveView {
   private readonly query = element<HTMLInputElement>("q");
   private readonly queryError = element<HTMLElement>("q-error");
   private readonly level = element<HTMLSelectElement>("level");
+  private readonly since = element<HTMLSelectElement>("since");
+  private readonly sources = new SourcePicker(
+    element("sources-summary"),
+    element<HTMLInputElement>("source-all"),
+    element("source-list"),
+    () => this.filterChanged(),
+  );
   private readonly pauseButton = element<HTMLButtonElement>("pause");
   private readonly followButton = element<HTMLButtonElement>("follow");
   private readonly scroller = element<HTMLElement>("log");
@@ -126,6 +137,7 @@ class LiveView {
       () => this.scroller.focus(),
     );
     const initial = this.filterFromUrl();
+    const since = this.sinceFromUrl();
     this.stream = new LiveStream(
       {
         fetchStream,
@@ -143,6 +155,7 @@ class LiveView {
       },
       initial,
       this.tokens.get(),
+      since,
     );
     this.poller = new StatusPoller(
       { fetchStatus: () => fetchStatus(this.tokens.get()), schedule },
@@ -162,15 +175,25 @@ class LiveView {
   private filterFromUrl(): FilterSpec {
     const params = new URLSearchParams(location.search);
     const level = params.get("level") ?? "";
-    const spec: FilterSpec = { level: isLevel(level) ? level : "", q: params.get("q") ?? "" };
+    const sources = params.getAll("source").filter((source) => source !== "");
+    const spec: FilterSpec = { level: isLevel(level) ? level : "", q: params.get("q") ?? "", sources };
     this.query.value = spec.q;
     this.level.value = spec.level;
+    this.sources.set(sources);
     return spec;
+  }
+
+  private sinceFromUrl(): string | undefined {
+    const since = new URLSearchParams(location.search).get("since") ?? "";
+    this.since.value = SINCE_CHOICES.has(since) ? since : "";
+    return SINCE_CHOICES.has(since) ? since : undefined;
   }
 
   private bindControls(): void {
     this.query.addEventListener("input", () => this.filterChanged());
     this.level.addEventListener("change", () => this.filterChanged());
+    this.since.addEventListener("change", () => this.sinceChanged());
+    element("download").addEventListener("click", () => this.download());
     this.pauseButton.addEventListener("click", () => this.togglePause());
     this.followButton.addEventListener("click", () => this.list.setFollowing(!this.list.isFollowing));
     element("newest").addEventListener("click", () => this.list.setFollowing(true));
@@ -278,19 +301,41 @@ class LiveView {
 
   private filterChanged(): void {
     const level = this.level.value;
-    const spec: FilterSpec = { level: isLevel(level) ? level : "", q: this.query.value };
+    const spec: FilterSpec = {
+      level: isLevel(level) ? level : "",
+      q: this.query.value,
+      sources: this.sources.value,
+    };
     if (!this.applyFilter(spec)) return;
-    const url = new URL(location.href);
-    for (const [key, value] of [
-      ["level", spec.level],
-      ["q", spec.q],
-    ] as const) {
-      if (value === "") url.searchParams.delete(key);
-      else url.searchParams.set(key, value);
-    }
-    history.replaceState(history.state, "", url);
+    this.keepInAddress({ level: [spec.level], q: [spec.q], source: spec.sources ?? [] });
     this.cancelFilterSend?.();
     this.cancelFilterSend = schedule(() => this.stream.setFilter(spec), FILTER_TO_SERVER_MS);
+  }
+
+  /** The page's choices in its address, so a reload (or a shared link) keeps them; "" is left out. */
+  private keepInAddress(values: Record<string, readonly string[]>): void {
+    const url = new URL(location.href);
+    for (const [key, list] of Object.entries(values)) {
+      url.searchParams.delete(key);
+      for (const value of list) if (value !== "") url.searchParams.append(key, value);
+    }
+    history.replaceState(history.state, "", url);
+  }
+
+  /** Another history: the list starts over with the entries the server holds from then. */
+  private sinceChanged(): void {
+    const since = SINCE_CHOICES.has(this.since.value) ? this.since.value : undefined;
+    this.keepInAddress({ since: [since ?? ""] });
+    // rows of the old stream still waiting for a frame belong to the old history
+    this.incoming = [];
+    this.held = [];
+    this.clear();
+    this.stream.startOver(since);
+  }
+
+  private download(): void {
+    const rows = Array.from({ length: this.store.viewLength }, (_, index) => this.store.viewAt(index) as Row);
+    saveFile(ndjson(rows), downloadName(new Date()));
   }
 
   /** Applies the filter to what the page holds, at once; false (and the reason shown) when invalid. */
@@ -425,6 +470,7 @@ class LiveView {
     }
     const summary = summarizeStatus(result.document, this.clientId);
     this.serverSummary = summary;
+    this.sources.setAvailable(summary.sources);
     if (this.clientId !== undefined && summary.clientDropped !== undefined) {
       this.dropTally.update(this.clientId, summary.clientDropped);
     }

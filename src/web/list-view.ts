@@ -154,15 +154,18 @@ export class VirtualList {
     const visible = Math.ceil(this.scroller.clientHeight / ROW_HEIGHT_PX) + 2 * OVERSCAN_ROWS;
     const count = Math.max(0, Math.min(visible, length - first));
     while (this.pool.length < count) this.pool.push(this.createRow());
+    const size = this.pool.length;
     let active = "";
-    for (let slot = 0; slot < this.pool.length; slot++) {
+    for (let slot = 0; slot < size; slot++) {
       const rowElement = this.pool[slot] as RowElement;
-      if (slot >= count) {
+      // row `index` lives in element `index % size`: a row keeps its element while it is in range, so a new
+      // row at the end fills one element and the others only move
+      const index = first + ((slot - (first % size) + size) % size);
+      if (index >= first + count) {
         rowElement.element.hidden = true;
         rowElement.row = undefined;
         continue;
       }
-      const index = first + slot;
       const row = this.model.at(index);
       rowElement.element.hidden = false;
       if (rowElement.index !== index) {

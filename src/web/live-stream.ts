@@ -140,13 +140,14 @@ export class LiveStream {
   private attempt = 0;
   private cancelRetry: (() => void) | undefined;
   private stopped = true;
-  private since: string | undefined;
 
   constructor(
     private readonly deps: StreamDeps,
     private readonly handlers: StreamHandlers,
     private wanted: FilterSpec,
     private token: string | undefined,
+    /** The history a new stream starts with (`15m`); undefined: the newest INITIAL_BACKLOG entries. */
+    private since?: string | undefined,
   ) {
     this.opened = wanted;
   }
