@@ -35,10 +35,13 @@ export class SseReader {
     if (this.afterCr && text.startsWith("\n")) text = text.slice(1);
     this.afterCr = false;
     let start = 0;
-    // lines are cut from the chunk with indexOf, not a regex split: a burst brings megabytes of them
+    // lines are cut from the chunk with indexOf, not a regex split: a burst brings megabytes of them. The
+    // next CR is looked for again only once passed: logwisp sends none, and a search per line for one would
+    // read the rest of the chunk every time
+    let cr = text.indexOf("\r");
     while (start < text.length) {
       const lf = text.indexOf("\n", start);
-      const cr = text.indexOf("\r", start);
+      if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
       const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(lf, cr);
       if (end === -1) break;
       const line = this.pending === "" ? text.slice(start, end) : this.pending + text.slice(start, end);

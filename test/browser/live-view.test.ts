@@ -105,9 +105,17 @@ async function screenshot(name: string, target: Page = page): Promise<string> {
   return path;
 }
 
-/** A screenshot the README shows: in artifacts/, and in docs/ when asked for (LOGWISP_DOCS_SCREENSHOTS). */
-async function docsScreenshot(name: string): Promise<void> {
-  const path = await screenshot(name);
+/**
+ * A picture the README shows, of the top `heightPx` of the page (the toolbar and what opens from it; the
+ * rows below would only make the file larger): in artifacts/, and in docs/ when asked for.
+ */
+async function docsScreenshot(name: string, heightPx: number): Promise<void> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, name);
+  await page.screenshot({
+    path,
+    clip: { x: 0, y: 0, width: page.viewportSize()?.width ?? 1280, height: heightPx },
+  });
   if (DOCS !== undefined) await copyFile(path, join(DOCS, name));
 }
 
@@ -363,7 +371,7 @@ describe("the live view at GET /", { concurrency: false }, () => {
   test("the source picker shows one, several or all sources, kept in the address", async () => {
     await page.click("#sources-summary");
     await page.waitForSelector("#source-list input[value='worker.log']");
-    await docsScreenshot("live-view-sources.png");
+    await docsScreenshot("live-view-sources.png", 200);
     await page.check("#source-list input[value='worker.log']");
     await page.waitForFunction(
       () => document.getElementById("sources-summary")?.textContent === "worker.log",
@@ -488,7 +496,16 @@ describe("the live view at GET /", { concurrency: false }, () => {
       await logs.appendLines("burst.log", lines);
     }
     const appendedMs = Date.now() - started;
-    await waitForReceived(page, before.held + before.evicted + BIG_BURST_LINES, 120_000);
+    try {
+      await waitForReceived(page, before.held + before.evicted + BIG_BURST_LINES, 120_000);
+    } catch (error) {
+      // say why: entries dropped for the page, or a page that stopped reading
+      const status = await fetchStatus(server.httpUrl);
+      const counts = JSON.stringify({ before, now: await readCounts(page) });
+      throw new Error(
+        `${String(error)}; dropped for the page ${status.servers.http.dropped - droppedBefore}; ${counts}`,
+      );
+    }
     const receivedMs = Date.now() - started;
     await waitForRow(page, `burst line ${BIG_BURST_LINES} `);
     const shownMs = Date.now() - started;
