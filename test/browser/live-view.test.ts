@@ -10,7 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { runUnscopedCleanups } from "../../conformance-tests/_harness/cleanup.ts";
 import { LogDir } from "../../conformance-tests/_harness/files.ts";
 import { type LogwispProcess, makeTempDir, startLogwisp } from "../../conformance-tests/_harness/process.ts";
-import { node, repoRoot } from "../../conformance-tests/_harness/runtimes.ts";
+import { bun, deno, node, repoRoot } from "../../conformance-tests/_harness/runtimes.ts";
 import { fetchStatus } from "../../conformance-tests/_harness/serve.ts";
 import {
   heapUsedBytes,
@@ -29,6 +29,8 @@ const ARTIFACTS = join(repoRoot, "artifacts");
 /** With LOGWISP_DOCS_SCREENSHOTS=1, the README's pictures are written to docs/ too (to commit them). */
 const DOCS = process.env.LOGWISP_DOCS_SCREENSHOTS === "1" ? join(repoRoot, "docs") : undefined;
 const BIG_BURST_LINES = 100_000;
+/** The runtime logwisp runs on: node, or LOGWISP_BROWSER_RUNTIME=bun|deno to see the page against another. */
+const runtime = { node, bun, deno }[process.env.LOGWISP_BROWSER_RUNTIME ?? "node"] ?? node;
 
 let browser: Browser;
 let logs: LogDir;
@@ -185,7 +187,7 @@ before(async () => {
   browser = await launchChromium();
   logs = new LogDir(await makeTempDir("logwisp-browser-"));
   for (const name of Object.keys(sampleLines())) await logs.write(name, "");
-  server = await startLogwisp(node, { cwd: logs.path, args: serverArgs(0) });
+  server = await startLogwisp(runtime, { cwd: logs.path, args: serverArgs(0) });
   port = server.httpPort;
   live = await openLivePage(browser, `${server.httpUrl}/`);
   page = live.page;
@@ -352,7 +354,7 @@ describe("the live view at GET /", { concurrency: false }, () => {
     const stopped = await server.stop();
     assert.equal(stopped.code, 0, server.stderr());
     await waitForState(page, "reconnecting");
-    server = await startLogwisp(node, { cwd: logs.path, args: serverArgs(port) });
+    server = await startLogwisp(runtime, { cwd: logs.path, args: serverArgs(port) });
     await waitForState(page, "live");
     await logs.appendLines("api.log", ["after the restart"]);
     await waitForRow(page, "after the restart");
@@ -575,7 +577,7 @@ describe("the live view at GET /", { concurrency: false }, () => {
 describe("the live view with [auth] token", { concurrency: false }, () => {
   test("the page loads without the token, asks for it, and streams once it is given", async () => {
     const token = "browser-s3cret";
-    const secured = await startLogwisp(node, {
+    const secured = await startLogwisp(runtime, {
       cwd: logs.path,
       args: serverArgs(0, ["--auth-token", token]),
     });
