@@ -46,6 +46,11 @@ export interface StreamStart {
   readonly after?: EntryId | undefined;
   /** Also the last N entries that pass the filter, up to `after` (or up to now). */
   readonly backlog?: number | undefined;
+  /**
+   * Also the held entries whose time is at or after this (an entry's `time` text); with `backlog`, at most
+   * that many of them (the newest).
+   */
+  readonly since?: string | undefined;
 }
 
 export interface SubscribeOptions {
@@ -162,8 +167,13 @@ export class Hub {
       if (wanted < ring.oldestSeq)
         subscriber.reportGap(ring.oldestSeq - wanted, "evicted", connectedSinceStart);
     }
-    if (backlog !== undefined && backlog > 0)
-      from = Math.min(from, this.backlogStart(backlog, subscriber.filter, from - 1));
+    // the history asked for: from `since`, cut to the last `backlog` entries when both are given
+    let history = start.since === undefined ? undefined : ring.firstAtOrAfter(start.since);
+    if (backlog !== undefined && backlog > 0) {
+      const backlogFrom = this.backlogStart(backlog, subscriber.filter, from - 1);
+      history = history === undefined ? backlogFrom : Math.max(history, backlogFrom);
+    }
+    if (history !== undefined) from = Math.min(from, history);
     if (from <= newest) subscriber.catchUpFrom(from);
   }
 

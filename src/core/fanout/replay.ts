@@ -8,6 +8,10 @@ import type { ResumeStore } from "./entry-source.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Every entry's JSON text starts with its time: `{"time":"2026-01-01T12:00:00.000000Z"` (serializeEntry). */
+const TIME_PREFIX = /^\{"time":"([^"]*)"/;
+const TIME_PREFIX_BYTES = 64;
+
 /** The ring's default bound in bytes when none is given (`replay_max_bytes`'s default). */
 export const DEFAULT_REPLAY_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -218,6 +222,42 @@ export class ReplayRing implements ResumeStore {
       this.levels[slot] as number,
       this.buffer.subarray(at, at + (this.lengths[slot] as number)),
     );
+  }
+
+  /**
+   * The seq of the first held entry whose time is at or after `time` (an entry's `time`, as logwisp writes
+   * it: fixed-width RFC 3339 UTC, so text order is time order); `newestSeq + 1` when none is. Entries are
+   * held in publish order and their times rise with it, but a JSON line may carry its own, older time: the
+   * search starts from the newest entry and steps back 1, 2, 4, … entries until one is older than `time`,
+   * then halves the last step. So an older line near the end is a boundary, not let through with what came
+   * before it; the search reads ~2·log2(held) times, each from the first bytes of its entry's text.
+   */
+  firstAtOrAfter(time: string): number {
+    let high = this.held;
+    let low = 0;
+    for (let step = 1; step <= this.held; step *= 2) {
+      const probe = this.held - step;
+      if (this.timeAt(probe) < time) {
+        low = probe + 1;
+        break;
+      }
+      high = probe;
+    }
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.timeAt(middle) < time) low = middle + 1;
+      else high = middle;
+    }
+    return this.oldestSeq + low;
+  }
+
+  /** The `time` of the held entry at `offset` from the oldest ("" when its text does not start with one). */
+  private timeAt(offset: number): string {
+    const slot = (this.first + offset) % this.capacity;
+    const at = this.offsets[slot] as number;
+    const text = this.buffer.subarray(at, at + Math.min(this.lengths[slot] as number, TIME_PREFIX_BYTES));
+    const match = TIME_PREFIX.exec(decoder.decode(text));
+    return match ? (match[1] as string) : "";
   }
 
   /**
