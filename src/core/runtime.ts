@@ -50,6 +50,18 @@ export interface FileSystem {
    * path (or a link in it dangles). Other errors reject with an FsError.
    */
   realPath(path: string): Promise<string | undefined>;
+  /**
+   * Replaces the file at `path` with `bytes` atomically: written to a temporary file beside it, flushed to
+   * the disk (fsync), then renamed over it, so a reader (or a crash) sees the old file or the new one, never
+   * half of one. Rejects with an FsError (ENOSPC, EROFS, EACCES …); the temporary file is then removed.
+   */
+  writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
+  /** Creates a file that must not exist yet (O_EXCL) holding `text`; false when something is already there. */
+  createExclusive(path: string, text: string): Promise<boolean>;
+  /** Creates a directory and its missing parents; nothing when it exists. */
+  makeDir(path: string): Promise<void>;
+  /** Removes a file; nothing when it is not there. */
+  remove(path: string): Promise<void>;
 }
 
 /** A wake-up hint: the monitor polls now instead of at its next tick. Never the source of truth. */
@@ -176,6 +188,10 @@ export interface Runtime {
   descriptorLimit?(): number | undefined;
   /** Watch a directory (non-recursive) or a file; optional: polling alone is correct, only slower. */
   watch?(path: string, onHint: WatchHint): Watcher;
+  /** This process's id (named in the state directory's lock). */
+  readonly pid: number;
+  /** Whether a process with this id runs now (a lock whose owner is gone is stale). */
+  isProcessAlive(pid: number): boolean;
   /** Calls `listener` on SIGINT / SIGTERM. */
   onSignal(listener: (signal: "SIGINT" | "SIGTERM") => void): void;
   /** Diagnostics for operators (logwisp's own log), on stderr. */

@@ -49,6 +49,23 @@ export function createDenoRuntime(): Runtime {
       return readEnv().HOME;
     },
     ...pathFunctions(cwd),
+    pid: Deno.pid,
+    // Deno.kill needs --allow-run: /proc/<pid> answers with the read permission logwisp has anyway. Where
+    // there is no /proc (macOS), a lock's owner is taken to be alive: refusing is safer than sharing state.
+    isProcessAlive(pid) {
+      try {
+        Deno.statSync(`/proc/${pid}`);
+        return true;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) return true;
+        try {
+          Deno.statSync("/proc/self");
+          return false;
+        } catch {
+          return true;
+        }
+      }
+    },
     listenTcp,
     serveHttp,
     watch,
