@@ -187,9 +187,7 @@ const StateSchema = v.strictObject(
       true,
       "Keep checkpoints and the replay ring across restarts; false: start fresh every time",
     ),
-    dir: optionalPath(
-      "State directory (default: $XDG_STATE_HOME/logwisp, else ~/.local/state/logwisp)",
-    ),
+    dir: optionalPath("State directory (default: $XDG_STATE_HOME/logwisp, else ~/.local/state/logwisp)"),
     checkpoint_interval_ms: atLeast(
       10,
       1000,
