@@ -23,6 +23,7 @@ import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
 import { reliabilitySseStallCases } from "../cases/reliability-sse-stall.ts";
 import { replayCases } from "../cases/replay.ts";
+import { restartCases } from "../cases/restarts.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { symlinkCases } from "../cases/symlinks.ts";
@@ -44,6 +45,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...filterCases,
   ...filterRegexCases,
   ...replayCases,
+  ...restartCases,
   ...authCases,
   ...corsCases,
   ...limitsCases,

@@ -11,7 +11,7 @@ import { yieldToEventLoop } from "../util/event-loop.ts";
 import { Confinement } from "./confinement.ts";
 import { type DiscoveredPaths, Discovery, type MonitorTarget } from "./discovery.ts";
 import type { LineFlags } from "./lines.ts";
-import { type Checkpoints, planResume, type ReadFrom } from "./resume.ts";
+import { type Checkpoints, isSameFile, locateByIdentity, planResume, type ReadFrom } from "./resume.ts";
 import { asFsError, type FilePosition, Tailer, type TailerStatus } from "./tailer.ts";
 
 export type { MonitorTarget } from "./discovery.ts";
@@ -259,7 +259,8 @@ export class Monitor {
       this.options.readFrom ?? "end",
       new Map(paths.map((path, i) => [path, stats[i]])),
       this.checkpoints,
-      (path, position) => this.locateByIdentity(path, position),
+      (path, position) => locateByIdentity(this.runtime, path, position, this.buffer),
+      (path, position) => isSameFile(this.runtime.fs, path, position, this.buffer),
     );
     for (const [path, start] of plan.starts)
       if (start !== "end") this.followed.get(path)?.tailer.resumeFrom(start);
@@ -277,24 +278,6 @@ export class Monitor {
       );
       if (!this.followed.has(path)) this.events.forgotten?.(path);
     }
-  }
-
-  /** The regular file in `path`'s directory with the checkpoint's device and inode, under any name. */
-  private async locateByIdentity(path: string, position: FilePosition): Promise<string | undefined> {
-    const { fs, dirname, joinPath } = this.runtime;
-    const dir = dirname(path);
-    let names: string[];
-    try {
-      names = await fs.readDir(dir);
-    } catch {
-      return undefined;
-    }
-    for (const name of names) {
-      const candidate = joinPath(dir, name);
-      const stat = await fs.stat(candidate).catch(() => undefined);
-      if (stat?.kind === "file" && stat.dev === position.dev && stat.ino === position.ino) return candidate;
-    }
-    return undefined;
   }
 
   /** `confinedTo`: the directory the path's real path must stay inside (undefined: anywhere). */

@@ -2,7 +2,8 @@
 // A checkpoint names a file by its identity (device, inode, first bytes), not only by its path: the file a
 // path named may have been renamed while logwisp was down (rotation), and another file may sit at the path.
 
-import type { FileStat } from "../runtime.ts";
+import type { FileHandle, FileStat, FileSystem, Runtime } from "../runtime.ts";
+import { comparePrefix, readPrefix } from "./fingerprint.ts";
 import type { FilePosition } from "./tailer.ts";
 
 /** `[monitor] read_from`. */
@@ -23,8 +24,11 @@ export interface ResumePlan {
   readonly gone: ReadonlyArray<{ path: string; position: FilePosition }>;
 }
 
-/** Finds the file with this checkpoint's device and inode in the directory of `path`, under any name. */
+/** Finds the file of this checkpoint (device, inode and first bytes) in the directory of `path`, under any name. */
 export type LocateByIdentity = (path: string, position: FilePosition) => Promise<string | undefined>;
+
+/** Whether the file at `path` is the checkpoint's: same device and inode, and the same first bytes. */
+export type IsSameFile = (path: string, position: FilePosition) => Promise<boolean>;
 
 const identityKey = (file: { dev: number; ino: number }): string => `${file.dev}:${file.ino}`;
 
@@ -37,6 +41,7 @@ export async function planResume(
   listed: ReadonlyMap<string, FileStat | undefined>,
   checkpoints: Checkpoints | undefined,
   locate: LocateByIdentity,
+  isSameFile: IsSameFile,
 ): Promise<ResumePlan> {
   const starts = new Map<string, StartAt>();
   const rotated: Array<{ path: string; from: string; position: FilePosition }> = [];
@@ -53,7 +58,10 @@ export async function planResume(
   for (const [path, positions] of checkpoints) {
     for (const position of positions) {
       const owner = listedByIdentity.get(identityKey(position));
-      if (owner !== undefined && !starts.has(owner)) starts.set(owner, position);
+      // under another path only when its first bytes agree too: a deleted file's inode is soon reused
+      const claims =
+        owner !== undefined && !starts.has(owner) && (owner === path || (await isSameFile(owner, position)));
+      if (claims) starts.set(owner, position);
       else unclaimed.push({ path, position });
     }
   }
@@ -72,4 +80,48 @@ export async function planResume(
 
 function isNewest(checkpoints: Checkpoints, path: string, position: FilePosition): boolean {
   return checkpoints.get(path)?.at(-1) === position;
+}
+
+/** The regular file in `path`'s directory that is the checkpoint's file (see isSameFile), under any name. */
+export async function locateByIdentity(
+  runtime: Pick<Runtime, "fs" | "dirname" | "joinPath">,
+  path: string,
+  position: FilePosition,
+  scratch: Uint8Array,
+): Promise<string | undefined> {
+  const { fs, dirname, joinPath } = runtime;
+  const dir = dirname(path);
+  let names: string[];
+  try {
+    names = await fs.readDir(dir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const candidate = joinPath(dir, name);
+    const stat = await fs.stat(candidate).catch(() => undefined);
+    if (stat?.kind === "file" && stat.dev === position.dev && stat.ino === position.ino)
+      return (await isSameFile(fs, candidate, position, scratch)) ? candidate : undefined;
+  }
+  return undefined;
+}
+
+/** The file at `path` is the checkpoint's: device, inode, at least `offset` long, and the same first bytes. */
+export async function isSameFile(
+  fs: FileSystem,
+  path: string,
+  position: FilePosition,
+  scratch: Uint8Array,
+): Promise<boolean> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await fs.open(path);
+    const stat = await handle.stat();
+    if (stat.dev !== position.dev || stat.ino !== position.ino || stat.size < position.offset) return false;
+    return comparePrefix(position.prefix, await readPrefix(handle, stat.size, scratch)).same;
+  } catch {
+    return false;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
 }
