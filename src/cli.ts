@@ -6,9 +6,9 @@
 import { ConfigError } from "./core/config/errors.ts";
 import { loadConfig } from "./core/config/load.ts";
 import { renderConfigToml } from "./core/config/print.ts";
+import { StateLockedError } from "./core/fanout/state-dir.ts";
 import { AddressInUseError, type Runtime, TlsSetupError } from "./core/runtime.ts";
 import { type LiveViewFiles, liveViewFiles } from "./core/serve/live-view.ts";
-import { StateLockedError } from "./core/fanout/state-dir.ts";
 import { Service } from "./core/service.ts";
 import { VERSION } from "./version.ts";
 

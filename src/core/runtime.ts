@@ -190,8 +190,17 @@ export interface Runtime {
   watch?(path: string, onHint: WatchHint): Watcher;
   /** This process's id (named in the state directory's lock). */
   readonly pid: number;
-  /** Whether a process with this id runs now (a lock whose owner is gone is stale). */
-  isProcessAlive(pid: number): boolean;
+  /**
+   * Whether a process with this id runs now (a lock whose owner is gone is stale); undefined when the
+   * runtime may not tell (Deno reads /proc only with --allow-all, and signals only with --allow-run).
+   */
+  isProcessAlive(pid: number): boolean | undefined;
+  /**
+   * Optional, for where isProcessAlive may not answer: takes an advisory lock (flock) on the file, held
+   * until the process ends (the kernel lets it go however it ends); false when another process holds it
+   * (it was not granted within `waitMs`).
+   */
+  lockFile?(path: string, waitMs: number): Promise<boolean>;
   /** Calls `listener` on SIGINT / SIGTERM. */
   onSignal(listener: (signal: "SIGINT" | "SIGTERM") => void): void;
   /** Diagnostics for operators (logwisp's own log), on stderr. */

@@ -22,6 +22,8 @@ export interface DenoFsFile {
   write(bytes: Uint8Array): Promise<number>;
   /** fsync(2): the data and metadata reach the disk. */
   sync(): Promise<void>;
+  /** flock(2): resolves once the lock is granted (it waits while another process holds it). */
+  lock(exclusive?: boolean): Promise<void>;
   seek(offset: number, whence: DenoSeekMode): Promise<number>;
   stat(): Promise<DenoFileInfo>;
   close(): void;
@@ -121,7 +123,9 @@ export interface DenoApi {
   stat(path: string): Promise<DenoFileInfo>;
   open(
     path: string,
-    options: { read: true } | { write: true; create?: boolean; createNew?: boolean; truncate?: boolean },
+    options:
+      | { read: true; write?: boolean }
+      | { write: true; create?: boolean; createNew?: boolean; truncate?: boolean },
   ): Promise<DenoFsFile>;
   rename(from: string, to: string): Promise<void>;
   mkdir(path: string, options: { recursive: boolean }): Promise<void>;

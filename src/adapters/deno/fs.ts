@@ -57,6 +57,25 @@ async function writeAllAndSync(file: DenoFsFile, bytes: Uint8Array): Promise<voi
 
 const encoder = new TextEncoder();
 
+/** Files locked by lockFile, referenced so they stay open (and locked) for the life of the process. */
+const lockedFiles = new Set<DenoFsFile>();
+
+// https://docs.deno.com/api/deno/~/Deno.FsFile.prototype.lock — flock(2); a request another process blocks
+// is left pending (the process is about to say so and exit)
+export async function lockFile(path: string, waitMs: number): Promise<boolean> {
+  const file = await writable(path, () => Deno.open(path, { read: true, write: true }));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const granted = await Promise.race([
+    file.lock(true).then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (granted) lockedFiles.add(file);
+  return granted;
+}
+
 export const denoFileSystem: FileSystem = {
   async stat(path) {
     try {

@@ -6,7 +6,7 @@ import { parseDescriptorLimit } from "../../core/serve/descriptor-budget.ts";
 import { pathFunctions } from "../_shared/paths.ts";
 import { Deno, type DenoSignal } from "./_deno-types.ts";
 import { MissingPermissionError } from "./_errors.ts";
-import { denoFileSystem } from "./fs.ts";
+import { denoFileSystem, lockFile } from "./fs.ts";
 import { serveHttp } from "./http.ts";
 import { listenTcp } from "./tcp.ts";
 import { watch } from "./watch.ts";
@@ -50,22 +50,17 @@ export function createDenoRuntime(): Runtime {
     },
     ...pathFunctions(cwd),
     pid: Deno.pid,
-    // Deno.kill needs --allow-run: /proc/<pid> answers with the read permission logwisp has anyway. Where
-    // there is no /proc (macOS), a lock's owner is taken to be alive: refusing is safer than sharing state.
+    // Deno.kill needs --allow-run, and /proc/<pid> --allow-all: with less, it cannot tell (see lockFile)
     isProcessAlive(pid) {
       try {
         Deno.statSync(`/proc/${pid}`);
         return true;
       } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) return true;
-        try {
-          Deno.statSync("/proc/self");
-          return false;
-        } catch {
-          return true;
-        }
+        if (error instanceof Deno.errors.NotFound) return false;
+        return undefined;
       }
     },
+    lockFile,
     listenTcp,
     serveHttp,
     watch,

@@ -14,7 +14,7 @@ export const LOCK_FILE_NAME = "lock";
 
 type StateRuntime = Pick<
   Runtime,
-  "fs" | "env" | "homeDir" | "resolvePath" | "joinPath" | "pid" | "isProcessAlive"
+  "name" | "fs" | "env" | "homeDir" | "resolvePath" | "joinPath" | "pid" | "isProcessAlive" | "lockFile"
 >;
 
 /** A second instance on state that a running one holds: the CLI says so and exits 2. */
@@ -57,7 +57,11 @@ export function instanceName(
 interface LockOwner {
   readonly pid: number;
   readonly started_at: string;
+  readonly runtime?: string;
 }
+
+/** How long a probe waits for the advisory lock of a lock file (see Runtime.lockFile). */
+const LOCK_PROBE_MS = 200;
 
 /** An instance's directory, locked for this process. */
 export class StateDir {
@@ -94,17 +98,25 @@ export class StateDir {
   private async lock(startedAtMs: number, log: (line: string) => void): Promise<void> {
     const { fs } = this.runtime;
     const path = this.runtime.joinPath(this.dir, LOCK_FILE_NAME);
-    const mine = JSON.stringify({ pid: this.runtime.pid, started_at: new Date(startedAtMs).toISOString() });
+    const mine = JSON.stringify({
+      pid: this.runtime.pid,
+      started_at: new Date(startedAtMs).toISOString(),
+      runtime: this.runtime.name,
+    });
     // twice at most: a stale lock is removed once and the create tried again (a racing start wins or loses here)
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (await fs.createExclusive(path, mine)) return;
+      if (await fs.createExclusive(path, mine)) {
+        // where the pid cannot be checked, the advisory lock says whether this process still runs
+        await this.runtime.lockFile?.(path, LOCK_PROBE_MS);
+        return;
+      }
       let owner = await this.readOwner(path);
       // created but not yet written by an instance starting at this very moment: give it a moment
       if (owner === undefined) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         owner = await this.readOwner(path);
       }
-      if (owner !== undefined && owner.pid !== this.runtime.pid && this.runtime.isProcessAlive(owner.pid))
+      if (owner !== undefined && (await this.isAlive(path, owner)))
         throw new StateLockedError(this.dir, owner.pid, owner.started_at);
       log(
         `taking over the state in ${this.dir}: its lock names ${owner ? `pid ${owner.pid} (started ${owner.started_at}), which is gone` : "no readable owner"}`,
@@ -115,12 +127,21 @@ export class StateDir {
     throw new StateLockedError(this.dir, owner?.pid ?? 0, owner?.started_at ?? "unknown");
   }
 
+  /** Whether the lock's owner still runs; when that cannot be told, it is taken to (refusing is safe). */
+  private async isAlive(path: string, owner: LockOwner): Promise<boolean> {
+    if (owner.pid === this.runtime.pid) return false;
+    const alive = this.runtime.isProcessAlive(owner.pid);
+    if (alive !== undefined) return alive;
+    // only an owner that took the advisory lock (a runtime with lockFile) can be told dead by it
+    if (this.runtime.lockFile === undefined || owner.runtime !== this.runtime.name) return true;
+    return !(await this.runtime.lockFile(path, LOCK_PROBE_MS));
+  }
+
   private async readOwner(path: string): Promise<LockOwner | undefined> {
     try {
       const owner = JSON.parse(await this.runtime.fs.readText(path)) as Partial<LockOwner>;
-      return typeof owner.pid === "number"
-        ? { pid: owner.pid, started_at: String(owner.started_at) }
-        : undefined;
+      if (typeof owner.pid !== "number") return undefined;
+      return { pid: owner.pid, started_at: String(owner.started_at), runtime: owner.runtime };
     } catch {
       return undefined;
     }

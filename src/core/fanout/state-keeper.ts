@@ -13,7 +13,16 @@ import { decodeState, encodeState, type SavedState } from "./state-file.ts";
 
 type KeeperRuntime = Pick<
   Runtime,
-  "fs" | "env" | "homeDir" | "resolvePath" | "joinPath" | "pid" | "isProcessAlive" | "log"
+  | "name"
+  | "fs"
+  | "env"
+  | "homeDir"
+  | "resolvePath"
+  | "joinPath"
+  | "pid"
+  | "isProcessAlive"
+  | "lockFile"
+  | "log"
 >;
 
 const encoder = new TextEncoder();
