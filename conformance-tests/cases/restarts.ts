@@ -183,8 +183,8 @@ export const restartCases = [
     // the first goes on, and a different set of targets is another instance, with its own state
     const other = await startLogwisp(rt, { cwd: served.dir, args: [...serveArgs(), "other:*.log"] });
     assert.notEqual((await other.stop()).code, 2);
-    const status = (await served.status()) as unknown as { state: { dir: string; instance: string } };
-    assert.match(status.state.instance, /^targets-[0-9a-f]{8}$/);
-    assert.ok(status.state.dir.startsWith(served.dir), status.state.dir);
+    const { state } = await served.status();
+    assert.match(state.instance ?? "", /^targets-[0-9a-f]{8}$/);
+    assert.ok(state.dir?.startsWith(served.dir), String(state.dir));
   }),
 ];
