@@ -279,17 +279,32 @@ export class ReplayRing implements ResumeStore {
     const text = new Uint8Array(this.heldBytes + this.held);
     const levels: number[] = new Array(this.held);
     const sourceIds: number[] = new Array(this.held);
+    const buffer = this.buffer;
     let at = 0;
+    // entries pushed as a batch lie back to back with their newlines: a run of them is copied in one piece
+    let runStart = -1;
+    let runEnd = -1;
     for (let i = 0; i < this.held; i++) {
       const slot = (this.first + i) % this.capacity;
       const offset = this.offsets[slot] as number;
-      const length = this.lengths[slot] as number;
-      text.set(this.buffer.subarray(offset, offset + length), at);
-      at += length;
-      text[at++] = 0x0a;
+      const end = offset + (this.lengths[slot] as number);
       levels[i] = this.levels[slot] as number;
       sourceIds[i] = this.sourceIds[slot] as number;
+      if (offset !== runEnd) {
+        if (runStart !== -1) at = copyInto(text, at, buffer, runStart, runEnd);
+        runStart = offset;
+      }
+      if (end < buffer.length && buffer[end] === 0x0a) {
+        runEnd = end + 1;
+        continue;
+      }
+      // its text is not followed by a newline in the buffer (pushed alone): copied with one added
+      at = copyInto(text, at, buffer, runStart, end);
+      text[at++] = 0x0a;
+      runStart = -1;
+      runEnd = -1;
     }
+    if (runStart !== -1) at = copyInto(text, at, buffer, runStart, runEnd);
     return {
       oldestSeq: this.oldestSeq,
       nextSeq: this.nextSeq,
@@ -352,6 +367,12 @@ export class ReplayRing implements ResumeStore {
     this.heldBytes = 0;
     this.writeAt = 0;
   }
+}
+
+/** Copies `from[start, end)` to `to` at `at`; answers where the copy ends. */
+function copyInto(to: Uint8Array, at: number, from: Uint8Array, start: number, end: number): number {
+  to.set(from.subarray(start, end), at);
+  return at + end - start;
 }
 
 /** The ring's entries as saved in the state directory (see exportEntries). */
