@@ -62,6 +62,11 @@ async function main(argv: readonly string[]): Promise<void> {
   });
   let signals = 0;
   runtime.onSignal((signal) => {
+    // SIGHUP reloads (see Service.reload); only SIGINT and SIGTERM stop
+    if (signal === "SIGHUP") {
+      void service.reload(signal);
+      return;
+    }
     signals++;
     if (signals > 1) runtime.exit(130);
     runtime.log(`${signal}: shutting down (send it again to exit at once)`);
@@ -87,6 +92,12 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     throw error;
   }
+  // the same argv and environment, read again: the config file (and the TLS files) are what may have changed
+  await service.enableReload(async () => {
+    const reread = await loadConfig(runtime, argv);
+    if (reread.kind !== "run") throw new Error(`reload: unexpected ${reread.kind} request`);
+    return reread;
+  }, request.configFile);
 }
 
 const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);

@@ -50,6 +50,14 @@ export interface Status {
     readonly files: StatusFile[];
   };
   readonly servers: { readonly tcp: StatusServer; readonly http: StatusServer };
+  /** The last config reload (SIGHUP, [config] watch). */
+  readonly reload: {
+    readonly count: number;
+    readonly at: string | null;
+    readonly result: "ok" | "error" | null;
+    readonly error?: string;
+    readonly changed?: string[];
+  };
   readonly clients: StatusClient[];
   readonly totals: { readonly published: number; readonly delivered: number; readonly dropped: number };
   readonly state: {

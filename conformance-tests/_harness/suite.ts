@@ -22,6 +22,7 @@ import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
 import { reliabilitySseStallCases } from "../cases/reliability-sse-stall.ts";
+import { reloadCases } from "../cases/reload.ts";
 import { replayCases } from "../cases/replay.ts";
 import { restartCases } from "../cases/restarts.ts";
 import { sseCases } from "../cases/sse.ts";
@@ -65,6 +66,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...reliabilityHalfOpenCases,
   ...lifecycleCases,
   ...lifecycleDrainCases,
+  ...reloadCases,
   ...packagingCliCases,
   ...liveViewCases,
 ];

@@ -45,6 +45,7 @@ export const statusCases = [
     assert.equal(status.servers.http.host, "127.0.0.1");
     assert.equal(status.servers.http.buffer_size, 1000);
     assert.deepEqual(status.clients, []);
+    assert.deepEqual(status.reload, { count: 0, at: null, result: null }, "no reload yet");
     for (const key of ["published", "delivered", "dropped"] as const) {
       assert.equal(typeof status.totals[key], "number", `totals.${key}`);
     }

@@ -3,6 +3,9 @@
 
 export type RuntimeName = "node" | "bun" | "deno";
 
+/** The signals logwisp acts on: SIGINT and SIGTERM stop it, SIGHUP reloads its config. */
+export type RuntimeSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
 /** What is at a path. Only a regular file is ever opened; the kinds after it are named in the error. */
 export type FileKind =
   | "file"
@@ -92,6 +95,12 @@ export interface Listener {
   readonly host: string;
   readonly port: number;
   close(): Promise<void>;
+  /**
+   * A new certificate and key for the connections accepted from now on; those open keep theirs (certificate
+   * rotation). Throws TlsSetupError when the runtime refuses the pair. Absent where the runtime cannot swap
+   * them on a listening server: the core then rebinds the server.
+   */
+  updateTls?(tls: { readonly cert: string; readonly key: string }): void;
 }
 
 export interface ListenOptions {
@@ -201,8 +210,8 @@ export interface Runtime {
    * (it was not granted within `waitMs`).
    */
   lockFile?(path: string, waitMs: number): Promise<boolean>;
-  /** Calls `listener` on SIGINT / SIGTERM. */
-  onSignal(listener: (signal: "SIGINT" | "SIGTERM") => void): void;
+  /** Calls `listener` on SIGINT / SIGTERM (stop) and SIGHUP (reload the config). */
+  onSignal(listener: (signal: RuntimeSignal) => void): void;
   /** Diagnostics for operators (logwisp's own log), on stderr. */
   log(line: string): void;
   /** Process stdout, for --help, --version and --print-config. */

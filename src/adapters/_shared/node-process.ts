@@ -26,8 +26,8 @@ export function nodeProcess(): ProcessPart {
     },
     ...pathFunctions(cwd),
     onSignal(listener) {
-      process.on("SIGINT", () => listener("SIGINT"));
-      process.on("SIGTERM", () => listener("SIGTERM"));
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+        process.on(signal, () => listener(signal));
     },
     descriptorLimit: () => {
       try {

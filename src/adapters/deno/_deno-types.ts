@@ -98,7 +98,7 @@ export interface DenoFsWatcher extends AsyncIterable<DenoFsEvent> {
   close(): void;
 }
 
-export type DenoSignal = "SIGINT" | "SIGTERM";
+export type DenoSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
 type ErrorClass = new (...args: never[]) => Error;
 

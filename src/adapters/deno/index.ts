@@ -65,7 +65,7 @@ export function createDenoRuntime(): Runtime {
     serveHttp,
     watch,
     onSignal(listener) {
-      for (const signal of ["SIGINT", "SIGTERM"] as const satisfies DenoSignal[]) {
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const satisfies DenoSignal[]) {
         Deno.addSignalListener(signal, () => listener(signal));
       }
     },

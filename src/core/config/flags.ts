@@ -29,6 +29,7 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "Config file path (default: ~/.config/logwisp.toml if present)",
     action: { kind: "config" },
   },
+  { name: "watch-config", action: set("config.watch") },
   { name: "check-interval", valueName: "MS", action: set("monitor.check_interval_ms") },
   { name: "rotate-wait", valueName: "MS", action: set("monitor.rotate_wait_ms") },
   { name: "max-line-bytes", valueName: "N", action: set("monitor.max_line_bytes") },

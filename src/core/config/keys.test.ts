@@ -46,6 +46,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
       ["state.enabled", "LOGWISP_STATE_ENABLED", "boolean"],
       ["state.dir", "LOGWISP_STATE_DIR", "string"],
       ["state.checkpoint_interval_ms", "LOGWISP_STATE_CHECKPOINT_INTERVAL_MS", "integer"],
+      ["config.watch", "LOGWISP_CONFIG_WATCH", "boolean"],
     ],
   );
 });
@@ -53,7 +54,16 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
 test("sections are the tables of the schema", () => {
   assert.deepEqual(
     [...CONFIG_SECTIONS],
-    ["monitor", "tcpserver", "tcpserver.heartbeat", "httpserver", "httpserver.heartbeat", "auth", "state"],
+    [
+      "monitor",
+      "tcpserver",
+      "tcpserver.heartbeat",
+      "httpserver",
+      "httpserver.heartbeat",
+      "auth",
+      "state",
+      "config",
+    ],
   );
 });
 

@@ -38,6 +38,7 @@ test("the defaults print in the seed's order and parse back to the default confi
     "[httpserver.heartbeat]",
     "[auth]",
     "[state]",
+    "[config]",
   ]);
   assert.deepEqual(parseTOML(toml), withoutUndefined(defaultConfig()));
   assert.match(toml, /^# config file: none$/m);

@@ -54,6 +54,7 @@ test("defaultConfig has every key with the documented default", () => {
     },
     auth: {},
     state: { enabled: true, checkpoint_interval_ms: 1000 },
+    config: { watch: false },
   });
 });
 

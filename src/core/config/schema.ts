@@ -270,6 +270,14 @@ const AuthSchema = v.strictObject(
   "a table",
 );
 
+/** How the config itself is read again while logwisp runs (SIGHUP always reloads it). */
+const ReloadSchema = v.strictObject(
+  {
+    watch: booleanKey(false, "Reload the config when its file changes (as SIGHUP does)"),
+  },
+  "a table",
+);
+
 export const ConfigSchema = v.strictObject(
   {
     monitor: v.optional(MonitorSchema, {}),
@@ -304,6 +312,7 @@ export const ConfigSchema = v.strictObject(
     ),
     auth: v.optional(AuthSchema, {}),
     state: v.optional(StateSchema, {}),
+    config: v.optional(ReloadSchema, {}),
   },
   "a table",
 );

@@ -89,7 +89,8 @@ export class Hub {
     tcp: { connections: 0, delivered: 0, dropped: 0 },
     sse: { connections: 0, delivered: 0, dropped: 0 },
   };
-  readonly ring: ReplayRing;
+  /** Replaced (its newest entries copied) when a reload changes replay_size or replay_max_bytes. */
+  ring: ReplayRing;
   private run: string;
   private idPrefix: string;
   private earlier: EarlierRun[] = [];
@@ -105,7 +106,13 @@ export class Hub {
 
   constructor(options: HubOptions = {}) {
     this.ring = new ReplayRing(options.replaySize ?? 0, options.replayMaxBytes);
-    this.replaySource = { ring: this.ring, encode: (entries, transport) => this.encode(entries, transport) };
+    const hub = this;
+    this.replaySource = {
+      get ring() {
+        return hub.ring;
+      },
+      encode: (entries, transport) => this.encode(entries, transport),
+    };
     this.run = options.runId ?? runIdOf(Date.now());
     this.idPrefix = `${this.run}-`;
   }
@@ -346,6 +353,25 @@ export class Hub {
     for (const subscriber of this.subscribers)
       if (subscriber.transport === transport && subscriber.offer(bytes, false)) queued++;
     return queued;
+  }
+
+  /**
+   * A reload's new replay_size / replay_max_bytes: a new ring holding the newest entries of the old one that
+   * fit it, with the same sequence numbers, so ids and resumes go on as if it had always had this size.
+   */
+  reconfigure(options: { readonly replaySize: number; readonly replayMaxBytes: number }): void {
+    const old = this.ring;
+    if (old.capacity === options.replaySize && old.maxBytes === options.replayMaxBytes) return;
+    const ring = new ReplayRing(options.replaySize, options.replayMaxBytes);
+    const keep = Math.min(old.size, options.replaySize);
+    const first = old.newestSeq - keep + 1;
+    // the numbers before the kept entries are taken, not held: the next entry gets the next seq
+    ring.skip(first - 1);
+    for (let seq = first; seq <= old.newestSeq; seq++) {
+      const entry = old.get(seq);
+      if (entry) ring.push({ seq, json: entry.json, source: entry.source, level: entry.level });
+    }
+    this.ring = ring;
   }
 
   /** The ring, for /status. */

@@ -34,9 +34,9 @@ export interface LocalFilesState {
 export class LocalFiles implements EntrySource {
   private readonly monitor: Monitor;
   /** Targets' include/exclude; undefined when none sets them. */
-  private readonly targetFilter: TargetFilter | undefined;
+  private targetFilter: TargetFilter | undefined;
   /** Each file's `format` (its target's, else [monitor]'s). */
-  private readonly formatOf: (path: string) => LineFormat;
+  private formatOf: (path: string) => LineFormat;
   /** Entries serialised in this event-loop turn (and the entries themselves, for filters), handed to the hub as one batch at its end. */
   private pending: string[] = [];
   private pendingEntries: LogEntry[] = [];
@@ -48,7 +48,7 @@ export class LocalFiles implements EntrySource {
   private pendingPositions: FilePosition[] = [];
 
   constructor(
-    runtime: Runtime,
+    private readonly runtime: Runtime,
     monitor: Config["monitor"],
     private readonly hub: Hub,
     private readonly state?: LocalFilesState,
@@ -108,6 +108,23 @@ export class LocalFiles implements EntrySource {
 
   stop(): Promise<void> {
     return this.monitor.stop();
+  }
+
+  /**
+   * A reload's [monitor] settings: targets, include/exclude, formats and poll settings, without stopping. Files
+   * still followed keep their place (see Monitor.reconfigure); the lines read from now on meet the new
+   * filters and formats. The excluded-line counts start over with the new filters.
+   */
+  reconfigure(monitor: Config["monitor"]): void {
+    this.targetFilter = TargetFilter.from(this.runtime, monitor.targets);
+    this.formatOf = targetFormats(this.runtime, monitor.format, monitor.targets);
+    this.monitor.reconfigure({
+      checkIntervalMs: monitor.check_interval_ms,
+      rotateWaitMs: monitor.rotate_wait_ms,
+      maxLineBytes: monitor.max_line_bytes,
+      targets: monitor.targets,
+      followSymlinks: monitor.follow_symlinks,
+    });
   }
 
   status(): SourceFileStatus[] {

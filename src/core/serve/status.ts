@@ -25,6 +25,14 @@ export interface StatusInput {
   readonly stalledDisconnects: Record<Transport, number>;
   /** The state directory (checkpoints, saved ring); undefined before start. */
   readonly state?: StateStatus | undefined;
+  /** The last config reload (SIGHUP or [config] watch): when, its result, why it failed, how many so far. */
+  readonly reload?: {
+    readonly count: number;
+    readonly at: string | null;
+    readonly result: "ok" | "error" | null;
+    readonly error?: string;
+    readonly changed?: readonly string[];
+  };
 }
 
 export function buildStatus(input: StatusInput) {
@@ -46,6 +54,7 @@ export function buildStatus(input: StatusInput) {
     },
     replay: hub.replayStatus(),
     state: input.state ?? null,
+    reload: input.reload ?? { count: 0, at: null, result: null },
     servers: {
       tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp, {
         rejected: input.rejected.tcp,

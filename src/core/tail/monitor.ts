@@ -74,10 +74,14 @@ interface Followed {
   /** Polls in a row that saw no change; the gap grows with it. */
   quietPolls: number;
   last: FileStat | undefined;
+  /** Found by the first listing after a reload: opened at its end, like a file there at start. */
+  fromEnd?: boolean;
 }
 
 export class Monitor {
-  private readonly discovery: Discovery;
+  private discovery: Discovery;
+  /** Set by reconfigure(): the paths the next listing finds are followed from their end. */
+  private reconfigured = false;
   private readonly followed = new Map<string, Followed>();
   /** The paths the targets named at the last listing. */
   private listed: DiscoveredPaths = new Map();
@@ -101,7 +105,7 @@ export class Monitor {
 
   constructor(
     private readonly runtime: MonitorRuntime,
-    private readonly options: MonitorOptions,
+    private options: MonitorOptions,
     private readonly events: MonitorEvents,
   ) {
     this.discovery = new Discovery(runtime, options.targets, events.notice, options.followSymlinks);
@@ -215,9 +219,11 @@ export class Monitor {
   private async pollOnce(initial: boolean): Promise<boolean> {
     let now = Date.now();
     if (now >= this.discoverAt) {
+      const fromEnd = this.reconfigured;
+      this.reconfigured = false;
       this.listed = await this.discovery.scan();
       for (const [path, confinedTo] of this.listed)
-        if (!this.followed.has(path)) this.follow(path, confinedTo);
+        if (!this.followed.has(path)) this.follow(path, confinedTo, fromEnd);
       if (initial) {
         await this.planStarts(now);
         this.checkpoints = undefined;
@@ -240,7 +246,9 @@ export class Monitor {
     let more = false;
     for (const [i, [path, followed]] of due.entries()) {
       const stat = stats[i];
-      const behind = (await followed.tailer.poll(stat, initial, now)) === "more";
+      const fromEnd = initial || followed.fromEnd === true;
+      followed.fromEnd = false;
+      const behind = (await followed.tailer.poll(stat, fromEnd, now)) === "more";
       if (behind) more = true;
       this.reschedule(followed, stat, now, behind);
       if (!listed.has(path) && followed.tailer.idle) {
@@ -281,7 +289,7 @@ export class Monitor {
   }
 
   /** `confinedTo`: the directory the path's real path must stay inside (undefined: anywhere). */
-  private follow(path: string, confinedTo: string | undefined): Tailer {
+  private follow(path: string, confinedTo: string | undefined, fromEnd = false): Tailer {
     const { fs, dirname } = this.runtime;
     const tailer = new Tailer(
       path,
@@ -306,8 +314,23 @@ export class Monitor {
           this.events.released === undefined ? undefined : (t, file) => this.events.released?.(t.path, file),
       },
     );
-    this.followed.set(path, { tailer, dueAt: 0, quietPolls: 0, last: undefined });
+    this.followed.set(path, { tailer, dueAt: 0, quietPolls: 0, last: undefined, fromEnd });
     return tailer;
+  }
+
+  /**
+   * A reload: new targets, symlink policy and poll settings. A path still named keeps its tailer, offset and
+   * partial line; a path no target names any more is drained and released at the next poll (as when a file
+   * leaves a directory); a newly named path that exists now is followed from its end, as at start, so a
+   * widened pattern does not replay old files. Line length and rotate wait apply to files followed from now.
+   */
+  reconfigure(options: Omit<MonitorOptions, "yieldToEventLoop" | "hintWindowMs">): void {
+    this.options = { ...this.options, ...options };
+    this.discovery = new Discovery(this.runtime, options.targets, this.events.notice, options.followSymlinks);
+    this.reconfigured = true;
+    // every path once now, so each is rescheduled on the new interval
+    for (const followed of this.followed.values()) followed.dueAt = 0;
+    this.wake();
   }
 
   private async statQuietly(tailer: Tailer, path: string): Promise<FileStat | undefined> {
