@@ -60,6 +60,19 @@ export interface Status {
   };
   readonly clients: StatusClient[];
   readonly totals: { readonly published: number; readonly delivered: number; readonly dropped: number };
+  readonly state: {
+    readonly enabled: boolean;
+    readonly dir: string | null;
+    readonly instance: string | null;
+    readonly error: string | null;
+    readonly last_saved_at: string | null;
+    readonly writes: number;
+    readonly write_failures: number;
+    readonly last_save_pause_ms: number | null;
+    readonly ring_saved_entries: number;
+    readonly ring_loaded_entries: number;
+    readonly resumed_from: "clean" | "crash" | "none";
+  };
   readonly descriptors: {
     readonly limit: number | null;
     readonly max_connections: number | null;

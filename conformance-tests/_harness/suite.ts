@@ -24,6 +24,7 @@ import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
 import { reliabilitySseStallCases } from "../cases/reliability-sse-stall.ts";
 import { reloadCases } from "../cases/reload.ts";
 import { replayCases } from "../cases/replay.ts";
+import { restartCases } from "../cases/restarts.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { symlinkCases } from "../cases/symlinks.ts";
@@ -45,6 +46,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...filterCases,
   ...filterRegexCases,
   ...replayCases,
+  ...restartCases,
   ...authCases,
   ...corsCases,
   ...limitsCases,

@@ -210,15 +210,16 @@ export const replayCases = [
   ),
 
   defineCase(
-    "replay: an id from before a restart gets a gap with reason restart, then what the ring holds",
+    "replay: without state, an id from before a restart gets a gap with reason restart, then what the ring holds",
     async (rt) => {
-      const served = await serve(rt, { files: { "app.log": "" } });
+      // --state=false: nothing outlives the process (see cases/restarts.ts for what state keeps)
+      const served = await serve(rt, { files: { "app.log": "" }, args: ["--state=false"] });
       const first = await connectedSse(served);
       await served.logs.appendLines("app.log", ["before the restart"]);
       await first.nextEntry(byMessage("before the restart"));
       const id = entryEvents(first)[0]?.id ?? "";
       await served.proc.stop();
-      const proc = await startLogwisp(rt, { cwd: served.dir, args: serveArgs() });
+      const proc = await startLogwisp(rt, { cwd: served.dir, args: [...serveArgs(), "--state=false"] });
       await served.logs.appendLines("app.log", ["after the restart"]);
       await pollUntil(async () => {
         const status = await fetchStatus(proc.httpUrl);

@@ -9,6 +9,7 @@ import { ConfigFileWatch } from "./config/watch-file.ts";
 import { Hub, type Transport } from "./fanout/hub.ts";
 import { LocalFiles } from "./fanout/local-files.ts";
 import { runIdOf } from "./fanout/replay.ts";
+import { StateKeeper } from "./fanout/state-keeper.ts";
 import {
   AddressInUseError,
   type FetchHandler,
@@ -73,6 +74,8 @@ export class Service {
   private readonly listeners: { tcp?: Listener; http?: Listener } = {};
   private auth: TokenCheck | undefined;
   private stopping: Promise<void> | undefined;
+  /** The state that outlives the process; opened by start(), before any file is read. */
+  private state: StateKeeper | undefined;
   /** The HTTP server's handler; a reload that changes the token, CORS origins or host names replaces it. */
   private httpApp: FetchHandler | undefined;
   /** The TLS files' text as last read (at start, then by each reload). */
@@ -97,7 +100,14 @@ export class Service {
       runId: runIdOf(this.startedAtMs),
     });
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
-    this.files = new LocalFiles(runtime, monitor, this.hub);
+    this.files = new LocalFiles(runtime, monitor, this.hub, {
+      positions: {
+        advance: (path, at) => this.state?.advance(path, at),
+        release: (path, file) => this.state?.release(path, file),
+        forget: (path) => this.state?.forget(path),
+      },
+      saved: () => this.state?.saved,
+    });
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
     this.descriptors = new DescriptorBudget(runtime.descriptorLimit?.(), (line) => runtime.log(line));
@@ -135,9 +145,13 @@ export class Service {
     };
   }
 
-  /** Listens first (a port in use fails before anything else starts), then scans the targets. */
+  /**
+   * Takes the state directory's lock and restores the ring (a second instance fails before it listens),
+   * listens (a port in use fails before anything is read), then scans the targets.
+   */
   async start(): Promise<void> {
     try {
+      this.state = await StateKeeper.open(this.runtime, this.config, this.hub, this.startedAtMs);
       const sse = this.sse;
       if (sse) {
         this.httpApp = this.buildHttpApp(sse, this.config, this.auth);
@@ -177,6 +191,8 @@ export class Service {
       this.configWatch = undefined;
       await this.reloading;
       await this.files.stop();
+      // saved before the clients' grace: what was published is kept even if the stop is cut short
+      await this.state?.stop();
       await Promise.all([
         this.sse?.shutdown(DISCONNECT_FRAME, SHUTDOWN_GRACE_MS),
         this.tcp?.shutdown(undefined, SHUTDOWN_GRACE_MS),
@@ -489,6 +505,7 @@ export class Service {
       rejected: { tcp: this.tcp?.limits.rejected ?? 0, sse: this.sse?.limits.rejected ?? 0 },
       halfOpen: { tcp: this.gates.tcp?.halfOpen ?? 0, sse: this.gates.http?.halfOpen ?? 0 },
       descriptors: this.descriptors,
+      state: this.state?.status(),
       stalledDisconnects: {
         tcp: this.tcp?.stalledDisconnects ?? 0,
         sse: this.sse?.stalledDisconnects ?? 0,
@@ -505,6 +522,7 @@ export class Service {
       startedAtMs: this.startedAtMs,
       hub: this.hub,
       files: this.files.status(),
+      state: this.state?.status(),
       servers: [this.tcp, this.sse].filter((server) => server !== undefined),
     });
   }

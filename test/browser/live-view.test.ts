@@ -39,6 +39,21 @@ let port = 0;
 let live: LivePage;
 let page: Page;
 
+/** The rows in the DOM, top to bottom: entries and markers, with their text. */
+function rowsInOrder(page: Page): Promise<Array<{ kind: string; text: string }>> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>("#spacer .row:not([hidden])")]
+      .map((row) => ({ top: new DOMMatrixReadOnly(row.style.transform).m42, row }))
+      .sort((a, b) => a.top - b.top)
+      .map(({ row }) => ({ kind: row.dataset.kind ?? "", text: row.textContent ?? "" })),
+  );
+}
+
+/** The marker rows the list shows (a gap, a reconnect without resume, a rotation). */
+function markerTexts(page: Page): Promise<Array<string | null>> {
+  return page.$$eval("#spacer .row[data-kind='marker']", (rows) => rows.map((row) => row.textContent));
+}
+
 function serverArgs(httpPort: number, extra: readonly string[] = []): string[] {
   return [
     "--host",
@@ -350,18 +365,46 @@ describe("the live view at GET /", { concurrency: false }, () => {
     await page.keyboard.press("Escape");
   });
 
-  test("after the server restarts on the same port, the page reconnects and shows new lines", async () => {
+  test("after a clean restart, the page resumes with no gap marker and shows the lines written while it was down", async () => {
+    // issue 15, test 7: only what the user sees (rows and markers), whichever way the page reads its stream
     const stopped = await server.stop();
     assert.equal(stopped.code, 0, server.stderr());
     await waitForState(page, "reconnecting");
+    await logs.appendLines("api.log", ["written while down 1", "written while down 2"]);
     server = await startLogwisp(runtime, { cwd: logs.path, args: serverArgs(port) });
+    await waitForState(page, "live");
+    await waitForRow(page, "written while down 2");
+    await logs.appendLines("api.log", ["after the clean restart"]);
+    await waitForRow(page, "after the clean restart");
+    const shown = await visibleMessages(page);
+    for (const line of ["written while down 1", "written while down 2", "after the clean restart"])
+      assert.equal(
+        shown.filter((text) => text.includes(line)).length,
+        1,
+        `${line} once: ${shown.join(" | ")}`,
+      );
+    // a marker would sit where the stream broke off: just before the first line written while down
+    const rows = await rowsInOrder(page);
+    const first = rows.findIndex((row) => row.text.includes("written while down 1"));
+    assert.ok(first > 0, JSON.stringify(rows.slice(-5)));
+    const since = rows.slice(first - 1);
+    assert.deepEqual(
+      since.filter((row) => row.kind === "marker"),
+      [],
+      `no marker: nothing was missed or repeated (${JSON.stringify(since)})`,
+    );
+  });
+
+  test("after a restart without state, the page reconnects, shows new lines and says the server restarted", async () => {
+    const stopped = await server.stop();
+    assert.equal(stopped.code, 0, server.stderr());
+    await waitForState(page, "reconnecting");
+    server = await startLogwisp(runtime, { cwd: logs.path, args: serverArgs(port, ["--state=false"]) });
     await waitForState(page, "live");
     await logs.appendLines("api.log", ["after the restart"]);
     await waitForRow(page, "after the restart");
     // the page says what it could not see: a marker row (no resume on this server, or a gap event)
-    const markers = await page.$$eval("#spacer .row[data-kind='marker']", (rows) =>
-      rows.map((row) => row.textContent),
-    );
+    const markers = await markerTexts(page);
     assert.ok(markers.length >= 1, "a marker row explains the reconnect");
     // the resumed stream's gap event says why lines may be missing: another server run
     assert.ok(

@@ -14,6 +14,16 @@ export function nodeProcess(): ProcessPart {
     env: { ...process.env },
     cwd,
     homeDir: homedir(),
+    pid: process.pid,
+    // https://nodejs.org/api/process.html#processkillpid-signal — signal 0 only checks: EPERM means it runs
+    isProcessAlive(pid) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+      }
+    },
     ...pathFunctions(cwd),
     onSignal(listener) {
       for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)

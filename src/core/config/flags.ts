@@ -37,6 +37,10 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "format", valueName: "FORMAT", action: set("monitor.format") },
   { name: "replay-size", valueName: "N", action: set("monitor.replay_size") },
   { name: "replay-max-bytes", valueName: "N", action: set("monitor.replay_max_bytes") },
+  { name: "read-from", valueName: "WHERE", action: set("monitor.read_from") },
+  { name: "state", action: set("state.enabled") },
+  { name: "state-dir", valueName: "DIR", action: set("state.dir") },
+  { name: "checkpoint-interval", valueName: "MS", action: set("state.checkpoint_interval_ms") },
   {
     name: "host",
     valueName: "ADDR",

@@ -37,6 +37,7 @@ test("the defaults print in the seed's order and parse back to the default confi
     "[httpserver]",
     "[httpserver.heartbeat]",
     "[auth]",
+    "[state]",
     "[config]",
   ]);
   assert.deepEqual(parseTOML(toml), withoutUndefined(defaultConfig()));

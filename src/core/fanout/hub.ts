@@ -5,7 +5,7 @@
 import type { LogEntry } from "../entry/entry.ts";
 import { encodeJsonLines, encodeSseDataFrames } from "../wire/framing.ts";
 import type { PublishedEntry } from "../wire/published-entry.ts";
-import { type EntryId, ReplayRing, runIdOf } from "./replay.ts";
+import { type EntryId, ReplayRing, type RingExport, runIdOf } from "./replay.ts";
 import { levelIndex, type StreamFilter } from "./stream-filter.ts";
 import {
   type ReplaySource,
@@ -77,15 +77,30 @@ export interface StartOptions {
 
 const NO_BYTES = new Uint8Array(0);
 
+/**
+ * An earlier run whose ids this hub still honours, up to `upToSeq`: the ids of the entries saved with the
+ * ring before a crash. Its later ids name entries that were lost with the process.
+ */
+export interface EarlierRun {
+  readonly run: string;
+  readonly upToSeq: number;
+}
+
+/** Earlier runs remembered at most (each crash in a row adds one). */
+const EARLIER_RUNS_KEPT = 16;
+
 export class Hub {
   readonly counters: Record<Transport, TransportCounters> = {
     tcp: { connections: 0, delivered: 0, dropped: 0 },
     sse: { connections: 0, delivered: 0, dropped: 0 },
   };
-  readonly runId: string;
   /** Replaced (its newest entries copied) when a reload changes replay_size or replay_max_bytes. */
   ring: ReplayRing;
-  private readonly idPrefix: string;
+  private run: string;
+  private idPrefix: string;
+  private earlier: EarlierRun[] = [];
+  /** The newest seq of a ring restored at start (see restore). */
+  private restoredSeq = 0;
   private readonly subscribers = new Set<Subscriber>();
   /** The reader's waits for room in the current one-second window (see ROOM_WAIT_BUDGET_MS_PER_SECOND). */
   private waitWindowStart = 0;
@@ -103,13 +118,39 @@ export class Hub {
       },
       encode: (entries, transport) => this.encode(entries, transport),
     };
-    this.runId = options.runId ?? runIdOf(Date.now());
-    this.idPrefix = `${this.runId}-`;
+    this.run = options.runId ?? runIdOf(Date.now());
+    this.idPrefix = `${this.run}-`;
   }
 
-  /** Entries published in this run (the last sequence number). */
+  /** The `<run>` part of every id. */
+  get runId(): string {
+    return this.run;
+  }
+
+  /** Earlier runs whose ids are honoured up to a seq (see restore). */
+  get earlierRuns(): readonly EarlierRun[] {
+    return this.earlier;
+  }
+
+  /**
+   * Before anything is published: the ring saved by an earlier run, and its ids. `run`: the run to go on
+   * as (after a clean stop, the saved one, so every id stays valid); `earlier`: runs whose ids stay valid
+   * up to a seq (after a crash, the saved run up to the newest entry saved).
+   */
+  restore(saved: RingExport, run: string, earlier: readonly EarlierRun[]): void {
+    this.ring.restore(saved);
+    this.restoredSeq = this.ring.newestSeq;
+    this.run = run;
+    this.idPrefix = `${run}-`;
+    // a run whose ids all lie before what the ring holds adds nothing that an unknown run would not
+    this.earlier = earlier
+      .filter((entry) => entry.run !== run && entry.upToSeq >= this.ring.oldestSeq - 1)
+      .slice(-EARLIER_RUNS_KEPT);
+  }
+
+  /** Entries published by this process (seqs go on from a restored ring's: those are not counted). */
   get published(): number {
-    return this.ring.newestSeq;
+    return this.ring.newestSeq - this.restoredSeq;
   }
 
   /** Whether the ring keeps entries (`replay_size` > 0): then every entry is parsed and kept. */
@@ -156,8 +197,17 @@ export class Hub {
     const { ring } = this;
     const newest = ring.newestSeq;
     let from = newest + 1;
-    const { after, backlog } = start;
-    if (after && after.run !== this.runId) {
+    const { backlog } = start;
+    let after = start.after;
+    const earlier =
+      after && after.run !== this.run ? this.earlier.find((e) => e.run === after?.run) : undefined;
+    if (after && earlier && after.seq > earlier.upToSeq) {
+      // an id from after the last save of a run that crashed: the entries it came after were lost with that
+      // process and read again since, so what it missed is unknown; from the first entry after the save
+      subscriber.reportGap(null, "restart", false);
+      after = { run: this.run, seq: earlier.upToSeq };
+    } else if (after && earlier) after = { run: this.run, seq: after.seq };
+    if (after && after.run !== this.run) {
       // the id is from an earlier run: what it missed is unknown, everything this run has is new to it
       subscriber.reportGap(null, "restart", false);
       from = ring.oldestSeq;

@@ -11,6 +11,7 @@ import { yieldToEventLoop } from "../util/event-loop.ts";
 import { Confinement } from "./confinement.ts";
 import { type DiscoveredPaths, Discovery, type MonitorTarget } from "./discovery.ts";
 import type { LineFlags } from "./lines.ts";
+import { type Checkpoints, isSameFile, locateByIdentity, planResume, type ReadFrom } from "./resume.ts";
 import { asFsError, type FilePosition, Tailer, type TailerStatus } from "./tailer.ts";
 
 export type { MonitorTarget } from "./discovery.ts";
@@ -36,6 +37,8 @@ export interface MonitorOptions {
    * after a quiet spell at least this long polls at once too, so only a steady stream is batched.
    */
   readonly hintWindowMs?: () => number;
+  /** `[monitor] read_from` for the files present at start (default "end"); later files are read from their start. */
+  readonly readFrom?: ReadFrom;
 }
 
 export type NoticeKind = "rotated" | "deleted" | "truncated" | "error" | "recovered";
@@ -45,6 +48,10 @@ export interface MonitorEvents {
   /** After a piece of a read: every line of the file before `at.offset` was handed to `line` (see FilePosition). */
   position?(source: string, path: string, at: FilePosition): void;
   notice(kind: NoticeKind, path: string, detail: string): void;
+  /** A rotated-away file of this path was read to its end and let go. */
+  released?(path: string, file: { dev: number; ino: number }): void;
+  /** The path is no longer followed (gone, or no target lists it): nothing of it needs remembering. */
+  forgotten?(path: string): void;
 }
 
 type MonitorRuntime = Pick<Runtime, "fs" | "resolvePath" | "joinPath" | "basename" | "dirname" | "watch">;
@@ -93,6 +100,8 @@ export class Monitor {
   /** When the targets are next listed; a hint naming an unknown path lists them at once. */
   private discoverAt = 0;
   private stopped = false;
+  /** The last run's checkpoints, for the initial scan only. */
+  private checkpoints: Checkpoints | undefined;
 
   constructor(
     private readonly runtime: MonitorRuntime,
@@ -102,8 +111,12 @@ export class Monitor {
     this.discovery = new Discovery(runtime, options.targets, events.notice, options.followSymlinks);
   }
 
-  /** Initial scan (existing files from their end), then the poll loop and the watch hints. */
-  async start(): Promise<void> {
+  /**
+   * Initial scan (existing files from where read_from and `checkpoints` say), then the poll loop and the
+   * watch hints. `checkpoints`: the last run's; undefined when there is no state (yet).
+   */
+  async start(checkpoints?: Checkpoints): Promise<void> {
+    this.checkpoints = checkpoints;
     await this.pollOnce(true);
     this.schedule();
   }
@@ -211,6 +224,10 @@ export class Monitor {
       this.listed = await this.discovery.scan();
       for (const [path, confinedTo] of this.listed)
         if (!this.followed.has(path)) this.follow(path, confinedTo, fromEnd);
+      if (initial) {
+        await this.planStarts(now);
+        this.checkpoints = undefined;
+      }
       this.syncWatchers();
       this.discoverAt = now + (this.watchComplete ? RELIST_CAP_MS : this.options.checkIntervalMs);
       now = Date.now();
@@ -234,13 +251,45 @@ export class Monitor {
       const behind = (await followed.tailer.poll(stat, fromEnd, now)) === "more";
       if (behind) more = true;
       this.reschedule(followed, stat, now, behind);
-      if (!listed.has(path) && followed.tailer.idle) this.followed.delete(path);
+      if (!listed.has(path) && followed.tailer.idle) {
+        this.followed.delete(path);
+        this.events.forgotten?.(path);
+      }
     }
     return more;
   }
 
+  /** Where each file present at start begins (read_from and the checkpoints); see resume.ts. */
+  private async planStarts(now: number): Promise<void> {
+    const paths = [...this.listed.keys()];
+    const stats = await Promise.all(paths.map((path) => this.runtime.fs.stat(path).catch(() => undefined)));
+    const plan = await planResume(
+      this.options.readFrom ?? "end",
+      new Map(paths.map((path, i) => [path, stats[i]])),
+      this.checkpoints,
+      (path, position) => locateByIdentity(this.runtime, path, position, this.buffer),
+      (path, position) => isSameFile(this.runtime.fs, path, position, this.buffer),
+    );
+    for (const [path, start] of plan.starts)
+      if (start !== "end") this.followed.get(path)?.tailer.resumeFrom(start);
+    for (const { path, from, position } of plan.rotated) {
+      // a path no target lists now (its file is gone) still drains the file it named, then is let go
+      const tailer = this.followed.get(path)?.tailer ?? this.follow(path, undefined);
+      if (!(await tailer.adoptRotated(from, position, now)) && !this.listed.has(path))
+        this.followed.delete(path);
+    }
+    for (const { path, position } of plan.gone) {
+      this.events.notice(
+        "deleted",
+        path,
+        `${path} (inode ${position.ino}) was deleted while logwisp was down; its checkpoint is forgotten`,
+      );
+      if (!this.followed.has(path)) this.events.forgotten?.(path);
+    }
+  }
+
   /** `confinedTo`: the directory the path's real path must stay inside (undefined: anywhere). */
-  private follow(path: string, confinedTo: string | undefined, fromEnd = false): void {
+  private follow(path: string, confinedTo: string | undefined, fromEnd = false): Tailer {
     const { fs, dirname } = this.runtime;
     const tailer = new Tailer(
       path,
@@ -261,9 +310,12 @@ export class Monitor {
             ? undefined
             : (t, at) => this.events.position?.(t.source, t.path, at),
         notice: (t, kind, detail) => this.events.notice(kind, t.path, detail),
+        released:
+          this.events.released === undefined ? undefined : (t, file) => this.events.released?.(t.path, file),
       },
     );
     this.followed.set(path, { tailer, dueAt: 0, quietPolls: 0, last: undefined, fromEnd });
+    return tailer;
   }
 
   /**
