@@ -123,6 +123,7 @@ function command(system: SystemName, options: ServerOptions): { cmd: string; arg
       "run",
       ...denoFlags,
       "--allow-read",
+      "--allow-write",
       "--allow-net",
       "--allow-env",
       "--allow-sys",
@@ -165,6 +166,8 @@ export async function startServer(
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("LOGWISP_")) env[key] = value;
   env.HOME = options.cwd;
+  // logwisp's state (on by default, as measured) goes to the run's own directory, never the user's
+  env.XDG_STATE_HOME = `${options.cwd}/.local/state`;
   const child = spawn(cmd, args, {
     cwd: options.cwd,
     env,

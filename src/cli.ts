@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Entry point: pick the adapter for the runtime we run on, read the config, run the service.
 // Exit codes: 0 after a clean stop, 1 when the service cannot start (port in use), 2 for bad input
-// (config, or a certificate and key the runtime refuses).
+// (config, a certificate and key the runtime refuses, or state another running logwisp holds).
 
 import { ConfigError } from "./core/config/errors.ts";
 import { loadConfig } from "./core/config/load.ts";
 import { renderConfigToml } from "./core/config/print.ts";
+import { StateLockedError } from "./core/fanout/state-dir.ts";
 import { AddressInUseError, type Runtime, TlsSetupError } from "./core/runtime.ts";
 import { type LiveViewFiles, liveViewFiles } from "./core/serve/live-view.ts";
 import { Service } from "./core/service.ts";
@@ -61,6 +62,11 @@ async function main(argv: readonly string[]): Promise<void> {
   });
   let signals = 0;
   runtime.onSignal((signal) => {
+    // SIGHUP reloads (see Service.reload); only SIGINT and SIGTERM stop
+    if (signal === "SIGHUP") {
+      void service.reload(signal);
+      return;
+    }
     signals++;
     if (signals > 1) runtime.exit(130);
     runtime.log(`${signal}: shutting down (send it again to exit at once)`);
@@ -75,12 +81,23 @@ async function main(argv: readonly string[]): Promise<void> {
       runtime.exit(1);
     }
     // bad input like any config error, though only the runtime can tell (after a server was created)
+    // a second instance on the same state: refused before it listens, like a bad config
+    if (error instanceof StateLockedError) {
+      runtime.log(`cannot start: ${error.message}`);
+      runtime.exit(2);
+    }
     if (error instanceof TlsSetupError) {
       runtime.log(`cannot start: ${error.message}`);
       runtime.exit(2);
     }
     throw error;
   }
+  // the same argv and environment, read again: the config file (and the TLS files) are what may have changed
+  await service.enableReload(async () => {
+    const reread = await loadConfig(runtime, argv);
+    if (reread.kind !== "run") throw new Error(`reload: unexpected ${reread.kind} request`);
+    return reread;
+  }, request.configFile);
 }
 
 const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);

@@ -66,10 +66,11 @@ const commands: readonly {
     serve: true,
   },
   {
-    readme: "deno run --allow-read --allow-net --allow-env node_modules/logwisp/dist/cli.js",
+    readme: "deno run --allow-read --allow-write --allow-net --allow-env node_modules/logwisp/dist/cli.js",
     rt: installed("deno", "deno", [
       "run",
       "--allow-read",
+      "--allow-write",
       "--allow-net",
       "--allow-env",
       "node_modules/logwisp/dist/cli.js",

@@ -78,14 +78,18 @@ export async function makeTempDir(prefix = "logwisp-conformance-"): Promise<stri
   return dir;
 }
 
-/** The child's environment: ours without LOGWISP_* (and node:test's marker), HOME = the temp dir. */
+/**
+ * The child's environment: ours without LOGWISP_* (and node:test's marker), HOME = the temp dir, and its
+ * state directory (on by default) in the temp dir too: XDG_STATE_HOME is set, so one inherited from the
+ * user's session never points a test's logwisp at the user's own state.
+ */
 function childEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith("LOGWISP_") || key === "NODE_TEST_CONTEXT") continue;
     env[key] = value;
   }
-  return { ...env, HOME: home, NO_COLOR: "1", ...extra };
+  return { ...env, HOME: home, XDG_STATE_HOME: join(home, ".local", "state"), NO_COLOR: "1", ...extra };
 }
 
 export async function startLogwisp(

@@ -34,7 +34,17 @@ export const deno: RuntimeUnderTest = {
   command(cliArgs) {
     return {
       cmd: `${binDir}/deno`,
-      args: ["run", "--allow-read", "--allow-net", "--allow-env", "--allow-sys", cliPath, ...cliArgs],
+      // --allow-write: the state directory (checkpoints, the saved ring), on by default
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-net",
+        "--allow-env",
+        "--allow-sys",
+        cliPath,
+        ...cliArgs,
+      ],
     };
   },
 };

@@ -50,8 +50,29 @@ export interface Status {
     readonly files: StatusFile[];
   };
   readonly servers: { readonly tcp: StatusServer; readonly http: StatusServer };
+  /** The last config reload (SIGHUP, [config] watch). */
+  readonly reload: {
+    readonly count: number;
+    readonly at: string | null;
+    readonly result: "ok" | "error" | null;
+    readonly error?: string;
+    readonly changed?: string[];
+  };
   readonly clients: StatusClient[];
   readonly totals: { readonly published: number; readonly delivered: number; readonly dropped: number };
+  readonly state: {
+    readonly enabled: boolean;
+    readonly dir: string | null;
+    readonly instance: string | null;
+    readonly error: string | null;
+    readonly last_saved_at: string | null;
+    readonly writes: number;
+    readonly write_failures: number;
+    readonly last_save_pause_ms: number | null;
+    readonly ring_saved_entries: number;
+    readonly ring_loaded_entries: number;
+    readonly resumed_from: "clean" | "crash" | "none";
+  };
   readonly descriptors: {
     readonly limit: number | null;
     readonly max_connections: number | null;

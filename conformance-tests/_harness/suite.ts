@@ -22,7 +22,9 @@ import { reliabilityInputCases } from "../cases/reliability-input.ts";
 import { reliabilityLoadCases } from "../cases/reliability-load.ts";
 import { reliabilityRequestCases } from "../cases/reliability-requests.ts";
 import { reliabilitySseStallCases } from "../cases/reliability-sse-stall.ts";
+import { reloadCases } from "../cases/reload.ts";
 import { replayCases } from "../cases/replay.ts";
+import { restartCases } from "../cases/restarts.ts";
 import { sseCases } from "../cases/sse.ts";
 import { statusCases } from "../cases/status.ts";
 import { symlinkCases } from "../cases/symlinks.ts";
@@ -44,6 +46,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...filterCases,
   ...filterRegexCases,
   ...replayCases,
+  ...restartCases,
   ...authCases,
   ...corsCases,
   ...limitsCases,
@@ -63,6 +66,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...reliabilityHalfOpenCases,
   ...lifecycleCases,
   ...lifecycleDrainCases,
+  ...reloadCases,
   ...packagingCliCases,
   ...liveViewCases,
 ];

@@ -155,7 +155,7 @@ export const filterCases = [
       ['{"filter":{"level":"loud"}}', /^filter\.level: got "loud", expected one of/],
       ['{"filter":{"q":"/[/"}}', /^filter\.q: .*missing closing \]: .*; expected RE2 syntax/],
       ['{"backlog":-1}', /^backlog: got -1, expected a non-negative integer$/],
-      ['{"filters":{}}', /^filters: unknown key, expected filter, backlog or token$/],
+      ['{"filters":{}}', /^filters: unknown key, expected filter, backlog, since or token$/],
       ["{not json", /^the first line is not valid JSON/],
     ];
     for (const [line, detail] of lines) {

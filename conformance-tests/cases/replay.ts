@@ -1,7 +1,7 @@
 // Issue 8, replay: ids on SSE entries, backlog=N on SSE and TCP, Last-Event-ID resume with no gap and no
 // duplicate, the gap event when the ring was overrun or the server restarted, and the ring in /status.
 import assert from "node:assert/strict";
-import { byMessage, openSse, type SseClient, type SseEvent, sseEntry } from "../_harness/clients.ts";
+import { byMessage, httpGet, openSse, type SseClient, type SseEvent, sseEntry } from "../_harness/clients.ts";
 import { defineCase } from "../_harness/define.ts";
 import { serveArgs, startLogwisp } from "../_harness/process.ts";
 import { connectedSse, fetchStatus, type Served, serve } from "../_harness/serve.ts";
@@ -100,6 +100,50 @@ export const replayCases = [
     );
   }),
 
+  defineCase(
+    "replay: since (15m or an RFC 3339 time) starts SSE and TCP clients with the entries from then",
+    async (rt) => {
+      const served = await serve(rt, { tcp: true, files: { "app.log": "" } });
+      const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+      // JSON lines carry their own time: two from an hour ago, two from the last minutes
+      const times = [ago(62), ago(61), ago(3), ago(2)];
+      await publish(
+        served,
+        times.map((time, index) => JSON.stringify({ time, msg: `entry ${index + 1}` })),
+      );
+      const recent = await served.sse("/stream?since=15m");
+      const fromThird = await served.sse(`/stream?since=${encodeURIComponent(times[2] as string)}&backlog=1`);
+      const tcp = await served.tcp();
+      await tcp.send('{"since":"90m"}\n');
+      await tcp.nextEntry(byMessage("entry 4"));
+      await served.logs.appendLines("app.log", ["live"]);
+      for (const [client, expected] of [
+        [recent, ["entry 3", "entry 4", "live"]],
+        // since and backlog: at most the last `backlog` of the entries since then
+        [fromThird, ["entry 4", "live"]],
+        [tcp, ["entry 1", "entry 2", "entry 3", "entry 4", "live"]],
+      ] as const) {
+        await client.nextEntry(byMessage("live"));
+        assert.deepEqual(
+          client.entries().map((entry) => entry.message),
+          expected,
+          client.label,
+        );
+      }
+      const expected =
+        /^since: got "yesterday", expected a duration \(a whole number of s, m or h: 15m\) or an RFC 3339 time/;
+      const response = await httpGet(`${served.proc.httpUrl}/stream?since=yesterday`);
+      assert.equal(response.status, 400, response.body);
+      assert.match((response.json() as { detail?: string }).detail ?? "", expected);
+      const refused = await served.tcp();
+      await refused.send('{"since":"yesterday"}\n');
+      await refused.lines.waitForEnd();
+      const line = refused.lines.items[0]?.json as { error?: string; detail?: string };
+      assert.equal(line.error, "invalid filter");
+      assert.match(line.detail ?? "", expected);
+    },
+  ),
+
   defineCase("replay: Last-Event-ID resumes with exactly the entries missed, then live ones", async (rt) => {
     const served = await serve(rt, { files: { "app.log": "" } });
     const first = await connectedSse(served);
@@ -166,15 +210,16 @@ export const replayCases = [
   ),
 
   defineCase(
-    "replay: an id from before a restart gets a gap with reason restart, then what the ring holds",
+    "replay: without state, an id from before a restart gets a gap with reason restart, then what the ring holds",
     async (rt) => {
-      const served = await serve(rt, { files: { "app.log": "" } });
+      // --state=false: nothing outlives the process (see cases/restarts.ts for what state keeps)
+      const served = await serve(rt, { files: { "app.log": "" }, args: ["--state=false"] });
       const first = await connectedSse(served);
       await served.logs.appendLines("app.log", ["before the restart"]);
       await first.nextEntry(byMessage("before the restart"));
       const id = entryEvents(first)[0]?.id ?? "";
       await served.proc.stop();
-      const proc = await startLogwisp(rt, { cwd: served.dir, args: serveArgs() });
+      const proc = await startLogwisp(rt, { cwd: served.dir, args: [...serveArgs(), "--state=false"] });
       await served.logs.appendLines("app.log", ["after the restart"]);
       await pollUntil(async () => {
         const status = await fetchStatus(proc.httpUrl);

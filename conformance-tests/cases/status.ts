@@ -45,9 +45,24 @@ export const statusCases = [
     assert.equal(status.servers.http.host, "127.0.0.1");
     assert.equal(status.servers.http.buffer_size, 1000);
     assert.deepEqual(status.clients, []);
+    assert.deepEqual(status.reload, { count: 0, at: null, result: null }, "no reload yet");
     for (const key of ["published", "delivered", "dropped"] as const) {
       assert.equal(typeof status.totals[key], "number", `totals.${key}`);
     }
+    // the state directory: on by default, in the harness's XDG_STATE_HOME, one subdirectory per instance
+    const { state } = status;
+    assert.equal(state.enabled, true);
+    assert.equal(state.dir, `${served.dir}/.local/state/logwisp`);
+    assert.match(state.instance ?? "", /^targets-[0-9a-f]{8}$/);
+    assert.equal(state.error, null);
+    assert.equal(state.resumed_from, "none");
+    for (const key of ["writes", "write_failures", "ring_saved_entries", "ring_loaded_entries"] as const)
+      assert.equal(typeof state[key], "number", `state.${key}`);
+    await pollUntil(
+      async () => ((await served.status()).state.writes >= 1 ? true : undefined),
+      "a first save",
+    );
+    assert.match((await served.status()).state.last_saved_at ?? "", ISO_TIME);
   }),
 
   defineCase("status: clients appear, count deliveries, and disappear when they leave", async (rt) => {

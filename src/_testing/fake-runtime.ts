@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { nodeFileSystem } from "../adapters/_shared/node-fs.ts";
 import { ConfigError, type ConfigIssue } from "../core/config/errors.ts";
 import type { ConfigRuntime } from "../core/config/file.ts";
 import { type CliRequest, loadConfig } from "../core/config/load.ts";
@@ -34,6 +35,11 @@ export function fakeRuntime(options: {
       readDir: unused,
       readText: (path) => readFile(path, "utf8"),
       realPath: unused,
+      // the state directory's needs, on the real file system as everything else here
+      writeFileAtomic: nodeFileSystem.writeFileAtomic,
+      createExclusive: nodeFileSystem.createExclusive,
+      makeDir: nodeFileSystem.makeDir,
+      remove: nodeFileSystem.remove,
     },
     env: options.env ?? {},
     cwd: options.cwd,

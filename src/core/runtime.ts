@@ -3,6 +3,9 @@
 
 export type RuntimeName = "node" | "bun" | "deno";
 
+/** The signals logwisp acts on: SIGINT and SIGTERM stop it, SIGHUP reloads its config. */
+export type RuntimeSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
 /** What is at a path. Only a regular file is ever opened; the kinds after it are named in the error. */
 export type FileKind =
   | "file"
@@ -50,6 +53,18 @@ export interface FileSystem {
    * path (or a link in it dangles). Other errors reject with an FsError.
    */
   realPath(path: string): Promise<string | undefined>;
+  /**
+   * Replaces the file at `path` with `bytes` atomically: written to a temporary file beside it, flushed to
+   * the disk (fsync), then renamed over it, so a reader (or a crash) sees the old file or the new one, never
+   * half of one. Rejects with an FsError (ENOSPC, EROFS, EACCES …); the temporary file is then removed.
+   */
+  writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
+  /** Creates a file that must not exist yet (O_EXCL) holding `text`; false when something is already there. */
+  createExclusive(path: string, text: string): Promise<boolean>;
+  /** Creates a directory and its missing parents; nothing when it exists. */
+  makeDir(path: string): Promise<void>;
+  /** Removes a file; nothing when it is not there. */
+  remove(path: string): Promise<void>;
 }
 
 /** A wake-up hint: the monitor polls now instead of at its next tick. Never the source of truth. */
@@ -80,6 +95,12 @@ export interface Listener {
   readonly host: string;
   readonly port: number;
   close(): Promise<void>;
+  /**
+   * A new certificate and key for the connections accepted from now on; those open keep theirs (certificate
+   * rotation). Throws TlsSetupError when the runtime refuses the pair. Absent where the runtime cannot swap
+   * them on a listening server: the core then rebinds the server.
+   */
+  updateTls?(tls: { readonly cert: string; readonly key: string }): void;
 }
 
 export interface ListenOptions {
@@ -176,8 +197,21 @@ export interface Runtime {
   descriptorLimit?(): number | undefined;
   /** Watch a directory (non-recursive) or a file; optional: polling alone is correct, only slower. */
   watch?(path: string, onHint: WatchHint): Watcher;
-  /** Calls `listener` on SIGINT / SIGTERM. */
-  onSignal(listener: (signal: "SIGINT" | "SIGTERM") => void): void;
+  /** This process's id (named in the state directory's lock). */
+  readonly pid: number;
+  /**
+   * Whether a process with this id runs now (a lock whose owner is gone is stale); undefined when the
+   * runtime may not tell (Deno reads /proc only with --allow-all, and signals only with --allow-run).
+   */
+  isProcessAlive(pid: number): boolean | undefined;
+  /**
+   * Optional, for where isProcessAlive may not answer: takes an advisory lock (flock) on the file, held
+   * until the process ends (the kernel lets it go however it ends); false when another process holds it
+   * (it was not granted within `waitMs`).
+   */
+  lockFile?(path: string, waitMs: number): Promise<boolean>;
+  /** Calls `listener` on SIGINT / SIGTERM (stop) and SIGHUP (reload the config). */
+  onSignal(listener: (signal: RuntimeSignal) => void): void;
   /** Diagnostics for operators (logwisp's own log), on stderr. */
   log(line: string): void;
   /** Process stdout, for --help, --version and --print-config. */

@@ -1,12 +1,23 @@
 // Wires config → entry source (local files) → hub → servers. start() listens, scans, and says "ready"; stop() says goodbye
 // to every client and releases every file and socket.
 
+import { planReload, type ReloadPlan } from "./config/diff.ts";
+import { ConfigError } from "./config/errors.ts";
 import type { Config } from "./config/schema.ts";
 import type { TlsMaterial, TlsServer } from "./config/tls.ts";
+import { ConfigFileWatch } from "./config/watch-file.ts";
 import { Hub, type Transport } from "./fanout/hub.ts";
 import { LocalFiles } from "./fanout/local-files.ts";
 import { runIdOf } from "./fanout/replay.ts";
-import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
+import { StateKeeper } from "./fanout/state-keeper.ts";
+import {
+  AddressInUseError,
+  type FetchHandler,
+  type Listener,
+  type ListenOptions,
+  type Runtime,
+  TlsSetupError,
+} from "./runtime.ts";
 import { isLoopback, TokenCheck } from "./serve/auth.ts";
 import { HalfOpenGate } from "./serve/connection-gate.ts";
 import { DescriptorBudget } from "./serve/descriptor-budget.ts";
@@ -14,7 +25,7 @@ import { createHttpApp } from "./serve/http-app.ts";
 import type { LiveViewFiles } from "./serve/live-view.ts";
 import { encodeMetrics } from "./serve/metrics.ts";
 import { buildStatus } from "./serve/status.ts";
-import { StreamServer } from "./serve/stream-server.ts";
+import { StreamServer, type StreamServerOptions } from "./serve/stream-server.ts";
 import { serveTcpClient } from "./serve/tcp-session.ts";
 import { encodeNamedEvent } from "./wire/framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./wire/heartbeat.ts";
@@ -31,26 +42,57 @@ export interface ServiceOptions {
 
 const DISCONNECT_FRAME = encodeNamedEvent("disconnect", { reason: "server_shutdown" });
 
+/** What a reload reads: the config from file, env and flags, checked, and the TLS files it names. */
+export interface ReloadedConfig {
+  readonly config: Config;
+  readonly tls: TlsMaterial;
+}
+
+/** The last reload, for /status: when, how it went, why it failed, and how many there were. */
+export interface ReloadStatus {
+  readonly count: number;
+  readonly at: string | null;
+  readonly result: "ok" | "error" | null;
+  readonly error?: string;
+  /** The keys it changed (an ok reload). */
+  readonly changed?: readonly string[];
+}
+
+type ServerName = "tcpserver" | "httpserver";
+
 export class Service {
   readonly hub: Hub;
   readonly startedAtMs = Date.now();
   /** Where entries come from: this machine's files. */
   private readonly files: LocalFiles;
-  private readonly tcp: StreamServer | undefined;
-  private readonly sse: StreamServer | undefined;
+  private tcp: StreamServer | undefined;
+  private sse: StreamServer | undefined;
   /** The process's descriptors, shared by both servers' connections. */
   private readonly descriptors: DescriptorBudget;
   /** Each server's half-open connections (see connection-gate.ts). */
   private readonly gates: { tcp?: HalfOpenGate; http?: HalfOpenGate } = {};
   private readonly listeners: { tcp?: Listener; http?: Listener } = {};
-  private readonly auth: TokenCheck | undefined;
+  private auth: TokenCheck | undefined;
   private stopping: Promise<void> | undefined;
+  /** The state that outlives the process; opened by start(), before any file is read. */
+  private state: StateKeeper | undefined;
+  /** The HTTP server's handler; a reload that changes the token, CORS origins or host names replaces it. */
+  private httpApp: FetchHandler | undefined;
+  /** The TLS files' text as last read (at start, then by each reload). */
+  private tls: TlsMaterial;
+  private reloads: ReloadStatus = { count: 0, at: null, result: null };
+  /** Reloads run one after the other. */
+  private reloading: Promise<void> = Promise.resolve();
+  private reloader: { load: () => Promise<ReloadedConfig>; configFile: string | undefined } | undefined;
+  private configWatch: ConfigFileWatch | undefined;
   constructor(
     private readonly runtime: Runtime,
-    readonly config: Config,
+    /** The running config: replaced by a reload that succeeds. */
+    public config: Config,
     readonly version: string,
     private readonly options: ServiceOptions = {},
   ) {
+    this.tls = options.tls ?? {};
     const { monitor, tcpserver, httpserver } = config;
     this.hub = new Hub({
       replaySize: monitor.replay_size,
@@ -58,7 +100,14 @@ export class Service {
       runId: runIdOf(this.startedAtMs),
     });
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
-    this.files = new LocalFiles(runtime, monitor, this.hub);
+    this.files = new LocalFiles(runtime, monitor, this.hub, {
+      positions: {
+        advance: (path, at) => this.state?.advance(path, at),
+        release: (path, file) => this.state?.release(path, file),
+        forget: (path) => this.state?.forget(path),
+      },
+      saved: () => this.state?.saved,
+    });
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
     this.descriptors = new DescriptorBudget(runtime.descriptorLimit?.(), (line) => runtime.log(line));
@@ -75,8 +124,16 @@ export class Service {
     server: Config["tcpserver"] | Config["httpserver"],
     encode: typeof encodeTcpHeartbeat,
   ): StreamServer {
+    return new StreamServer(this.hub, this.streamServerOptions(transport, server, encode));
+  }
+
+  private streamServerOptions(
+    transport: Transport,
+    server: Config["tcpserver"] | Config["httpserver"],
+    encode: typeof encodeTcpHeartbeat,
+  ): StreamServerOptions {
     const { heartbeat } = server;
-    return new StreamServer(this.hub, {
+    return {
       transport,
       bufferSize: server.buffer_size,
       maxClients: server.max_clients,
@@ -85,28 +142,24 @@ export class Service {
       heartbeatIntervalSeconds: heartbeat.enabled ? heartbeat.interval_seconds : undefined,
       encodeHeartbeat: (stats, nowMs) => encode(heartbeat, stats, nowMs),
       startedAtMs: this.startedAtMs,
-    });
+    };
   }
 
-  /** Listens first (a port in use fails before anything else starts), then scans the targets. */
+  /**
+   * Takes the state directory's lock and restores the ring (a second instance fails before it listens),
+   * listens (a port in use fails before anything is read), then scans the targets.
+   */
   async start(): Promise<void> {
     try {
+      this.state = await StateKeeper.open(this.runtime, this.config, this.hub, this.startedAtMs);
       const sse = this.sse;
       if (sse) {
-        const app = createHttpApp({
-          sse,
-          status: () => this.status(),
-          metrics: () => this.metrics(),
-          auth: this.auth,
-          liveView: this.options.liveView,
-          corsOrigins: this.config.httpserver.cors_origins,
-          allowedHosts: this.config.httpserver.allowed_hosts,
-        });
+        this.httpApp = this.buildHttpApp(sse, this.config, this.auth);
         this.listeners.http = await this.withTls("httpserver", (options) =>
-          this.runtime.serveHttp(app, options),
+          this.runtime.serveHttp(this.routeHttp, options),
         );
         this.runtime.log(
-          `http server listening on ${formatAddress(this.listeners.http)}${this.options.tls?.httpserver ? " (https)" : ""}`,
+          `http server listening on ${formatAddress(this.listeners.http)}${this.tls.httpserver ? " (https)" : ""}`,
         );
         sse.startHeartbeat();
       }
@@ -118,7 +171,7 @@ export class Service {
           ),
         );
         this.runtime.log(
-          `tcp server listening on ${formatAddress(this.listeners.tcp)}${this.options.tls?.tcpserver ? " (tls)" : ""}`,
+          `tcp server listening on ${formatAddress(this.listeners.tcp)}${this.tls.tcpserver ? " (tls)" : ""}`,
         );
         tcp.startHeartbeat();
       }
@@ -134,7 +187,12 @@ export class Service {
   /** Idempotent: SSE clients get `event: disconnect`, queues drain (bounded), then everything closes. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.configWatch?.close();
+      this.configWatch = undefined;
+      await this.reloading;
       await this.files.stop();
+      // saved before the clients' grace: what was published is kept even if the stop is cut short
+      await this.state?.stop();
       await Promise.all([
         this.sse?.shutdown(DISCONNECT_FRAME, SHUTDOWN_GRACE_MS),
         this.tcp?.shutdown(undefined, SHUTDOWN_GRACE_MS),
@@ -148,7 +206,7 @@ export class Service {
   /** Listens with the server's host, port and TLS files; a pair the runtime refuses names both keys. */
   private async withTls(server: TlsServer, listen: (options: ListenOptions) => Promise<Listener>) {
     const { host, port, ssl_cert_file, ssl_key_file } = this.config[server];
-    const tls = this.options.tls?.[server];
+    const tls = this.tls[server];
     const gate = this.gates[server === "tcpserver" ? "tcp" : "http"];
     try {
       return await listen({ host, port, gate, ...(tls ? { tls } : {}) });
@@ -172,6 +230,269 @@ export class Service {
     );
   }
 
+  // ---- reload (SIGHUP, [config] watch) ----
+
+  private readonly routeHttp: FetchHandler = (request, info) => {
+    const app = this.httpApp;
+    if (!app) return new Response(null, { status: 503 });
+    return app(request, info);
+  };
+
+  private buildHttpApp(sse: StreamServer, config: Config, auth: TokenCheck | undefined): FetchHandler {
+    return createHttpApp({
+      sse,
+      status: () => this.status(),
+      metrics: () => this.metrics(),
+      auth,
+      liveView: this.options.liveView,
+      corsOrigins: config.httpserver.cors_origins,
+      allowedHosts: config.httpserver.allowed_hosts,
+    });
+  }
+
+  /**
+   * Makes the service reloadable: `load` reads file, env and flags again (as at start). With `[config] watch`
+   * a change of `configFile` reloads it too.
+   */
+  async enableReload(load: () => Promise<ReloadedConfig>, configFile: string | undefined): Promise<void> {
+    this.reloader = { load, configFile };
+    await this.syncConfigWatch();
+  }
+
+  /** The last reload, for /status. */
+  get reloadStatus(): ReloadStatus {
+    return this.reloads;
+  }
+
+  /**
+   * Reads the config again and applies what changed, without dropping a client or losing a line. A config
+   * that does not pass every check changes nothing: each problem is logged as at start, and /status says so.
+   */
+  reload(trigger: string): Promise<void> {
+    const run = this.reloading.then(() => this.reloadOnce(trigger));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadOnce(trigger: string): Promise<void> {
+    if (!this.reloader || this.stopping) return;
+    this.runtime.log(`${trigger}: reloading the config`);
+    let next: ReloadedConfig;
+    try {
+      next = await this.reloader.load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) return this.reloadFailed(error);
+      const lines = error.format().split("\n");
+      for (const line of lines) this.runtime.log(line);
+      const count = error.issues.length;
+      this.recordReload("error", `${count} config problem${count === 1 ? "" : "s"}: ${lines.join("; ")}`);
+      this.runtime.log("reload failed: the running config is kept");
+      return;
+    }
+    const plan = planReload(this.config, next.config, { before: this.tls, after: next.tls });
+    try {
+      await this.applyReload(plan, next);
+    } catch (error) {
+      // an address in use, a pair the runtime refuses, a port the process may not bind: never fatal here
+      return this.reloadFailed(error);
+    }
+    this.recordReload("ok", undefined, plan.changed);
+    const changed = plan.changed.length === 0 ? "nothing changed" : `changed ${plan.changed.join(", ")}`;
+    this.runtime.log(`reloaded the config: ${changed}`);
+  }
+
+  private reloadFailed(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.recordReload("error", message);
+    this.runtime.log(`reload failed: ${message}`);
+  }
+
+  private recordReload(result: "ok" | "error", error?: string, changed?: readonly string[]): void {
+    this.reloads = {
+      count: this.reloads.count + 1,
+      at: new Date().toISOString(),
+      result,
+      ...(error === undefined ? {} : { error }),
+      ...(changed === undefined ? {} : { changed }),
+    };
+  }
+
+  /**
+   * Listeners first (what can fail: a port in use, a certificate the runtime refuses), then everything that
+   * cannot fail. A failed rebind leaves the rest of the running config in place.
+   */
+  private async applyReload(plan: ReloadPlan, next: ReloadedConfig): Promise<void> {
+    const { config } = next;
+    const auth = plan.access
+      ? config.auth.token === undefined
+        ? undefined
+        : new TokenCheck(config.auth.token)
+      : this.auth;
+    for (const name of ["httpserver", "tcpserver"] as const) {
+      const server = plan.servers[name];
+      if (server.rebind) await this.rebindServer(name, next, auth);
+      else if (server.rotateTls) await this.rotateTls(name, next, auth);
+    }
+    const previous = this.config;
+    this.config = config;
+    this.tls = next.tls;
+    this.auth = auth;
+    if (plan.access && this.sse && !plan.servers.httpserver.rebind)
+      this.httpApp = this.buildHttpApp(this.sse, config, auth);
+    if (plan.monitor) this.files.reconfigure(config.monitor);
+    if (plan.replay)
+      this.hub.reconfigure({
+        replaySize: config.monitor.replay_size,
+        replayMaxBytes: config.monitor.replay_max_bytes,
+      });
+    for (const [name, server, encode] of [
+      ["tcpserver", this.tcp, encodeTcpHeartbeat],
+      ["httpserver", this.sse, encodeSseHeartbeat],
+    ] as const) {
+      const plan_ = plan.servers[name];
+      if (server && plan_.reconfigure && !plan_.rebind)
+        server.reconfigure(this.streamServerOptions(server.transport, config[name], encode));
+    }
+    // no token any more, or a server bound beyond loopback without one: the warning of the start again
+    const rebound = plan.servers.tcpserver.rebind || plan.servers.httpserver.rebind;
+    if ((plan.access && previous.auth.token !== undefined) || rebound) this.warnIfOpen();
+    if (plan.watch) await this.syncConfigWatch();
+  }
+
+  /** A new certificate and key on the same address: swapped in place where the runtime can, else a rebind. */
+  private async rotateTls(name: ServerName, next: ReloadedConfig, auth: TokenCheck | undefined) {
+    const listener = this.listeners[name === "tcpserver" ? "tcp" : "http"];
+    const tls = next.tls[name];
+    if (listener?.updateTls && tls) {
+      try {
+        listener.updateTls(tls);
+      } catch (error) {
+        if (!(error instanceof TlsSetupError)) throw error;
+        throw this.refusedTls(name, next.config, error);
+      }
+      this.runtime.log(`${name}: new TLS certificate and key in use for new connections`);
+      return;
+    }
+    await this.rebindServer(name, next, auth);
+  }
+
+  private refusedTls(name: ServerName, config: Config, error: TlsSetupError): TlsSetupError {
+    const { ssl_cert_file, ssl_key_file } = config[name];
+    return new TlsSetupError(
+      `${name}.ssl_cert_file ${JSON.stringify(ssl_cert_file)} and ${name}.ssl_key_file ${JSON.stringify(ssl_key_file)} were refused (${error.message}): expected a PEM certificate and the private key it was made for`,
+    );
+  }
+
+  /**
+   * A server on a new address (or with TLS turned on or off, or a certificate its runtime cannot swap): the
+   * new listener is bound first where it can be (another port), else after the old one closed (the same
+   * port); the old server's clients are told (SSE: `event: disconnect`), drained as at shutdown, then closed.
+   * If the new address cannot be bound, the old one is bound again and the reload fails.
+   */
+  private async rebindServer(name: ServerName, next: ReloadedConfig, auth: TokenCheck | undefined) {
+    const key = name === "tcpserver" ? "tcp" : "http";
+    const old = { server: name === "tcpserver" ? this.tcp : this.sse, listener: this.listeners[key] };
+    const settings = next.config[name];
+    let fresh: { server: StreamServer; listener: Listener } | undefined;
+    if (settings.enabled) {
+      try {
+        fresh = await this.bringUp(name, next.config, next.tls, auth);
+      } catch (error) {
+        // the same port, still held by the old listener: it has to go first. Another port in use: the
+        // reload fails with the old server untouched
+        const samePort = old.listener !== undefined && old.listener.port === settings.port;
+        if (!(error instanceof AddressInUseError) || !samePort) throw error;
+      }
+    }
+    await old.server?.shutdown(name === "httpserver" ? DISCONNECT_FRAME : undefined, SHUTDOWN_GRACE_MS);
+    await old.listener?.close();
+    if (settings.enabled && !fresh) {
+      try {
+        fresh = await this.bringUp(name, next.config, next.tls, auth);
+      } catch (error) {
+        const restored = await this.bringUp(name, this.config, this.tls, this.auth);
+        this.placeServer(name, restored, old.server);
+        throw error;
+      }
+    }
+    this.placeServer(name, fresh, old.server);
+    if (fresh) this.runtime.log(`${key} server now listening on ${formatAddress(fresh.listener)}`);
+    else this.runtime.log(`${key} server stopped`);
+  }
+
+  private placeServer(
+    name: ServerName,
+    fresh: { server: StreamServer; listener: Listener } | undefined,
+    previous: StreamServer | undefined,
+  ): void {
+    const key = name === "tcpserver" ? "tcp" : "http";
+    if (fresh && previous) fresh.server.inheritCounters(previous);
+    if (name === "tcpserver") this.tcp = fresh?.server;
+    else this.sse = fresh?.server;
+    if (fresh) this.listeners[key] = fresh.listener;
+    else delete this.listeners[key];
+  }
+
+  /** A stream server and its listener for `config[name]`, with its own half-open gate, heartbeat started. */
+  private async bringUp(
+    name: ServerName,
+    config: Config,
+    tlsMaterial: TlsMaterial,
+    auth: TokenCheck | undefined,
+  ): Promise<{ server: StreamServer; listener: Listener }> {
+    const settings = config[name];
+    const isTcp = name === "tcpserver";
+    const server = this.streamServer(
+      isTcp ? "tcp" : "sse",
+      settings,
+      isTcp ? encodeTcpHeartbeat : encodeSseHeartbeat,
+    );
+    const gate = new HalfOpenGate(this.descriptors, () => server.limits.rejected++);
+    const tls = tlsMaterial[name];
+    const options: ListenOptions = {
+      host: settings.host,
+      port: settings.port,
+      gate,
+      ...(tls ? { tls } : {}),
+    };
+    let listener: Listener;
+    try {
+      if (isTcp) {
+        listener = await this.runtime.listenTcp(options, (connection) =>
+          serveTcpClient(server, connection, { auth: this.auth }),
+        );
+      } else {
+        const app = this.buildHttpApp(server, config, auth);
+        listener = await this.runtime.serveHttp(this.routeHttp, options);
+        // from here on both the new listener and the old one (while it drains) serve the new app
+        this.httpApp = app;
+      }
+    } catch (error) {
+      if (!(error instanceof TlsSetupError)) throw error;
+      throw this.refusedTls(name, config, error);
+    }
+    this.gates[isTcp ? "tcp" : "http"] = gate;
+    server.startHeartbeat();
+    return { server, listener };
+  }
+
+  /** `[config] watch`: a watch on the config file while it is on (and there is a file). */
+  private async syncConfigWatch(): Promise<void> {
+    const path = this.reloader?.configFile;
+    const wanted = this.config.config.watch && path !== undefined && !this.stopping;
+    if (wanted && !this.configWatch) {
+      this.configWatch = new ConfigFileWatch(
+        this.runtime,
+        path,
+        () => void this.reload("config file changed"),
+      );
+      await this.configWatch.start();
+    } else if (!wanted && this.configWatch) {
+      await this.configWatch.close();
+      this.configWatch = undefined;
+    }
+  }
+
   status(): unknown {
     return buildStatus({
       runtime: this.runtime,
@@ -184,10 +505,12 @@ export class Service {
       rejected: { tcp: this.tcp?.limits.rejected ?? 0, sse: this.sse?.limits.rejected ?? 0 },
       halfOpen: { tcp: this.gates.tcp?.halfOpen ?? 0, sse: this.gates.http?.halfOpen ?? 0 },
       descriptors: this.descriptors,
+      state: this.state?.status(),
       stalledDisconnects: {
         tcp: this.tcp?.stalledDisconnects ?? 0,
         sse: this.sse?.stalledDisconnects ?? 0,
       },
+      reload: this.reloads,
     });
   }
 
@@ -199,6 +522,7 @@ export class Service {
       startedAtMs: this.startedAtMs,
       hub: this.hub,
       files: this.files.status(),
+      state: this.state?.status(),
       servers: [this.tcp, this.sse].filter((server) => server !== undefined),
     });
   }

@@ -4,13 +4,14 @@
 
 import { LEVELS } from "../core/wire/contract.ts";
 import { DetailPanel } from "./detail-panel.ts";
+import { downloadName, ndjson, saveFile } from "./download.ts";
 import { EntryStore } from "./entry-store.ts";
 import { compileFilter, type Filter, type FilterSpec, NO_FILTER } from "./filter.ts";
 import { formatCount } from "./format.ts";
 import { VirtualList } from "./list-view.ts";
 import { type ConnectionState, LiveStream } from "./live-stream.ts";
 import { isLevel, markerRow, type Row } from "./log-entry.ts";
-import { fetchStatus, probeStream } from "./requests.ts";
+import { fetchStatus, fetchStream } from "./requests.ts";
 import {
   DropTally,
   StatusPoller,
@@ -19,6 +20,7 @@ import {
   summarizeStatus,
 } from "./server-status.ts";
 import { type Action, actionFor, keyLabel, keyTargetOf, SHORTCUTS } from "./shortcuts.ts";
+import { SourcePicker } from "./source-picker.ts";
 import { StatusBar } from "./status-bar.ts";
 import { ThemeSwitch } from "./theme.ts";
 import { TokenKeeper, takeTokenFromUrl } from "./token.ts";
@@ -27,6 +29,15 @@ import { TokenKeeper, takeTokenFromUrl } from "./token.ts";
 const MAX_ROWS = 100_000;
 /** How long typing in the filter waits before the server is asked for the new filter. */
 const FILTER_TO_SERVER_MS = 300;
+/**
+ * Rows shown as soon as they are read, per IMMEDIATE_WINDOW_MS; beyond that, rows wait for the next frame
+ * and go in together. A line at a time (100 lines/s) then reaches the list at once instead of a frame or
+ * two later, and a burst still costs one update per frame.
+ */
+const IMMEDIATE_ROWS = 20;
+const IMMEDIATE_WINDOW_MS = 100;
+/** The histories the page offers (its "since" menu), as /stream's `since` reads them. */
+const SINCE_CHOICES: ReadonlySet<string> = new Set(["5m", "15m", "60m"]);
 
 const themes = new ThemeSwitch((theme) => {
   const button = document.getElementById("theme");
@@ -48,6 +59,13 @@ class LiveView {
   private readonly query = element<HTMLInputElement>("q");
   private readonly queryError = element<HTMLElement>("q-error");
   private readonly level = element<HTMLSelectElement>("level");
+  private readonly since = element<HTMLSelectElement>("since");
+  private readonly sources = new SourcePicker(
+    element("sources-summary"),
+    element<HTMLInputElement>("source-all"),
+    element("source-list"),
+    () => this.filterChanged(),
+  );
   private readonly pauseButton = element<HTMLButtonElement>("pause");
   private readonly followButton = element<HTMLButtonElement>("follow");
   private readonly scroller = element<HTMLElement>("log");
@@ -75,6 +93,8 @@ class LiveView {
   /** Rows received since the last frame, added to the list in one go. */
   private incoming: Row[] = [];
   private flushQueued = false;
+  private immediateRows = 0;
+  private immediateWindowStart = 0;
   private paused = false;
   private held: Row[] = [];
   private heldDropped = 0;
@@ -117,10 +137,10 @@ class LiveView {
       () => this.scroller.focus(),
     );
     const initial = this.filterFromUrl();
+    const since = this.sinceFromUrl();
     this.stream = new LiveStream(
       {
-        openEventSource: (url) => new EventSource(url),
-        probe: probeStream,
+        fetchStream,
         schedule,
       },
       {
@@ -131,9 +151,11 @@ class LiveView {
           this.poller.now();
         },
         state: (state) => this.showState(state),
+        chunkRead: () => this.chunkRead(),
       },
       initial,
       this.tokens.get(),
+      since,
     );
     this.poller = new StatusPoller(
       { fetchStatus: () => fetchStatus(this.tokens.get()), schedule },
@@ -153,15 +175,25 @@ class LiveView {
   private filterFromUrl(): FilterSpec {
     const params = new URLSearchParams(location.search);
     const level = params.get("level") ?? "";
-    const spec: FilterSpec = { level: isLevel(level) ? level : "", q: params.get("q") ?? "" };
+    const sources = params.getAll("source").filter((source) => source !== "");
+    const spec: FilterSpec = { level: isLevel(level) ? level : "", q: params.get("q") ?? "", sources };
     this.query.value = spec.q;
     this.level.value = spec.level;
+    this.sources.set(sources);
     return spec;
+  }
+
+  private sinceFromUrl(): string | undefined {
+    const since = new URLSearchParams(location.search).get("since") ?? "";
+    this.since.value = SINCE_CHOICES.has(since) ? since : "";
+    return SINCE_CHOICES.has(since) ? since : undefined;
   }
 
   private bindControls(): void {
     this.query.addEventListener("input", () => this.filterChanged());
     this.level.addEventListener("change", () => this.filterChanged());
+    this.since.addEventListener("change", () => this.sinceChanged());
+    element("download").addEventListener("click", () => this.download());
     this.pauseButton.addEventListener("click", () => this.togglePause());
     this.followButton.addEventListener("click", () => this.list.setFollowing(!this.list.isFollowing));
     element("newest").addEventListener("click", () => this.list.setFollowing(true));
@@ -176,6 +208,16 @@ class LiveView {
       this.poller.now();
     });
     document.addEventListener("keydown", (event) => this.keyPressed(event));
+    // a page that is left closes its stream (the browser may keep the page to come back to)
+    window.addEventListener("pagehide", () => {
+      this.stream.stop();
+      this.poller.stop();
+    });
+    window.addEventListener("pageshow", (event) => {
+      if (!event.persisted) return;
+      this.stream.start();
+      this.poller.start();
+    });
   }
 
   private fillHelp(): void {
@@ -207,7 +249,21 @@ class LiveView {
     window.setTimeout(() => this.flush(), 250);
   }
 
-  private flush(): void {
+  /** A chunk of the stream was read: few rows are shown now; under load they wait for the frame. */
+  private chunkRead(): void {
+    if (!this.flushQueued || this.incoming.length === 0) return;
+    const now = performance.now();
+    if (now - this.immediateWindowStart >= IMMEDIATE_WINDOW_MS) {
+      this.immediateWindowStart = now;
+      this.immediateRows = 0;
+    }
+    if (this.immediateRows + this.incoming.length > IMMEDIATE_ROWS) return;
+    this.immediateRows += this.incoming.length;
+    this.flush(true);
+  }
+
+  /** Shows the rows received; `now`: in the DOM before this returns, not at the next frame. */
+  private flush(now = false): void {
     if (!this.flushQueued) return;
     this.flushQueued = false;
     const rows = this.incoming;
@@ -221,15 +277,15 @@ class LiveView {
         this.heldDropped += excess;
       }
     } else {
-      this.append(rows);
+      this.append(rows, now);
     }
     this.render();
   }
 
-  private append(rows: readonly Row[]): void {
+  private append(rows: readonly Row[], now = false): void {
     const result = this.store.append(rows);
     if (!this.list.isFollowing) this.newWhileBack += result.shown;
-    this.list.update(result.unshown);
+    this.list.update(result.unshown, now);
   }
 
   private clear(): void {
@@ -245,19 +301,41 @@ class LiveView {
 
   private filterChanged(): void {
     const level = this.level.value;
-    const spec: FilterSpec = { level: isLevel(level) ? level : "", q: this.query.value };
+    const spec: FilterSpec = {
+      level: isLevel(level) ? level : "",
+      q: this.query.value,
+      sources: this.sources.value,
+    };
     if (!this.applyFilter(spec)) return;
-    const url = new URL(location.href);
-    for (const [key, value] of [
-      ["level", spec.level],
-      ["q", spec.q],
-    ] as const) {
-      if (value === "") url.searchParams.delete(key);
-      else url.searchParams.set(key, value);
-    }
-    history.replaceState(history.state, "", url);
+    this.keepInAddress({ level: [spec.level], q: [spec.q], source: spec.sources ?? [] });
     this.cancelFilterSend?.();
     this.cancelFilterSend = schedule(() => this.stream.setFilter(spec), FILTER_TO_SERVER_MS);
+  }
+
+  /** The page's choices in its address, so a reload (or a shared link) keeps them; "" is left out. */
+  private keepInAddress(values: Record<string, readonly string[]>): void {
+    const url = new URL(location.href);
+    for (const [key, list] of Object.entries(values)) {
+      url.searchParams.delete(key);
+      for (const value of list) if (value !== "") url.searchParams.append(key, value);
+    }
+    history.replaceState(history.state, "", url);
+  }
+
+  /** Another history: the list starts over with the entries the server holds from then. */
+  private sinceChanged(): void {
+    const since = SINCE_CHOICES.has(this.since.value) ? this.since.value : undefined;
+    this.keepInAddress({ since: [since ?? ""] });
+    // rows of the old stream still waiting for a frame belong to the old history
+    this.incoming = [];
+    this.held = [];
+    this.clear();
+    this.stream.startOver(since);
+  }
+
+  private download(): void {
+    const rows = Array.from({ length: this.store.viewLength }, (_, index) => this.store.viewAt(index) as Row);
+    saveFile(ndjson(rows), downloadName(new Date()));
   }
 
   /** Applies the filter to what the page holds, at once; false (and the reason shown) when invalid. */
@@ -392,6 +470,7 @@ class LiveView {
     }
     const summary = summarizeStatus(result.document, this.clientId);
     this.serverSummary = summary;
+    this.sources.setAvailable(summary.sources);
     if (this.clientId !== undefined && summary.clientDropped !== undefined) {
       this.dropTally.update(this.clientId, summary.clientDropped);
     }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Level, MAX_REGEX_PATTERN_CHARS } from "../core/wire/contract.ts";
-import { compileFilter, type Filter, type FilterSpec, filterParams } from "./filter.ts";
+import { compileFilter, type Filter, type FilterSpec, filterParams, sameFilter } from "./filter.ts";
 import { entryRow, type LogEntry, markerRow } from "./log-entry.ts";
 
 function filter(spec: Partial<FilterSpec>): Filter {
@@ -82,4 +82,22 @@ test("the same filter as /stream query parameters; empty parts are left out", ()
     ["level", "error"],
     ["q", "/x/i"],
   ]);
+});
+
+test("sources: only the picked ones pass (markers always); sent as globs that match the name itself", () => {
+  const compiled = compileFilter({ level: "", q: "", sources: ["api.log", "a*b.log"] });
+  assert.ok(compiled.ok);
+  const row = (source: string) => entryRow({ time: "t", source, message: "m" }, undefined);
+  assert.ok(compiled.filter.active);
+  assert.ok(compiled.filter.matches(row("api.log")));
+  assert.ok(compiled.filter.matches(row("a*b.log")));
+  assert.ok(!compiled.filter.matches(row("axb.log")), "a name is not a pattern on the page");
+  assert.ok(compiled.filter.matches(markerRow("gap")));
+  assert.deepEqual(filterParams({ level: "", q: "", sources: ["api.log", "a*b?.log", "[x]{y}.log"] }), [
+    ["source", "api.log"],
+    ["source", "a[*]b[?].log"],
+    ["source", "[[]x][{]y}.log"],
+  ]);
+  assert.ok(sameFilter({ level: "", q: "", sources: ["a", "b"] }, { level: "", q: "", sources: ["b", "a"] }));
+  assert.ok(!sameFilter({ level: "", q: "", sources: ["a"] }, { level: "", q: "" }));
 });

@@ -9,9 +9,11 @@ export interface FilterSpec {
   readonly level: Level | "";
   /** Case-insensitive substring of the message or the fields as JSON, or `/regex/flags`. */
   readonly q: string;
+  /** The entries' sources to show, by name; absent or empty for all. */
+  readonly sources?: readonly string[];
 }
 
-export const NO_FILTER: FilterSpec = { level: "", q: "" };
+export const NO_FILTER: FilterSpec = { level: "", q: "", sources: [] };
 
 export type Highlight = readonly [start: number, end: number];
 
@@ -51,6 +53,7 @@ export function compileFilter(spec: FilterSpec): CompiledFilter {
   const text = compileText(spec.q);
   if (typeof text === "string") return { ok: false, error: text };
   const minimum = spec.level === "" ? -1 : LEVELS.indexOf(spec.level);
+  const sources = spec.sources === undefined || spec.sources.length === 0 ? undefined : new Set(spec.sources);
   const textMatches = (value: string): boolean => {
     if (text.kind === "text") return value.toLowerCase().includes(text.needle);
     if (text.kind === "regex") return text.regex.test(value);
@@ -60,9 +63,10 @@ export function compileFilter(spec: FilterSpec): CompiledFilter {
     ok: true,
     filter: {
       spec,
-      active: minimum >= 0 || text.kind !== "none",
+      active: minimum >= 0 || text.kind !== "none" || sources !== undefined,
       matches(row) {
         if (row.kind === "marker") return true;
+        if (sources !== undefined && !sources.has(row.entry.source)) return false;
         if (minimum >= 0) {
           const level = row.entry.level;
           if (level === undefined || LEVELS.indexOf(level) < minimum) return false;
@@ -102,10 +106,23 @@ function highlightRanges(text: TextTest, value: string, limit: number): Highligh
 export function filterParams(spec: FilterSpec): [string, string][] {
   const params: [string, string][] = [];
   if (spec.level !== "") params.push(["level", spec.level]);
+  for (const source of spec.sources ?? []) params.push(["source", literalGlob(source)]);
   if (spec.q !== "") params.push(["q", spec.q]);
   return params;
 }
 
+/** /stream reads `source` as a glob: a name's own `*`, `?`, `[` and `{` are put in brackets to mean themselves. */
+export function literalGlob(name: string): string {
+  return name.replace(/[*?[{]/g, "[$&]");
+}
+
 export function sameFilter(a: FilterSpec, b: FilterSpec): boolean {
-  return a.level === b.level && a.q === b.q;
+  const aSources = a.sources ?? [];
+  const bSources = b.sources ?? [];
+  return (
+    a.level === b.level &&
+    a.q === b.q &&
+    aSources.length === bSources.length &&
+    aSources.every((source) => bSources.includes(source))
+  );
 }

@@ -54,13 +54,17 @@ export class VirtualList {
     return this.following;
   }
 
-  /** After rows were added or dropped: `unshown` rows left the top (the oldest were dropped). */
-  update(unshown = 0): void {
+  /**
+   * After rows were added or dropped: `unshown` rows left the top (the oldest were dropped). `now`: the rows
+   * are put in place before this returns (a few rows), else at the next frame (a burst).
+   */
+  update(unshown = 0, now = false): void {
     this.spacer.style.height = `${this.model.length * ROW_HEIGHT_PX}px`;
     this.scroller.setAttribute("aria-rowcount", String(this.model.length));
     if (this.following) this.scrollToEnd();
     else if (unshown > 0) this.scrollTo(this.scroller.scrollTop - unshown * ROW_HEIGHT_PX);
-    this.queueRender();
+    if (now) this.render();
+    else this.queueRender();
   }
 
   /** After the filter or the whole content changed. */
@@ -150,15 +154,18 @@ export class VirtualList {
     const visible = Math.ceil(this.scroller.clientHeight / ROW_HEIGHT_PX) + 2 * OVERSCAN_ROWS;
     const count = Math.max(0, Math.min(visible, length - first));
     while (this.pool.length < count) this.pool.push(this.createRow());
+    const size = this.pool.length;
     let active = "";
-    for (let slot = 0; slot < this.pool.length; slot++) {
+    for (let slot = 0; slot < size; slot++) {
       const rowElement = this.pool[slot] as RowElement;
-      if (slot >= count) {
+      // row `index` lives in element `index % size`: a row keeps its element while it is in range, so a new
+      // row at the end fills one element and the others only move
+      const index = first + ((slot - (first % size) + size) % size);
+      if (index >= first + count) {
         rowElement.element.hidden = true;
         rowElement.row = undefined;
         continue;
       }
-      const index = first + slot;
       const row = this.model.at(index);
       rowElement.element.hidden = false;
       if (rowElement.index !== index) {

@@ -1,39 +1,15 @@
-// The page's own requests besides the stream: why a stream could not be opened (EventSource cannot tell)
-// and GET /status with the token. Both relative to the page, so logwisp may sit under any path.
+// The page's requests: the stream (read by live-stream.ts) and GET /status with the token. Both relative
+// to the page, so logwisp may sit under any path.
 
-import type { Probe } from "./live-stream.ts";
+import type { StreamResponse } from "./live-stream.ts";
 import type { StatusResult } from "./server-status.ts";
 
-export async function probeStream(url: string): Promise<Probe> {
-  const controller = new AbortController();
-  try {
-    const response = await fetch(url, { signal: controller.signal, cache: "no-store" });
-    if (response.ok) {
-      controller.abort();
-      return { kind: "http", status: response.status, detail: "" };
-    }
-    const retryAfter = Number(response.headers.get("retry-after"));
-    return {
-      kind: "http",
-      status: response.status,
-      detail: describeBody(await response.text()),
-      ...(retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
-    };
-  } catch {
-    return { kind: "unreachable", reason: "no answer" };
-  }
-}
-
-/** logwisp's error bodies are `{"error": …, "detail": …}`; anything else is shown cut short. */
-function describeBody(text: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: unknown; detail?: unknown };
-    const parts = [body.error, body.detail].filter((part): part is string => typeof part === "string");
-    if (parts.length > 0) return parts.join(": ");
-  } catch {
-    // not JSON
-  }
-  return text.slice(0, 200);
+export function fetchStream(
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<StreamResponse> {
+  return fetch(url, { headers, signal, cache: "no-store" });
 }
 
 export async function fetchStatus(token: string | undefined): Promise<StatusResult> {

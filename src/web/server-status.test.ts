@@ -5,7 +5,13 @@ import { DropTally, StatusPoller, type StatusResult, summarizeStatus } from "./s
 const document = {
   version: "0.1.0",
   runtime: { name: "node", version: "20.19.0" },
-  monitor: { files: [{ path: "/a.log" }, { path: "/b.log" }] },
+  monitor: {
+    files: [
+      { path: "/logs/a.log", source: "a.log" },
+      { path: "/logs/b.log", source: "b.log" },
+      { path: "/old/a.log", source: "a.log" },
+    ],
+  },
   clients: [
     { id: "sse-1", dropped: 4 },
     { id: "tcp-2", dropped: 9 },
@@ -17,10 +23,11 @@ test("the summary names the server and finds this page's client by its id", () =
   assert.deepEqual(summarizeStatus(document, "sse-1"), {
     version: "0.1.0",
     runtime: "node 20.19.0",
-    files: 2,
+    files: 3,
     clients: 2,
     clientDropped: 4,
     totalDropped: 13,
+    sources: ["a.log", "b.log"],
   });
   assert.equal(summarizeStatus(document, "sse-7").clientDropped, undefined);
   assert.equal(summarizeStatus({}, undefined).totalDropped, 0, "an unexpected document is read as zeros");

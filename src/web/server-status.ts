@@ -12,6 +12,8 @@ export interface StatusSummary {
   readonly clientDropped: number | undefined;
   /** Dropped for all clients since the server started. */
   readonly totalDropped: number;
+  /** The `source` of every file followed, once each. */
+  readonly sources: readonly string[];
 }
 
 function record(value: unknown): Record<string, unknown> {
@@ -36,6 +38,9 @@ export function summarizeStatus(document: unknown, clientId: string | undefined)
     clients: clients.length,
     clientDropped: own === undefined ? undefined : count(own.dropped),
     totalDropped: count(record(status.totals).dropped),
+    sources: Array.isArray(files)
+      ? [...new Set(files.map((file) => record(file).source).filter((name) => typeof name === "string"))]
+      : [],
   };
 }
 

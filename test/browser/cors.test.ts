@@ -93,7 +93,8 @@ before(async () => {
     startLogwisp(node, {
       cwd: logs.path,
       args: [...args, "--http-cors-origins", pageOrigin],
-      env: { LOGWISP_AUTH_TOKEN: TOKEN },
+      // two instances on the same targets: each its own state directory, or the second would be refused
+      env: { LOGWISP_AUTH_TOKEN: TOKEN, XDG_STATE_HOME: `${logs.path}/state-listed` },
     }),
   ]);
   await logs.appendLines("app.log", [SECRET]);

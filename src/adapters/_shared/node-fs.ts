@@ -2,7 +2,7 @@
 // implements node:fs/promises natively (https://bun.sh/docs/runtime/nodejs-apis#node-fs).
 
 import type { Stats } from "node:fs";
-import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle, FileKind, FileStat, FileSystem } from "../../core/runtime.ts";
 
 function kindOf(stats: Stats): FileKind {
@@ -53,4 +53,42 @@ export const nodeFileSystem: FileSystem = {
       throw error;
     }
   },
+  // https://nodejs.org/api/fs.html#filehandlesyncdata · https://nodejs.org/api/fs.html#fspromisesrenameoldpath-newpath
+  async writeFileAtomic(path, bytes) {
+    const temporary = `${path}.${process.pid}.tmp`;
+    try {
+      const handle = await open(temporary, "w");
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  },
+  // https://nodejs.org/api/fs.html#file-system-flags ("wx": fails when the path exists)
+  async createExclusive(path, text) {
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, "wx");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    }
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  },
+  makeDir: async (path) => {
+    await mkdir(path, { recursive: true });
+  },
+  remove: (path) => rm(path, { force: true }),
 };

@@ -14,7 +14,7 @@ import {
 } from "../../core/runtime.ts";
 import { SocketGate } from "./node-gate.ts";
 import { listen } from "./node-listen.ts";
-import { tlsServerOptions, trackRawSockets } from "./node-tls.ts";
+import { tlsServerOptions, tlsUpdater, trackRawSockets } from "./node-tls.ts";
 
 /**
  * https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener — Node checks the headers timeout
@@ -43,8 +43,13 @@ export function serveHttp(handler: FetchHandler, options: ListenOptions): Promis
   server.keepAliveTimeout = 5_000;
   server.on("connection", (socket: Socket) => gate.admit(socket));
   const destroyTlsSockets = options.tls ? trackRawSockets(server) : () => undefined;
-  return listen(server, options, () => {
-    server.closeAllConnections();
-    destroyTlsSockets();
-  });
+  return listen(
+    server,
+    options,
+    () => {
+      server.closeAllConnections();
+      destroyTlsSockets();
+    },
+    options.tls ? tlsUpdater(server) : undefined,
+  );
 }

@@ -11,6 +11,8 @@ export function listen(
   server: Server,
   options: ListenOptions,
   closeConnections: () => void,
+  /** Certificate rotation, for a TLS server whose runtime can swap the pair (see node-tls.ts). */
+  updateTls?: Listener["updateTls"],
 ): Promise<Listener> {
   return new Promise((resolve, reject) => {
     const failedToListen = (error: NodeJS.ErrnoException): void => {
@@ -35,6 +37,7 @@ export function listen(
             server.close(() => done());
             closeConnections();
           }),
+        ...(updateTls ? { updateTls } : {}),
       });
     });
   });

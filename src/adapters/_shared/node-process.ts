@@ -14,10 +14,20 @@ export function nodeProcess(): ProcessPart {
     env: { ...process.env },
     cwd,
     homeDir: homedir(),
+    pid: process.pid,
+    // https://nodejs.org/api/process.html#processkillpid-signal — signal 0 only checks: EPERM means it runs
+    isProcessAlive(pid) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+      }
+    },
     ...pathFunctions(cwd),
     onSignal(listener) {
-      process.on("SIGINT", () => listener("SIGINT"));
-      process.on("SIGTERM", () => listener("SIGTERM"));
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+        process.on(signal, () => listener(signal));
     },
     descriptorLimit: () => {
       try {

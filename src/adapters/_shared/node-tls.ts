@@ -1,5 +1,6 @@
 // https://nodejs.org/api/tls.html — what the TLS servers (node:tls for TCP, node:https for HTTP) share.
 import type { Server, Socket } from "node:net";
+import type { Server as TlsNetServer } from "node:tls";
 import { createSecureContext, type TlsOptions } from "node:tls";
 import { type ListenOptions, TLS_HANDSHAKE_TIMEOUT_MS, TlsSetupError } from "../../core/runtime.ts";
 
@@ -31,4 +32,15 @@ export function trackRawSockets(server: Server): () => void {
   return () => {
     for (const socket of sockets) socket.destroy();
   };
+}
+
+/**
+ * https://nodejs.org/api/tls.html#serversetsecurecontextoptions — certificate rotation: connections accepted
+ * from now on use the new pair, those open keep theirs. Undefined where the server has no such method (Bun's
+ * node:https): the core then rebinds the server.
+ */
+export function tlsUpdater(server: Server): ((tls: NonNullable<ListenOptions["tls"]>) => void) | undefined {
+  const secure = server as Partial<Pick<TlsNetServer, "setSecureContext">>;
+  if (typeof secure.setSecureContext !== "function") return undefined;
+  return (tls) => secure.setSecureContext?.(tlsServerOptions(tls));
 }

@@ -18,6 +18,12 @@ export interface DenoFileInfo {
 
 export interface DenoFsFile {
   read(buffer: Uint8Array): Promise<number | null>;
+  /** May write fewer bytes than given; resolves with how many. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** fsync(2): the data and metadata reach the disk. */
+  sync(): Promise<void>;
+  /** flock(2): resolves once the lock is granted (it waits while another process holds it). */
+  lock(exclusive?: boolean): Promise<void>;
   seek(offset: number, whence: DenoSeekMode): Promise<number>;
   stat(): Promise<DenoFileInfo>;
   close(): void;
@@ -92,7 +98,7 @@ export interface DenoFsWatcher extends AsyncIterable<DenoFsEvent> {
   close(): void;
 }
 
-export type DenoSignal = "SIGINT" | "SIGTERM";
+export type DenoSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
 type ErrorClass = new (...args: never[]) => Error;
 
@@ -103,6 +109,7 @@ export interface DenoApi {
     readonly PermissionDenied: ErrorClass;
     readonly NotCapable: ErrorClass;
     readonly AddrInUse: ErrorClass;
+    readonly AlreadyExists: ErrorClass;
     readonly BadResource: ErrorClass;
     readonly Interrupted: ErrorClass;
   };
@@ -114,7 +121,17 @@ export interface DenoApi {
   cwd(): string;
   exit(code: number): never;
   stat(path: string): Promise<DenoFileInfo>;
-  open(path: string, options: { read: true }): Promise<DenoFsFile>;
+  open(
+    path: string,
+    options:
+      | { read: true; write?: boolean }
+      | { write: true; create?: boolean; createNew?: boolean; truncate?: boolean },
+  ): Promise<DenoFsFile>;
+  rename(from: string, to: string): Promise<void>;
+  mkdir(path: string, options: { recursive: boolean }): Promise<void>;
+  remove(path: string): Promise<void>;
+  statSync(path: string): DenoFileInfo;
+  readonly pid: number;
   readDir(path: string): AsyncIterable<{ readonly name: string }>;
   readTextFile(path: string): Promise<string>;
   realPath(path: string): Promise<string>;

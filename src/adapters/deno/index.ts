@@ -6,7 +6,7 @@ import { parseDescriptorLimit } from "../../core/serve/descriptor-budget.ts";
 import { pathFunctions } from "../_shared/paths.ts";
 import { Deno, type DenoSignal } from "./_deno-types.ts";
 import { MissingPermissionError } from "./_errors.ts";
-import { denoFileSystem } from "./fs.ts";
+import { denoFileSystem, lockFile } from "./fs.ts";
 import { serveHttp } from "./http.ts";
 import { listenTcp } from "./tcp.ts";
 import { watch } from "./watch.ts";
@@ -49,11 +49,23 @@ export function createDenoRuntime(): Runtime {
       return readEnv().HOME;
     },
     ...pathFunctions(cwd),
+    pid: Deno.pid,
+    // Deno.kill needs --allow-run, and /proc/<pid> --allow-all: with less, it cannot tell (see lockFile)
+    isProcessAlive(pid) {
+      try {
+        Deno.statSync(`/proc/${pid}`);
+        return true;
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return false;
+        return undefined;
+      }
+    },
+    lockFile,
     listenTcp,
     serveHttp,
     watch,
     onSignal(listener) {
-      for (const signal of ["SIGINT", "SIGTERM"] as const satisfies DenoSignal[]) {
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const satisfies DenoSignal[]) {
         Deno.addSignalListener(signal, () => listener(signal));
       }
     },

@@ -12,7 +12,7 @@ import {
 import { CloseListeners } from "../_shared/close-listeners.ts";
 import { SocketGate } from "../_shared/node-gate.ts";
 import { listen } from "../_shared/node-listen.ts";
-import { tlsServerOptions, trackRawSockets } from "../_shared/node-tls.ts";
+import { tlsServerOptions, tlsUpdater, trackRawSockets } from "../_shared/node-tls.ts";
 
 /**
  * Bytes a connection may hold in node's write buffer before write() waits for drain. Node's own 16 KiB mark
@@ -66,7 +66,7 @@ export function listenTcp(
       onConnection(toConnection(socket, gate)),
     );
     server.on("connection", (socket: Socket) => gate.admit(socket));
-    return listen(server, options, trackRawSockets(server));
+    return listen(server, options, trackRawSockets(server), tlsUpdater(server));
   }
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {

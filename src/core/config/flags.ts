@@ -29,6 +29,7 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "Config file path (default: ~/.config/logwisp.toml if present)",
     action: { kind: "config" },
   },
+  { name: "watch-config", action: set("config.watch") },
   { name: "check-interval", valueName: "MS", action: set("monitor.check_interval_ms") },
   { name: "rotate-wait", valueName: "MS", action: set("monitor.rotate_wait_ms") },
   { name: "max-line-bytes", valueName: "N", action: set("monitor.max_line_bytes") },
@@ -36,6 +37,10 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "format", valueName: "FORMAT", action: set("monitor.format") },
   { name: "replay-size", valueName: "N", action: set("monitor.replay_size") },
   { name: "replay-max-bytes", valueName: "N", action: set("monitor.replay_max_bytes") },
+  { name: "read-from", valueName: "WHERE", action: set("monitor.read_from") },
+  { name: "state", action: set("state.enabled") },
+  { name: "state-dir", valueName: "DIR", action: set("state.dir") },
+  { name: "checkpoint-interval", valueName: "MS", action: set("state.checkpoint_interval_ms") },
   {
     name: "host",
     valueName: "ADDR",

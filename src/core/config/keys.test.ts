@@ -14,6 +14,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
       ["monitor.targets", "LOGWISP_MONITOR_TARGETS", "targets"],
       ["monitor.replay_size", "LOGWISP_MONITOR_REPLAY_SIZE", "integer"],
       ["monitor.replay_max_bytes", "LOGWISP_MONITOR_REPLAY_MAX_BYTES", "integer"],
+      ["monitor.read_from", "LOGWISP_MONITOR_READ_FROM", "choice"],
       ...(["TCP", "HTTP"] as const).flatMap((protocol) => {
         const section = `${protocol.toLowerCase()}server`;
         const env = `LOGWISP_${protocol}SERVER_`;
@@ -42,6 +43,10 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
         ];
       }),
       ["auth.token", "LOGWISP_AUTH_TOKEN", "string"],
+      ["state.enabled", "LOGWISP_STATE_ENABLED", "boolean"],
+      ["state.dir", "LOGWISP_STATE_DIR", "string"],
+      ["state.checkpoint_interval_ms", "LOGWISP_STATE_CHECKPOINT_INTERVAL_MS", "integer"],
+      ["config.watch", "LOGWISP_CONFIG_WATCH", "boolean"],
     ],
   );
 });
@@ -49,7 +54,16 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
 test("sections are the tables of the schema", () => {
   assert.deepEqual(
     [...CONFIG_SECTIONS],
-    ["monitor", "tcpserver", "tcpserver.heartbeat", "httpserver", "httpserver.heartbeat", "auth"],
+    [
+      "monitor",
+      "tcpserver",
+      "tcpserver.heartbeat",
+      "httpserver",
+      "httpserver.heartbeat",
+      "auth",
+      "state",
+      "config",
+    ],
   );
 });
 

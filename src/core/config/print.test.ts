@@ -37,6 +37,8 @@ test("the defaults print in the seed's order and parse back to the default confi
     "[httpserver]",
     "[httpserver.heartbeat]",
     "[auth]",
+    "[state]",
+    "[config]",
   ]);
   assert.deepEqual(parseTOML(toml), withoutUndefined(defaultConfig()));
   assert.match(toml, /^# config file: none$/m);

@@ -14,6 +14,7 @@ test("defaultConfig has every key with the documented default", () => {
       targets: [{ path: "./", pattern: "*.log" }],
       replay_size: 10000,
       replay_max_bytes: 16777216,
+      read_from: "checkpoint",
     },
     tcpserver: {
       enabled: false,
@@ -52,6 +53,8 @@ test("defaultConfig has every key with the documented default", () => {
       },
     },
     auth: {},
+    state: { enabled: true, checkpoint_interval_ms: 1000 },
+    config: { watch: false },
   });
 });
 

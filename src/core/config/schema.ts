@@ -70,6 +70,13 @@ export const LINE_FORMATS = ["auto", "json", "logfmt", "text"] as const;
 export type LineFormat = (typeof LINE_FORMATS)[number];
 const LINE_FORMAT_EXPECTED = `one of ${LINE_FORMATS.map((format) => JSON.stringify(format)).join(", ")}`;
 
+/**
+ * Where a file present at start is read from: `checkpoint` resumes where the last run stopped (with no state
+ * yet, from the end), `end` and `beginning` ignore the checkpoints.
+ */
+export const READ_FROM = ["checkpoint", "end", "beginning"] as const;
+export type ReadFrom = (typeof READ_FROM)[number];
+
 /** One followed path: a file, or a directory whose entries matching `pattern` are followed. */
 export const TargetSchema = v.strictObject(
   {
@@ -160,6 +167,32 @@ const MonitorSchema = v.strictObject(
       16777216,
       "Most bytes of entries (their JSON text) the replay ring holds; the oldest go first",
     ),
+    read_from: choiceKey(
+      READ_FROM,
+      "checkpoint",
+      "Where files present at start are read from: checkpoint (where the last run stopped), end or beginning",
+    ),
+  },
+  "a table",
+);
+
+/**
+ * The state that outlives the process (checkpoints and the saved replay ring). `dir` has no default here:
+ * absent means the platform's place for state ($XDG_STATE_HOME/logwisp, else ~/.local/state/logwisp),
+ * which only the runtime's environment can tell (see fanout/state-dir.ts).
+ */
+const StateSchema = v.strictObject(
+  {
+    enabled: booleanKey(
+      true,
+      "Keep checkpoints and the replay ring across restarts; false: start fresh every time",
+    ),
+    dir: optionalPath("State directory (default: $XDG_STATE_HOME/logwisp, else ~/.local/state/logwisp)"),
+    checkpoint_interval_ms: atLeast(
+      10,
+      1000,
+      "Most often in ms that checkpoints and the replay ring are saved while lines flow",
+    ),
   },
   "a table",
 );
@@ -237,6 +270,14 @@ const AuthSchema = v.strictObject(
   "a table",
 );
 
+/** How the config itself is read again while logwisp runs (SIGHUP always reloads it). */
+const ReloadSchema = v.strictObject(
+  {
+    watch: booleanKey(false, "Reload the config when its file changes (as SIGHUP does)"),
+  },
+  "a table",
+);
+
 export const ConfigSchema = v.strictObject(
   {
     monitor: v.optional(MonitorSchema, {}),
@@ -270,6 +311,8 @@ export const ConfigSchema = v.strictObject(
       {},
     ),
     auth: v.optional(AuthSchema, {}),
+    state: v.optional(StateSchema, {}),
+    config: v.optional(ReloadSchema, {}),
   },
   "a table",
 );

@@ -255,3 +255,36 @@ test("a filter on q or fields uses the parsed entries given with the batch, not 
   );
   assert.equal((await sub.next())?.entries, 1);
 });
+
+test("reconfigure: a smaller ring keeps the newest entries with their ids; numbering and resumes go on", async () => {
+  const hub = new Hub({ runId: "r", replaySize: 10 });
+  for (let n = 1; n <= 8; n++) hub.publish(`{"n":${n}}`);
+  hub.reconfigure({ replaySize: 3, replayMaxBytes: 65536 });
+  assert.deepEqual(hub.replayStatus(), {
+    replay_size: 3,
+    replay_max_bytes: 65536,
+    entries: 3,
+    bytes: 21,
+    oldest_id: "r-6",
+    newest_id: "r-8",
+  });
+  hub.publish('{"n":9}');
+  assert.equal(hub.published, 9);
+  const resumed = hub.subscribe({
+    transport: "tcp",
+    remoteAddress: "a",
+    bufferSize: 10,
+    start: { after: { run: "r", seq: 7 } },
+  });
+  assert.equal(decoder.decode((await resumed.next())?.bytes), '{"n":8}\n{"n":9}\n');
+  // larger again: what was held stays, and the ring fills up to its new size
+  hub.reconfigure({ replaySize: 100, replayMaxBytes: 65536 });
+  for (let n = 10; n <= 12; n++) hub.publish(`{"n":${n}}`);
+  assert.equal(hub.replayStatus().entries, 6);
+  assert.equal(hub.replayStatus().oldest_id, "r-7");
+  // off: nothing held, numbers still taken
+  hub.reconfigure({ replaySize: 0, replayMaxBytes: 65536 });
+  hub.publish('{"n":13}');
+  assert.equal(hub.replayStatus().entries, 0);
+  assert.equal(hub.published, 13);
+});

@@ -5,7 +5,7 @@
 import type { LogEntry } from "../entry/entry.ts";
 import { encodeJsonLines, encodeSseDataFrames } from "../wire/framing.ts";
 import type { PublishedEntry } from "../wire/published-entry.ts";
-import { type EntryId, ReplayRing, runIdOf } from "./replay.ts";
+import { type EntryId, ReplayRing, type RingExport, runIdOf } from "./replay.ts";
 import { levelIndex, type StreamFilter } from "./stream-filter.ts";
 import {
   type ReplaySource,
@@ -46,6 +46,11 @@ export interface StreamStart {
   readonly after?: EntryId | undefined;
   /** Also the last N entries that pass the filter, up to `after` (or up to now). */
   readonly backlog?: number | undefined;
+  /**
+   * Also the held entries whose time is at or after this (an entry's `time` text); with `backlog`, at most
+   * that many of them (the newest).
+   */
+  readonly since?: string | undefined;
 }
 
 export interface SubscribeOptions {
@@ -72,14 +77,30 @@ export interface StartOptions {
 
 const NO_BYTES = new Uint8Array(0);
 
+/**
+ * An earlier run whose ids this hub still honours, up to `upToSeq`: the ids of the entries saved with the
+ * ring before a crash. Its later ids name entries that were lost with the process.
+ */
+export interface EarlierRun {
+  readonly run: string;
+  readonly upToSeq: number;
+}
+
+/** Earlier runs remembered at most (each crash in a row adds one). */
+const EARLIER_RUNS_KEPT = 16;
+
 export class Hub {
   readonly counters: Record<Transport, TransportCounters> = {
     tcp: { connections: 0, delivered: 0, dropped: 0 },
     sse: { connections: 0, delivered: 0, dropped: 0 },
   };
-  readonly runId: string;
-  readonly ring: ReplayRing;
-  private readonly idPrefix: string;
+  /** Replaced (its newest entries copied) when a reload changes replay_size or replay_max_bytes. */
+  ring: ReplayRing;
+  private run: string;
+  private idPrefix: string;
+  private earlier: EarlierRun[] = [];
+  /** The newest seq of a ring restored at start (see restore). */
+  private restoredSeq = 0;
   private readonly subscribers = new Set<Subscriber>();
   /** The reader's waits for room in the current one-second window (see ROOM_WAIT_BUDGET_MS_PER_SECOND). */
   private waitWindowStart = 0;
@@ -90,14 +111,46 @@ export class Hub {
 
   constructor(options: HubOptions = {}) {
     this.ring = new ReplayRing(options.replaySize ?? 0, options.replayMaxBytes);
-    this.replaySource = { ring: this.ring, encode: (entries, transport) => this.encode(entries, transport) };
-    this.runId = options.runId ?? runIdOf(Date.now());
-    this.idPrefix = `${this.runId}-`;
+    const hub = this;
+    this.replaySource = {
+      get ring() {
+        return hub.ring;
+      },
+      encode: (entries, transport) => this.encode(entries, transport),
+    };
+    this.run = options.runId ?? runIdOf(Date.now());
+    this.idPrefix = `${this.run}-`;
   }
 
-  /** Entries published in this run (the last sequence number). */
+  /** The `<run>` part of every id. */
+  get runId(): string {
+    return this.run;
+  }
+
+  /** Earlier runs whose ids are honoured up to a seq (see restore). */
+  get earlierRuns(): readonly EarlierRun[] {
+    return this.earlier;
+  }
+
+  /**
+   * Before anything is published: the ring saved by an earlier run, and its ids. `run`: the run to go on
+   * as (after a clean stop, the saved one, so every id stays valid); `earlier`: runs whose ids stay valid
+   * up to a seq (after a crash, the saved run up to the newest entry saved).
+   */
+  restore(saved: RingExport, run: string, earlier: readonly EarlierRun[]): void {
+    this.ring.restore(saved);
+    this.restoredSeq = this.ring.newestSeq;
+    this.run = run;
+    this.idPrefix = `${run}-`;
+    // a run whose ids all lie before what the ring holds adds nothing that an unknown run would not
+    this.earlier = earlier
+      .filter((entry) => entry.run !== run && entry.upToSeq >= this.ring.oldestSeq - 1)
+      .slice(-EARLIER_RUNS_KEPT);
+  }
+
+  /** Entries published by this process (seqs go on from a restored ring's: those are not counted). */
   get published(): number {
-    return this.ring.newestSeq;
+    return this.ring.newestSeq - this.restoredSeq;
   }
 
   /** Whether the ring keeps entries (`replay_size` > 0): then every entry is parsed and kept. */
@@ -144,8 +197,17 @@ export class Hub {
     const { ring } = this;
     const newest = ring.newestSeq;
     let from = newest + 1;
-    const { after, backlog } = start;
-    if (after && after.run !== this.runId) {
+    const { backlog } = start;
+    let after = start.after;
+    const earlier =
+      after && after.run !== this.run ? this.earlier.find((e) => e.run === after?.run) : undefined;
+    if (after && earlier && after.seq > earlier.upToSeq) {
+      // an id from after the last save of a run that crashed: the entries it came after were lost with that
+      // process and read again since, so what it missed is unknown; from the first entry after the save
+      subscriber.reportGap(null, "restart", false);
+      after = { run: this.run, seq: earlier.upToSeq };
+    } else if (after && earlier) after = { run: this.run, seq: after.seq };
+    if (after && after.run !== this.run) {
       // the id is from an earlier run: what it missed is unknown, everything this run has is new to it
       subscriber.reportGap(null, "restart", false);
       from = ring.oldestSeq;
@@ -155,8 +217,13 @@ export class Hub {
       if (wanted < ring.oldestSeq)
         subscriber.reportGap(ring.oldestSeq - wanted, "evicted", connectedSinceStart);
     }
-    if (backlog !== undefined && backlog > 0)
-      from = Math.min(from, this.backlogStart(backlog, subscriber.filter, from - 1));
+    // the history asked for: from `since`, cut to the last `backlog` entries when both are given
+    let history = start.since === undefined ? undefined : ring.firstAtOrAfter(start.since);
+    if (backlog !== undefined && backlog > 0) {
+      const backlogFrom = this.backlogStart(backlog, subscriber.filter, from - 1);
+      history = history === undefined ? backlogFrom : Math.max(history, backlogFrom);
+    }
+    if (history !== undefined) from = Math.min(from, history);
     if (from <= newest) subscriber.catchUpFrom(from);
   }
 
@@ -296,6 +363,25 @@ export class Hub {
     for (const subscriber of this.subscribers)
       if (subscriber.transport === transport && subscriber.offer(bytes, false)) queued++;
     return queued;
+  }
+
+  /**
+   * A reload's new replay_size / replay_max_bytes: a new ring holding the newest entries of the old one that
+   * fit it, with the same sequence numbers, so ids and resumes go on as if it had always had this size.
+   */
+  reconfigure(options: { readonly replaySize: number; readonly replayMaxBytes: number }): void {
+    const old = this.ring;
+    if (old.capacity === options.replaySize && old.maxBytes === options.replayMaxBytes) return;
+    const ring = new ReplayRing(options.replaySize, options.replayMaxBytes);
+    const keep = Math.min(old.size, options.replaySize);
+    const first = old.newestSeq - keep + 1;
+    // the numbers before the kept entries are taken, not held: the next entry gets the next seq
+    ring.skip(first - 1);
+    for (let seq = first; seq <= old.newestSeq; seq++) {
+      const entry = old.get(seq);
+      if (entry) ring.push({ seq, json: entry.json, source: entry.source, level: entry.level });
+    }
+    this.ring = ring;
   }
 
   /** The ring, for /status. */

@@ -11,30 +11,47 @@ import type { Runtime } from "../runtime.ts";
 import type { LineFlags } from "../tail/lines.ts";
 import { Monitor } from "../tail/monitor.ts";
 import { LINES_PER_TURN } from "../tail/reader.ts";
+import type { Checkpoints } from "../tail/resume.ts";
+import type { FilePosition } from "../tail/tailer.ts";
 import { yieldToEventLoop } from "../util/event-loop.ts";
 import { nowMicros } from "../util/time.ts";
 import { encodeNamedEvent } from "../wire/framing.ts";
+import type { PublishedPositions } from "./checkpoints.ts";
 import type { EntrySource, SourceFileStatus } from "./entry-source.ts";
 import { hintWindowMs } from "./hint-window.ts";
 import type { Hub } from "./hub.ts";
 
+/**
+ * What a restart resumes from. `positions` is told where each file was published up to, once the lines
+ * before it reached the hub (a NATS publisher would instead tell it from its acks); `saved` gives the last
+ * run's checkpoints when the files are first listed.
+ */
+export interface LocalFilesState {
+  readonly positions: PublishedPositions;
+  readonly saved: () => Checkpoints | undefined;
+}
+
 export class LocalFiles implements EntrySource {
   private readonly monitor: Monitor;
   /** Targets' include/exclude; undefined when none sets them. */
-  private readonly targetFilter: TargetFilter | undefined;
+  private targetFilter: TargetFilter | undefined;
   /** Each file's `format` (its target's, else [monitor]'s). */
-  private readonly formatOf: (path: string) => LineFormat;
+  private formatOf: (path: string) => LineFormat;
   /** Entries serialised in this event-loop turn (and the entries themselves, for filters), handed to the hub as one batch at its end. */
   private pending: string[] = [];
   private pendingEntries: LogEntry[] = [];
   private flushQueued = false;
   /** When the lines of this turn's batch were read: the reader hands on a slice of one read at once. */
   private batchReadMicros = 0;
+  /** Positions reached by the lines of this turn's batch: they count once the batch reached the hub. */
+  private pendingPaths: string[] = [];
+  private pendingPositions: FilePosition[] = [];
 
   constructor(
-    runtime: Runtime,
+    private readonly runtime: Runtime,
     monitor: Config["monitor"],
     private readonly hub: Hub,
+    private readonly state?: LocalFilesState,
   ) {
     this.targetFilter = TargetFilter.from(runtime, monitor.targets);
     this.formatOf = targetFormats(runtime, monitor.format, monitor.targets);
@@ -51,12 +68,22 @@ export class LocalFiles implements EntrySource {
           await this.hub.waitForRoom(LINES_PER_TURN);
         },
         hintWindowMs: () => hintWindowMs(this.hub.activeClients()),
+        readFrom: monitor.read_from,
       },
       {
         line: (source, path, text, flags) => {
           if (this.targetFilter === undefined || this.targetFilter.passes(path, text)) {
             this.publishLine(source, path, text, flags);
           }
+        },
+        position: state === undefined ? undefined : (_source, path, at) => this.reachedPosition(path, at),
+        released: (path, file) => {
+          this.flushPending();
+          state?.positions.release(path, file);
+        },
+        forgotten: (path) => {
+          this.flushPending();
+          state?.positions.forget(path);
         },
         notice: (kind, path, detail) => {
           runtime.log(detail);
@@ -76,11 +103,28 @@ export class LocalFiles implements EntrySource {
   }
 
   start(): Promise<void> {
-    return this.monitor.start();
+    return this.monitor.start(this.state?.saved());
   }
 
   stop(): Promise<void> {
     return this.monitor.stop();
+  }
+
+  /**
+   * A reload's [monitor] settings: targets, include/exclude, formats and poll settings, without stopping. Files
+   * still followed keep their place (see Monitor.reconfigure); the lines read from now on meet the new
+   * filters and formats. The excluded-line counts start over with the new filters.
+   */
+  reconfigure(monitor: Config["monitor"]): void {
+    this.targetFilter = TargetFilter.from(this.runtime, monitor.targets);
+    this.formatOf = targetFormats(this.runtime, monitor.format, monitor.targets);
+    this.monitor.reconfigure({
+      checkIntervalMs: monitor.check_interval_ms,
+      rotateWaitMs: monitor.rotate_wait_ms,
+      maxLineBytes: monitor.max_line_bytes,
+      targets: monitor.targets,
+      followSymlinks: monitor.follow_symlinks,
+    });
   }
 
   status(): SourceFileStatus[] {
@@ -112,13 +156,32 @@ export class LocalFiles implements EntrySource {
     }
   }
 
+  /** Every line before `at` was handed on: published once this turn's batch is (at once when none is pending). */
+  private reachedPosition(path: string, at: FilePosition): void {
+    if (this.pending.length === 0) {
+      this.state?.positions.advance(path, at);
+      return;
+    }
+    this.pendingPaths.push(path);
+    this.pendingPositions.push(at);
+  }
+
   private readonly flushPending = (): void => {
     this.flushQueued = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    const entries = this.pendingEntries;
-    this.pending = [];
-    this.pendingEntries = [];
-    this.hub.publishBatch(batch, entries);
+    if (this.pending.length > 0) {
+      const batch = this.pending;
+      const entries = this.pendingEntries;
+      this.pending = [];
+      this.pendingEntries = [];
+      this.hub.publishBatch(batch, entries);
+    }
+    // after the batch: a checkpoint never runs ahead of what the hub (and the ring) holds
+    if (this.pendingPaths.length === 0) return;
+    const paths = this.pendingPaths;
+    const positions = this.pendingPositions;
+    this.pendingPaths = [];
+    this.pendingPositions = [];
+    for (let i = 0; i < paths.length; i++)
+      this.state?.positions.advance(paths[i] as string, positions[i] as FilePosition);
   };
 }

@@ -220,3 +220,24 @@ test("ids: the run is the start time in base 36; malformed ids are absent, not e
   }
   assert.equal(parseEntryId(`a-${"9".repeat(16)}`), undefined, "beyond a safe integer");
 });
+
+test("firstAtOrAfter: the first held entry whose time is at or after the one asked", () => {
+  const ring = new ReplayRing(5, 1 << 20);
+  const timed = (seq: number) =>
+    `{"time":"2026-12-06T21:00:${String(seq).padStart(2, "0")}.000000Z","n":${seq}}`;
+  assert.equal(ring.firstAtOrAfter("2026-12-06T21:00:00.000000Z"), 1, "empty: the next seq");
+  fill(ring, 8, timed);
+  // held: seqs 4..8, times :04..:08
+  assert.equal(ring.firstAtOrAfter("2026-12-06T21:00:00.000000Z"), 4, "before all held: the oldest");
+  assert.equal(ring.firstAtOrAfter("2026-12-06T21:00:06.000000Z"), 6, "equal: that entry");
+  assert.equal(ring.firstAtOrAfter("2026-12-06T21:00:06.500000Z"), 7, "between: the next");
+  assert.equal(ring.firstAtOrAfter("2026-12-06T21:00:09.000000Z"), 9, "after all: newest + 1");
+});
+
+test("firstAtOrAfter: a line with its own older time near the newest is a boundary, not let through", () => {
+  const ring = new ReplayRing(10, 1 << 20);
+  const at = (second: number) => `{"time":"2026-12-06T21:00:${String(second).padStart(2, "0")}.000000Z"}`;
+  for (const second of [50, 51, 52, 53, 54, 10, 55]) ring.push(entry(ring.peekSeq(), at(second)));
+  assert.equal(ring.firstAtOrAfter("2026-12-06T21:00:30.000000Z"), 7, "only the entry after the old one");
+  assert.equal(ring.firstAtOrAfter("2026-12-06T21:00:05.000000Z"), 1, "all: nothing is older");
+});

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SUPPORTED_SYNTAX } from "../util/linear-regex.ts";
 import { FilterError } from "./stream-filter.ts";
-import { requestFromJsonLine, requestFromQuery } from "./stream-request.ts";
+import { parseSince, requestFromJsonLine, requestFromQuery } from "./stream-request.ts";
 
 const query = (text: string, header?: string) => requestFromQuery(new URLSearchParams(text), header);
 
@@ -57,7 +57,7 @@ describe("GET /stream query", () => {
     ["backlog=1.5", 'backlog: got "1.5", expected a non-negative integer'],
     [
       "lvl=warn",
-      "lvl: unknown parameter, expected level, source, q, fields.<key>, backlog, last_event_id or token",
+      "lvl: unknown parameter, expected level, source, q, fields.<key>, backlog, since, last_event_id or token",
     ],
     [
       "level=warn&level=error",
@@ -108,7 +108,7 @@ describe("TCP options line", () => {
       `the first line is not valid JSON (${jsonError("{nope")}), expected an object such as {"filter":{"level":"warn"},"backlog":100}`,
     ],
     ["[1]", "the first line: got [1], expected a JSON object"],
-    ['{"filters":{}}', "filters: unknown key, expected filter, backlog or token"],
+    ['{"filters":{}}', "filters: unknown key, expected filter, backlog, since or token"],
     ['{"filter":"warn"}', 'filter: got "warn", expected a JSON object'],
     ['{"filter":{"lvl":"warn"}}', "filter.lvl: unknown key, expected level, source, q or fields"],
     ['{"filter":{"level":3}}', "filter.level: got 3, expected a string"],
@@ -148,3 +148,62 @@ function jsonError(text: string): string {
   }
   return "";
 }
+
+describe('since (SSE ?since=, TCP "since")', () => {
+  const now = Date.parse("2026-12-06T21:00:00.000Z");
+  const expected =
+    "expected a duration (a whole number of s, m or h: 15m) or an RFC 3339 time (2026-01-01T12:00:00Z)";
+
+  const valid: [string, string][] = [
+    ["15m", "2026-12-06T20:45:00.000000Z"],
+    ["30s", "2026-12-06T20:59:30.000000Z"],
+    ["2h", "2026-12-06T19:00:00.000000Z"],
+    ["0s", "2026-12-06T21:00:00.000000Z"],
+    ["2026-12-06T20:30:00Z", "2026-12-06T20:30:00.000000Z"],
+    ["2026-12-06T22:30:00.25+02:00", "2026-12-06T20:30:00.250000Z"],
+    // before 1970: everything held is after it
+    ["999999999h", "1970-01-01T00:00:00.000000Z"],
+  ];
+  for (const [text, time] of valid) {
+    test(`${text} → ${time}`, () => assert.equal(parseSince(text, "since", now), time));
+  }
+
+  test("from the query string and from the options line, as the entries' time text", () => {
+    assert.equal(
+      requestFromQuery(new URLSearchParams("since=15m"), null, now).since,
+      "2026-12-06T20:45:00.000000Z",
+    );
+    assert.equal(requestFromJsonLine('{"since":"1h","backlog":5}', now).since, "2026-12-06T20:00:00.000000Z");
+    assert.equal(query("since=").since, undefined, "an empty value is absent");
+  });
+
+  const invalid = [
+    "15",
+    "15d",
+    "-5m",
+    "1.5h",
+    "yesterday",
+    "2026-12-06T20:30:00",
+    "2026-12-06",
+    "2026-13-01T00:00:00Z",
+  ];
+  for (const text of invalid) {
+    test(`invalid: since=${text}`, () => {
+      assert.equal(
+        detailOf(() => query(`since=${encodeURIComponent(text)}`)),
+        `since: got ${JSON.stringify(text)}, ${expected}`,
+      );
+      assert.equal(
+        detailOf(() => requestFromJsonLine(JSON.stringify({ since: text }))),
+        `since: got ${JSON.stringify(text)}, ${expected}`,
+      );
+    });
+  }
+
+  test("invalid: a number in the options line", () => {
+    assert.equal(
+      detailOf(() => requestFromJsonLine('{"since":15}')),
+      `since: got 15, ${expected}`,
+    );
+  });
+});

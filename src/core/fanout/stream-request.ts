@@ -2,6 +2,7 @@
 // JSON options line a TCP client may send first. Both come out as one StreamRequest; both refuse a bad
 // one with a FilterError naming the parameter, what was wrong and what is expected.
 
+import { formatTimeMicros, normalizeTime } from "../util/time.ts";
 import { type EntryId, parseEntryId } from "./replay.ts";
 import { compileFilter, FilterError, type FilterSpec, type StreamFilter } from "./stream-filter.ts";
 
@@ -9,21 +10,52 @@ export interface StreamRequest {
   readonly filter: StreamFilter | undefined;
   /** Start with the last N entries that pass the filter. */
   readonly backlog: number | undefined;
-  /** Resume after this entry (SSE `Last-Event-ID` or `?last_event_id=`); wins over backlog. */
+  /** Resume after this entry (SSE `Last-Event-ID` or `?last_event_id=`); wins over backlog and since. */
   readonly resume: EntryId | undefined;
+  /** Start with the held entries whose time is at or after this one (an entry's `time`, RFC 3339 UTC µs). */
+  readonly since?: string | undefined;
 }
 
 /** The largest backlog asked for that is taken as a number; more than the ring holds gives what it holds. */
 const MAX_BACKLOG = Number.MAX_SAFE_INTEGER;
 
-const QUERY_PARAMETERS = ["level", "source", "q", "backlog", "last_event_id", "token"] as const;
+const QUERY_PARAMETERS = ["level", "source", "q", "backlog", "since", "last_event_id", "token"] as const;
+
+const SINCE_DURATION = /^(\d{1,9})([smh])$/;
+/** RFC 3339 with its offset: a time without one would be read in the server's zone, not the client's. */
+const SINCE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * `15m` (a whole number of s, m or h before now) or an RFC 3339 time → the earliest entry time wanted, as
+ * entries spell their time (`2026-01-01T12:00:00.000000Z`), so it compares with them as text.
+ */
+export function parseSince(text: string, name: string, nowMs: number = Date.now()): string {
+  const trimmed = text.trim();
+  const duration = SINCE_DURATION.exec(trimmed);
+  if (duration) {
+    const ms = Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS];
+    // further back than 1970: every entry is after it
+    return formatTimeMicros(Math.max(0, nowMs - ms) * 1000);
+  }
+  const time = SINCE_TIME.test(trimmed) ? normalizeTime(trimmed) : undefined;
+  if (time === undefined) throw new FilterError(`${name}: got ${JSON.stringify(text)}, ${SINCE_EXPECTED}`);
+  return time;
+}
+
+const SINCE_EXPECTED =
+  "expected a duration (a whole number of s, m or h: 15m) or an RFC 3339 time (2026-01-01T12:00:00Z)";
 
 /**
  * `/stream?level=warn&source=app*.log&q=timeout&fields.user=alice&backlog=100`. An empty value counts as
  * absent (a form leaves its empty fields in the URL), except for fields.<key>, where "" is a value. A
  * malformed last_event_id counts as absent too: a browser would retry a refusal forever.
  */
-export function requestFromQuery(params: URLSearchParams, lastEventIdHeader?: string | null): StreamRequest {
+export function requestFromQuery(
+  params: URLSearchParams,
+  lastEventIdHeader?: string | null,
+  nowMs: number = Date.now(),
+): StreamRequest {
   const seen = new Set<string>();
   const sources: string[] = [];
   const fields: [string, string][] = [];
@@ -44,7 +76,7 @@ export function requestFromQuery(params: URLSearchParams, lastEventIdHeader?: st
       if (value !== "") single[name as (typeof QUERY_PARAMETERS)[number]] = value;
     } else {
       throw new FilterError(
-        `${name}: unknown parameter, expected level, source, q, fields.<key>, backlog, last_event_id or token`,
+        `${name}: unknown parameter, expected level, source, q, fields.<key>, backlog, since, last_event_id or token`,
       );
     }
   }
@@ -57,6 +89,7 @@ export function requestFromQuery(params: URLSearchParams, lastEventIdHeader?: st
   return {
     filter: compileFilter(spec, (part) => part),
     backlog: single.backlog === undefined ? undefined : parseBacklog(single.backlog, "backlog"),
+    ...(single.since === undefined ? {} : { since: parseSince(single.since, "since", nowMs) }),
     // the header is what EventSource sends on its own reconnect, so it is the newer of the two
     resume: parseEntryId(lastEventIdHeader) ?? parseEntryId(single.last_event_id),
   };
@@ -69,14 +102,15 @@ function parseBacklog(text: string, name: string): number {
   return Math.min(Number(text.trim()), MAX_BACKLOG);
 }
 
-const TCP_KEYS = ["filter", "backlog", "token"];
+const TCP_KEYS = ["filter", "backlog", "since", "token"];
 const TCP_FILTER_KEYS = ["level", "source", "q", "fields"];
 
 /**
  * A TCP client's options line: `{"filter": {"level": "warn", "source": "app*.log", "q": "timeout",
- * "fields": {"user": "alice"}}, "backlog": 100}`, every key optional ("token" is auth's, read there).
+ * "fields": {"user": "alice"}}, "backlog": 100, "since": "15m"}`, every key optional ("token" is auth's,
+ * read there).
  */
-export function requestFromJsonLine(line: string): StreamRequest {
+export function requestFromJsonLine(line: string, nowMs: number = Date.now()): StreamRequest {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -85,11 +119,14 @@ export function requestFromJsonLine(line: string): StreamRequest {
       `the first line is not valid JSON (${error instanceof Error ? error.message : String(error)}), expected an object such as {"filter":{"level":"warn"},"backlog":100}`,
     );
   }
-  return requestFromOptions(asObject(value, "the first line"));
+  return requestFromOptions(asObject(value, "the first line"), nowMs);
 }
 
-export function requestFromOptions(options: Record<string, unknown>): StreamRequest {
-  checkKeys(options, TCP_KEYS, "", "filter, backlog or token");
+export function requestFromOptions(
+  options: Record<string, unknown>,
+  nowMs: number = Date.now(),
+): StreamRequest {
+  checkKeys(options, TCP_KEYS, "", "filter, backlog, since or token");
   const filter = options.filter === undefined ? {} : asObject(options.filter, "filter");
   checkKeys(filter, TCP_FILTER_KEYS, "filter.", "level, source, q or fields");
   const spec: FilterSpec = {
@@ -104,10 +141,15 @@ export function requestFromOptions(options: Record<string, unknown>): StreamRequ
   if (backlog !== undefined && (typeof backlog !== "number" || !Number.isInteger(backlog) || backlog < 0)) {
     throw new FilterError(`backlog: got ${JSON.stringify(backlog)}, expected a non-negative integer`);
   }
+  const { since } = options;
+  if (since !== undefined && typeof since !== "string") {
+    throw new FilterError(`since: got ${JSON.stringify(since)}, ${SINCE_EXPECTED}`);
+  }
   return {
     filter: compileFilter(spec, (part) => `filter.${part}`),
     backlog: backlog === undefined ? undefined : Math.min(backlog, MAX_BACKLOG),
     resume: undefined,
+    ...(since === undefined ? {} : { since: parseSince(since, "since", nowMs) }),
   };
 }
 

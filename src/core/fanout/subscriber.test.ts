@@ -82,6 +82,28 @@ test("backlog larger than the ring gives what the ring holds; 0 gives nothing", 
   assert.deepEqual(await drainTcp(subscribe({ backlog: 0 })), []);
 });
 
+test("since: the held entries from that time on, then live; with a backlog, at most that many of them", async () => {
+  const hub = new Hub({ replaySize: 100, runId: "r" });
+  const at = (n: number) => `2026-12-06T21:00:${String(n).padStart(2, "0")}.000000Z`;
+  const timed = (n: number) =>
+    JSON.stringify({ time: at(n), source: "a.log", level: "info", message: `m${n}`, n });
+  hub.publishBatch(range(1, 10).map(timed));
+  const subscribe = (start: StreamStart) =>
+    hub.subscribe({ transport: "tcp", remoteAddress: "x", bufferSize: 1000, start });
+  const since = subscribe({ since: at(7) });
+  const capped = subscribe({ since: at(3), backlog: 2 });
+  const wider = subscribe({ since: at(9), backlog: 5 });
+  const future = subscribe({ since: at(59) });
+  // a TCP client's own start (`after`) and since: the earlier of the two
+  const tcp = subscribe({ after: { run: "r", seq: 10 }, since: at(8) });
+  hub.publishBatch([timed(11)]);
+  assert.deepEqual(await drainTcp(since), [7, 8, 9, 10, 11]);
+  assert.deepEqual(await drainTcp(capped), [9, 10, 11]);
+  assert.deepEqual(await drainTcp(wider), [9, 10, 11]);
+  assert.deepEqual(await drainTcp(future), [11]);
+  assert.deepEqual(await drainTcp(tcp), [8, 9, 10, 11]);
+});
+
 test("replay off: a backlog answers nothing and the client is live at once", async () => {
   const { publish, subscribe } = makeHub(0);
   publish(5);

@@ -50,3 +50,19 @@ test("limits of 0 admit everyone, and released addresses are forgotten", () => {
   assert.equal(limits.addresses, 0);
   assert.equal(limits.rejected, 0);
 });
+
+test("reconfigure: new limits hold for the next client; those connected keep their slot", () => {
+  const limits = new ClientLimits(0, 0);
+  const first = admitted(limits.admit("10.0.0.1"));
+  admitted(limits.admit("10.0.0.1"));
+  limits.reconfigure(5, 1);
+  assert.deepEqual(limits.admit("10.0.0.1"), {
+    ok: false,
+    refusal: { error: "too many clients from this address", max_clients_per_ip: 1 },
+  });
+  assert.equal(limits.active, 2);
+  admitted(limits.admit("10.0.0.2"));
+  first();
+  limits.reconfigure(0, 0);
+  admitted(limits.admit("10.0.0.1"));
+});

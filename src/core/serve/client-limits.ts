@@ -20,9 +20,15 @@ export class ClientLimits {
 
   /** Limits of 0 mean no limit. */
   constructor(
-    private readonly maxClients: number,
-    private readonly maxClientsPerIp: number,
+    private maxClients: number,
+    private maxClientsPerIp: number,
   ) {}
+
+  /** A reload's new limits, for the clients that connect from now on: those connected keep their slot. */
+  reconfigure(maxClients: number, maxClientsPerIp: number): void {
+    this.maxClients = maxClients;
+    this.maxClientsPerIp = maxClientsPerIp;
+  }
 
   admit(remoteAddress: string): Admission {
     const address = canonicalAddress(remoteAddress);

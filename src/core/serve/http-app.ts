@@ -129,8 +129,10 @@ function sseResponse(
   signal: AbortSignal,
   releaseSlot: () => void,
 ): Response {
-  // a resume wins over a backlog: the client already has what came before its last id
-  const start = request.resume ? { after: request.resume } : { backlog: request.backlog };
+  // a resume wins over a backlog and since: the client already has what came before its last id
+  const start = request.resume
+    ? { after: request.resume }
+    : { backlog: request.backlog, since: request.since };
   const subscriber = server.open(remoteAddress, { filter: request.filter, start });
   let finish: () => void = () => undefined;
   const session = new Promise<void>((resolve) => {

@@ -220,3 +220,26 @@ test("other methods on /metrics are 405; the 404 lists /metrics; without a metri
   assert.deepEqual(missing.endpoints, ["/", "/stream", "/status", "/metrics"]);
   assert.equal((await makeApp({ metrics: undefined })("/metrics")).status, 404);
 });
+
+test("with state on, its saves and failed saves are counters; with state off there is no series", () => {
+  const hub = new Hub();
+  const state = {
+    enabled: true,
+    dir: "/state/logwisp",
+    instance: "targets-00000000",
+    error: "cannot save",
+    last_saved_at: null,
+    writes: 3,
+    write_failures: 2,
+    last_save_pause_ms: 0.5,
+    ring_saved_entries: 0,
+    ring_loaded_entries: 0,
+    resumed_from: "none" as const,
+  };
+  const on = parse(encodeMetrics({ ...input(hub, []), state }));
+  assert.equal(on.get("logwisp_state_writes_total")?.samples.get(""), 3);
+  assert.equal(on.get("logwisp_state_write_failures_total")?.samples.get(""), 2);
+  assert.equal(on.get("logwisp_state_write_failures_total")?.type, "counter");
+  const off = parse(encodeMetrics({ ...input(hub, []), state: { ...state, enabled: false } }));
+  assert.equal(off.has("logwisp_state_writes_total"), false);
+});

@@ -7,6 +7,7 @@
 
 import type { SourceFileStatus } from "../fanout/entry-source.ts";
 import type { Hub } from "../fanout/hub.ts";
+import type { StateStatus } from "../fanout/state-keeper.ts";
 import type { Runtime } from "../runtime.ts";
 import { encodePrometheusText, type MetricFamily, type MetricType } from "./prometheus-text.ts";
 import type { StreamServer } from "./stream-server.ts";
@@ -20,6 +21,8 @@ export interface MetricsInput {
   readonly files: readonly SourceFileStatus[];
   /** The servers that are on (a server that is off has no series). */
   readonly servers: readonly StreamServer[];
+  /** The state directory's saves; no series while state is off. */
+  readonly state?: StateStatus | undefined;
 }
 
 /** The metrics document, in the text format (see prometheus-text.ts). */
@@ -28,7 +31,30 @@ export function encodeMetrics(input: MetricsInput): string {
 }
 
 export function buildMetrics(input: MetricsInput): MetricFamily[] {
-  return [...processFamilies(input), ...serverFamilies(input), ...fileFamilies(input.files)];
+  return [
+    ...processFamilies(input),
+    ...stateFamilies(input.state),
+    ...serverFamilies(input),
+    ...fileFamilies(input.files),
+  ];
+}
+
+function stateFamilies(state: StateStatus | undefined): MetricFamily[] {
+  if (state === undefined || !state.enabled) return [];
+  return [
+    one(
+      "logwisp_state_writes_total",
+      "counter",
+      "Saves of the checkpoints and the replay ring to the state directory.",
+      state.writes,
+    ),
+    one(
+      "logwisp_state_write_failures_total",
+      "counter",
+      "Saves to the state directory that failed (a full or read-only disk); streaming went on.",
+      state.write_failures,
+    ),
+  ];
 }
 
 function processFamilies({ runtime, version, startedAtMs, hub }: MetricsInput): MetricFamily[] {

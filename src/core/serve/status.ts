@@ -3,6 +3,7 @@
 
 import type { Config } from "../config/schema.ts";
 import type { Hub, Transport } from "../fanout/hub.ts";
+import type { StateStatus } from "../fanout/state-keeper.ts";
 import type { Listener, Runtime } from "../runtime.ts";
 import type { TailerStatus } from "../tail/tailer.ts";
 import type { DescriptorBudget } from "./descriptor-budget.ts";
@@ -22,6 +23,16 @@ export interface StatusInput {
   readonly descriptors: Pick<DescriptorBudget, "limit" | "capacity" | "held" | "refused">;
   /** Clients closed for staying stalled past stall_timeout_seconds, per server. */
   readonly stalledDisconnects: Record<Transport, number>;
+  /** The state directory (checkpoints, saved ring); undefined before start. */
+  readonly state?: StateStatus | undefined;
+  /** The last config reload (SIGHUP or [config] watch): when, its result, why it failed, how many so far. */
+  readonly reload?: {
+    readonly count: number;
+    readonly at: string | null;
+    readonly result: "ok" | "error" | null;
+    readonly error?: string;
+    readonly changed?: readonly string[];
+  };
 }
 
 export function buildStatus(input: StatusInput) {
@@ -42,6 +53,8 @@ export function buildStatus(input: StatusInput) {
       files: input.files,
     },
     replay: hub.replayStatus(),
+    state: input.state ?? null,
+    reload: input.reload ?? { count: 0, at: null, result: null },
     servers: {
       tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp, {
         rejected: input.rejected.tcp,

@@ -226,3 +226,37 @@ test("stall_timeout_seconds 0 never disconnects", async (t) => {
   assert.equal(server.stalledDisconnects, 0);
   await server.shutdown(undefined, 0);
 });
+
+test("reconfigure: a new buffer size holds for clients opened after it; heartbeats follow the new interval", async () => {
+  const hub = new Hub();
+  const server = makeServer(hub);
+  const before = server.open("a");
+  server.reconfigure({
+    transport: "tcp",
+    bufferSize: 2,
+    heartbeatIntervalSeconds: 1,
+    encodeHeartbeat: () => new TextEncoder().encode("hb new\n"),
+    startedAtMs: Date.now(),
+  });
+  const after = server.open("b");
+  for (let n = 0; n < 5; n++) hub.publish(`{"n":${n}}`);
+  assert.equal(before.dropped, 0);
+  assert.equal(after.dropped, 3);
+  assert.equal((await after.next())?.entries, 2);
+  // the next batch is the first tick of the new interval, in the new format
+  assert.equal(decoder.decode((await after.next())?.bytes), "hb new\n");
+  await server.shutdown(undefined, 0);
+});
+
+test("shutdown ends only the clients this server opened, not another server's of the same transport", async () => {
+  const hub = new Hub();
+  const old = makeServer(hub);
+  const fresh = makeServer(hub);
+  const gone = old.open("a");
+  const kept = fresh.open("b");
+  await old.shutdown(undefined, 0);
+  hub.publish('{"n":1}');
+  assert.equal(await gone.next(), undefined);
+  assert.equal(decoder.decode((await kept.next())?.bytes), '{"n":1}\n');
+  await fresh.shutdown(undefined, 0);
+});

@@ -41,9 +41,12 @@ export class StreamServer {
   /** Who may connect: every session takes a slot here first (see client-limits.ts). */
   readonly limits: ClientLimits;
 
+  /** Subscribers this server opened: a shutdown ends these, not another server's of the same transport. */
+  private readonly opened = new WeakSet<Subscriber>();
+
   constructor(
     private readonly hub: Hub,
-    private readonly options: StreamServerOptions,
+    private options: StreamServerOptions,
   ) {
     this.limits = new ClientLimits(options.maxClients ?? 0, options.maxClientsPerIp ?? 0);
   }
@@ -86,6 +89,7 @@ export class StreamServer {
       bufferSize: this.options.bufferSize,
       ...request,
     });
+    this.opened.add(subscriber);
     this.startSweep();
     return subscriber;
   }
@@ -149,6 +153,34 @@ export class StreamServer {
     });
   }
 
+  /**
+   * A reload: buffer size and limits for clients that connect from now on (those connected keep their queue
+   * and their slot), the stall timeout and the heartbeat for everyone (the heartbeat timer starts over).
+   */
+  reconfigure(options: StreamServerOptions): void {
+    const before = this.options;
+    this.options = options;
+    this.limits.reconfigure(options.maxClients ?? 0, options.maxClientsPerIp ?? 0);
+    if (before.stallTimeoutSeconds !== options.stallTimeoutSeconds) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+      if (this.hub.activeClients(options.transport) > 0) this.startSweep();
+    }
+    // each tick reads the heartbeat's format from the options: only a new interval needs a new timer
+    if (before.heartbeatIntervalSeconds !== options.heartbeatIntervalSeconds) {
+      clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = undefined;
+      if (!this.stopped) this.startHeartbeat();
+    }
+  }
+
+  /** Counters that outlive a rebind: the server that replaces this one goes on from them. */
+  inheritCounters(previous: StreamServer): void {
+    this.limits.rejected += previous.limits.rejected;
+    this.stalledDisconnects += previous.stalledDisconnects;
+    this.heartbeatsSent += previous.heartbeatsSent;
+  }
+
   startHeartbeat(): void {
     const seconds = this.options.heartbeatIntervalSeconds;
     if (seconds === undefined) return;
@@ -176,7 +208,7 @@ export class StreamServer {
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     for (const subscriber of this.hub.clients()) {
-      if (subscriber.transport !== this.options.transport) continue;
+      if (!this.opened.has(subscriber)) continue;
       if (lastFrame) subscriber.offer(lastFrame, false);
       subscriber.end();
     }

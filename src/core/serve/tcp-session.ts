@@ -87,7 +87,7 @@ async function awaitOptions(server: StreamServer, connection: TcpConnection, opt
   connection.settle();
   server.start(subscriber, {
     filter: request.filter,
-    start: { after: since, backlog: request.backlog },
+    start: { after: since, backlog: request.backlog, since: request.since },
     connectedSinceStart: true,
   });
   pumpTo(server, subscriber, connection);
@@ -161,7 +161,7 @@ function startSession(
   connection.settle();
   const subscriber = server.open(connection.remoteAddress, {
     filter: request.filter,
-    start: { after: since, backlog: request.backlog },
+    start: { after: since, backlog: request.backlog, since: request.since },
     connectedSinceStart: true,
   });
   connection.onClose(() => subscriber.close());

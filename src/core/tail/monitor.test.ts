@@ -407,3 +407,53 @@ test("a hint window does not pace a burst: a file still behind is read on at onc
   assert.equal(received.length, lines);
   assert.equal(received.at(-1), `burst.log: line ${lines - 1} ${padding}`);
 });
+
+test("reconfigure: a widened pattern follows the new file from its end; a file still matched keeps its place", async () => {
+  writeFileSync(join(dir, "a.log"), "a old\n");
+  writeFileSync(join(dir, "b.txt"), "b old\n");
+  await start([{ path: dir, pattern: "*.log" }]);
+  appendFileSync(join(dir, "a.log"), "a partial");
+  await new Promise((r) => setTimeout(r, 60));
+  monitor?.reconfigure({
+    checkIntervalMs: 20,
+    rotateWaitMs: 50,
+    maxLineBytes: 4096,
+    targets: [
+      { path: dir, pattern: "*.log" },
+      { path: dir, pattern: "*.txt" },
+    ],
+  });
+  const deadline = Date.now() + 3000;
+  while (monitor?.fileCount !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  appendFileSync(join(dir, "a.log"), " ends\n");
+  appendFileSync(join(dir, "b.txt"), "b new\n");
+  // the held partial line of a.log survived the reload; b.txt's old line is not replayed
+  await waitFor(["a.log: a partial ends", "b.txt: b new"], { anyOrder: true });
+});
+
+test("reconfigure: a file no target names any more is drained to its end, then released", async () => {
+  writeFileSync(join(dir, "a.log"), "");
+  writeFileSync(join(dir, "b.log"), "");
+  await start([{ path: dir, pattern: "*.log" }], 10_000);
+  await monitor?.stop();
+  received = [];
+  // a long interval: only the reload's own poll can read what b.log got before it
+  await start([{ path: dir, pattern: "*.log" }], 10_000);
+  appendFileSync(join(dir, "b.log"), "b last\n");
+  monitor?.reconfigure({
+    checkIntervalMs: 20,
+    rotateWaitMs: 50,
+    maxLineBytes: 4096,
+    targets: [{ path: dir, pattern: "a.*" }],
+  });
+  await waitFor(["b.log: b last"]);
+  const deadline = Date.now() + 3000;
+  while (monitor?.fileCount !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(
+    monitor?.status().map((file) => file.source),
+    ["a.log"],
+  );
+  appendFileSync(join(dir, "b.log"), "not followed\n");
+  appendFileSync(join(dir, "a.log"), "a line\n");
+  await waitFor(["b.log: b last", "a.log: a line"]);
+});

@@ -11,6 +11,7 @@ import { yieldToEventLoop } from "../util/event-loop.ts";
 import { Confinement } from "./confinement.ts";
 import { type DiscoveredPaths, Discovery, type MonitorTarget } from "./discovery.ts";
 import type { LineFlags } from "./lines.ts";
+import { type Checkpoints, isSameFile, locateByIdentity, planResume, type ReadFrom } from "./resume.ts";
 import { asFsError, type FilePosition, Tailer, type TailerStatus } from "./tailer.ts";
 
 export type { MonitorTarget } from "./discovery.ts";
@@ -36,6 +37,8 @@ export interface MonitorOptions {
    * hint after a quiet spell at least this long polls at once, so only a steady stream is batched.
    */
   readonly hintWindowMs?: () => number;
+  /** `[monitor] read_from` for the files present at start (default "end"); later files are read from their start. */
+  readonly readFrom?: ReadFrom;
 }
 
 export type NoticeKind = "rotated" | "deleted" | "truncated" | "error" | "recovered";
@@ -45,6 +48,10 @@ export interface MonitorEvents {
   /** After a piece of a read: every line of the file before `at.offset` was handed to `line` (see FilePosition). */
   position?(source: string, path: string, at: FilePosition): void;
   notice(kind: NoticeKind, path: string, detail: string): void;
+  /** A rotated-away file of this path was read to its end and let go. */
+  released?(path: string, file: { dev: number; ino: number }): void;
+  /** The path is no longer followed (gone, or no target lists it): nothing of it needs remembering. */
+  forgotten?(path: string): void;
 }
 
 type MonitorRuntime = Pick<Runtime, "fs" | "resolvePath" | "joinPath" | "basename" | "dirname" | "watch">;
@@ -81,10 +88,14 @@ interface Followed {
   /** Polls in a row that saw no change; the gap grows with it. */
   quietPolls: number;
   last: FileStat | undefined;
+  /** Found by the first listing after a reload: opened at its end, like a file there at start. */
+  fromEnd?: boolean;
 }
 
 export class Monitor {
-  private readonly discovery: Discovery;
+  private discovery: Discovery;
+  /** Set by reconfigure(): the paths the next listing finds are followed from their end. */
+  private reconfigured = false;
   private readonly followed = new Map<string, Followed>();
   /** The paths the targets named at the last listing. */
   private listed: DiscoveredPaths = new Map();
@@ -105,17 +116,23 @@ export class Monitor {
   /** When the targets are next listed; a hint naming an unknown path lists them at once. */
   private discoverAt = 0;
   private stopped = false;
+  /** The last run's checkpoints, for the initial scan only. */
+  private checkpoints: Checkpoints | undefined;
 
   constructor(
     private readonly runtime: MonitorRuntime,
-    private readonly options: MonitorOptions,
+    private options: MonitorOptions,
     private readonly events: MonitorEvents,
   ) {
     this.discovery = new Discovery(runtime, options.targets, events.notice, options.followSymlinks);
   }
 
-  /** Initial scan (existing files from their end), then the poll loop and the watch hints. */
-  async start(): Promise<void> {
+  /**
+   * Initial scan (existing files from where read_from and `checkpoints` say), then the poll loop and the
+   * watch hints. `checkpoints`: the last run's; undefined when there is no state (yet).
+   */
+  async start(checkpoints?: Checkpoints): Promise<void> {
+    this.checkpoints = checkpoints;
     await this.pollOnce(true);
     this.schedule();
   }
@@ -219,9 +236,15 @@ export class Monitor {
   private async pollOnce(initial: boolean): Promise<boolean> {
     let now = Date.now();
     if (now >= this.discoverAt) {
+      const fromEnd = this.reconfigured;
+      this.reconfigured = false;
       this.listed = await this.discovery.scan();
       for (const [path, confinedTo] of this.listed)
-        if (!this.followed.has(path)) this.follow(path, confinedTo);
+        if (!this.followed.has(path)) this.follow(path, confinedTo, fromEnd);
+      if (initial) {
+        await this.planStarts(now);
+        this.checkpoints = undefined;
+      }
       this.syncWatchers();
       this.discoverAt = now + (this.watchComplete ? RELIST_CAP_MS : this.options.checkIntervalMs);
       now = Date.now();
@@ -241,19 +264,53 @@ export class Monitor {
     let bytes = 0;
     for (const [i, [path, followed]] of due.entries()) {
       const stat = stats[i];
+      const fromEnd = initial || followed.fromEnd === true;
+      followed.fromEnd = false;
       const before = followed.tailer.bytesRead;
-      const behind = (await followed.tailer.poll(stat, initial, now)) === "more";
+      const behind = (await followed.tailer.poll(stat, fromEnd, now)) === "more";
       bytes += followed.tailer.bytesRead - before;
       if (behind) more = true;
       this.reschedule(followed, stat, now, behind);
-      if (!listed.has(path) && followed.tailer.idle) this.followed.delete(path);
+      if (!listed.has(path) && followed.tailer.idle) {
+        this.followed.delete(path);
+        this.events.forgotten?.(path);
+      }
     }
     this.lastPollBytes = bytes;
     return more;
   }
 
+  /** Where each file present at start begins (read_from and the checkpoints); see resume.ts. */
+  private async planStarts(now: number): Promise<void> {
+    const paths = [...this.listed.keys()];
+    const stats = await Promise.all(paths.map((path) => this.runtime.fs.stat(path).catch(() => undefined)));
+    const plan = await planResume(
+      this.options.readFrom ?? "end",
+      new Map(paths.map((path, i) => [path, stats[i]])),
+      this.checkpoints,
+      (path, position) => locateByIdentity(this.runtime, path, position, this.buffer),
+      (path, position) => isSameFile(this.runtime.fs, path, position, this.buffer),
+    );
+    for (const [path, start] of plan.starts)
+      if (start !== "end") this.followed.get(path)?.tailer.resumeFrom(start);
+    for (const { path, from, position } of plan.rotated) {
+      // a path no target lists now (its file is gone) still drains the file it named, then is let go
+      const tailer = this.followed.get(path)?.tailer ?? this.follow(path, undefined);
+      if (!(await tailer.adoptRotated(from, position, now)) && !this.listed.has(path))
+        this.followed.delete(path);
+    }
+    for (const { path, position } of plan.gone) {
+      this.events.notice(
+        "deleted",
+        path,
+        `${path} (inode ${position.ino}) was deleted while logwisp was down; its checkpoint is forgotten`,
+      );
+      if (!this.followed.has(path)) this.events.forgotten?.(path);
+    }
+  }
+
   /** `confinedTo`: the directory the path's real path must stay inside (undefined: anywhere). */
-  private follow(path: string, confinedTo: string | undefined): void {
+  private follow(path: string, confinedTo: string | undefined, fromEnd = false): Tailer {
     const { fs, dirname } = this.runtime;
     const tailer = new Tailer(
       path,
@@ -274,9 +331,27 @@ export class Monitor {
             ? undefined
             : (t, at) => this.events.position?.(t.source, t.path, at),
         notice: (t, kind, detail) => this.events.notice(kind, t.path, detail),
+        released:
+          this.events.released === undefined ? undefined : (t, file) => this.events.released?.(t.path, file),
       },
     );
-    this.followed.set(path, { tailer, dueAt: 0, quietPolls: 0, last: undefined });
+    this.followed.set(path, { tailer, dueAt: 0, quietPolls: 0, last: undefined, fromEnd });
+    return tailer;
+  }
+
+  /**
+   * A reload: new targets, symlink policy and poll settings. A path still named keeps its tailer, offset and
+   * partial line; a path no target names any more is drained and released at the next poll (as when a file
+   * leaves a directory); a newly named path that exists now is followed from its end, as at start, so a
+   * widened pattern does not replay old files. Line length and rotate wait apply to files followed from now.
+   */
+  reconfigure(options: Omit<MonitorOptions, "yieldToEventLoop" | "hintWindowMs">): void {
+    this.options = { ...this.options, ...options };
+    this.discovery = new Discovery(this.runtime, options.targets, this.events.notice, options.followSymlinks);
+    this.reconfigured = true;
+    // every path once now, so each is rescheduled on the new interval
+    for (const followed of this.followed.values()) followed.dueAt = 0;
+    this.wake();
   }
 
   private async statQuietly(tailer: Tailer, path: string): Promise<FileStat | undefined> {

@@ -3,7 +3,7 @@
 
 import type { FileHandle, FileKind, FileStat, FileSystem, FsError } from "../runtime.ts";
 import type { Confinement } from "./confinement.ts";
-import type { Prefix } from "./fingerprint.ts";
+import { comparePrefix, type Prefix, readPrefix } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
 import { FileReader, type ReaderOptions, type ReadOutcome } from "./reader.ts";
 
@@ -28,6 +28,8 @@ export interface TailerEvents {
   line(tailer: Tailer, text: string, flags: LineFlags | undefined): void;
   /** After lines were handed on (see ReaderPositionSink): every line before `at.offset` went to `line`. */
   position?(tailer: Tailer, at: FilePosition): void;
+  /** A rotated-away file was read to its end and let go: a checkpoint of it is no longer needed. */
+  released?(tailer: Tailer, file: { dev: number; ino: number }): void;
   /** Rotations, truncations and errors, for logwisp's own log and SSE `event: rotation`. */
   notice(
     tailer: Tailer,
@@ -70,6 +72,8 @@ export class Tailer {
   private linesReadBefore = 0;
   private bytesReadBefore = 0;
   private error: string | undefined;
+  /** Where the first open of the path starts instead of `fromEnd`'s choice (see resumeFrom); used once. */
+  private resumeAt: FilePosition | "beginning" | undefined;
 
   constructor(
     readonly path: string,
@@ -94,6 +98,53 @@ export class Tailer {
   /** True when nothing is open: a path that is gone can be forgotten. */
   get idle(): boolean {
     return this.current === undefined && this.retired.length === 0;
+  }
+
+  /**
+   * Before the first poll: open the file at the path at this checkpoint if it is still that file, grown or
+   * not (same device, inode and first bytes, at least `offset` long); else from its start (truncated or
+   * replaced while logwisp was down). "beginning": from its start, whenever the file was there.
+   */
+  resumeFrom(position: FilePosition | "beginning"): void {
+    this.resumeAt = position;
+  }
+
+  /**
+   * Before the first poll: the file this path named at a checkpoint, rotated away while logwisp was down and
+   * found at `oldPath` by its identity, is read on from the checkpoint first (like a file rotated while
+   * running, then kept for the grace window). False when `oldPath` is not that file after all.
+   */
+  async adoptRotated(oldPath: string, position: FilePosition, now: number): Promise<boolean> {
+    let handle: FileHandle | undefined;
+    try {
+      handle = await this.fs.open(oldPath);
+      const opened = await handle.stat();
+      if (!(await this.sameFile(handle, opened, position))) return false;
+      this.retired.push({
+        reader: this.newReader(handle, opened, position.offset),
+        until: now + this.options.rotateWaitMs,
+      });
+      handle = undefined;
+      this.rotations++;
+      this.events.notice(
+        this,
+        "rotated",
+        `${this.path} was rotated while logwisp was down; reading the rest of the old file (now ${oldPath}) from offset ${position.offset} first`,
+      );
+      return true;
+    } catch (cause) {
+      this.reportError(cause);
+      return false;
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+
+  /** The open file is the one of the checkpoint, and still holds at least what was read of it. */
+  private async sameFile(handle: FileHandle, opened: FileStat, at: FilePosition): Promise<boolean> {
+    if (opened.dev !== at.dev || opened.ino !== at.ino || opened.size < at.offset) return false;
+    const current = await readPrefix(handle, opened.size, this.options.buffer);
+    return comparePrefix(at.prefix, current).same;
   }
 
   /**
@@ -170,28 +221,18 @@ export class Tailer {
         if (!(await this.confirmConfinement(confined, handle, opened))) return false;
         unowned = handle;
       }
-      let start = 0;
-      if (fromEnd) start = await FileReader.startOffsetAtEnd(handle, opened.size, this.options);
-      const reader = new FileReader(
-        handle,
-        opened.dev,
-        opened.ino,
-        opened,
-        start === -1 ? opened.size : start,
-        this.options,
-        (text, flags) => this.events.line(this, text, flags),
-        this.events.position === undefined
-          ? undefined
-          : (offset) =>
-              this.events.position?.(this, {
-                dev: reader.dev,
-                ino: reader.ino,
-                prefix: reader.prefix,
-                offset,
-              }),
-      );
+      const start = await this.startOffset(handle, opened, fromEnd);
+      const reader = this.newReader(handle, opened, start === -1 ? opened.size : start);
       if (start === -1) reader.skipToNextLine();
       await reader.rememberPrefix(opened.size);
+      // where it starts is a place to start again from too: a file no line was read from keeps its place
+      if (start !== -1)
+        this.events.position?.(this, {
+          dev: reader.dev,
+          ino: reader.ino,
+          prefix: reader.prefix,
+          offset: start,
+        });
       this.current = reader;
       unowned = undefined;
       this.clearError();
@@ -202,6 +243,40 @@ export class Tailer {
     } finally {
       await unowned?.close().catch(() => undefined);
     }
+  }
+
+  /** Where a newly opened file is read from: its checkpoint, its end (-1: inside its last line), or 0. */
+  private async startOffset(handle: FileHandle, opened: FileStat, fromEnd: boolean): Promise<number> {
+    const resume = this.resumeAt;
+    this.resumeAt = undefined;
+    if (resume === undefined)
+      return fromEnd ? FileReader.startOffsetAtEnd(handle, opened.size, this.options) : 0;
+    if (resume === "beginning") return 0;
+    if (await this.sameFile(handle, opened, resume)) return resume.offset;
+    const how = opened.dev === resume.dev && opened.ino === resume.ino ? "truncated" : "replaced";
+    this.events.notice(
+      this,
+      "truncated",
+      `${this.path} was ${how} while logwisp was down; reading it from its start`,
+    );
+    return 0;
+  }
+
+  private newReader(handle: FileHandle, opened: FileStat, start: number): FileReader {
+    const reader: FileReader = new FileReader(
+      handle,
+      opened.dev,
+      opened.ino,
+      opened,
+      start,
+      this.options,
+      (text, flags) => this.events.line(this, text, flags),
+      this.events.position === undefined
+        ? undefined
+        : (offset) =>
+            this.events.position?.(this, { dev: reader.dev, ino: reader.ino, prefix: reader.prefix, offset }),
+    );
+    return reader;
   }
 
   /**
@@ -251,6 +326,7 @@ export class Tailer {
         outcome = "more";
       } else {
         await entry.reader.finish();
+        this.events.released?.(this, { dev: entry.reader.dev, ino: entry.reader.ino });
         // after finish: the partial line it emits counts as read too
         this.linesReadBefore += entry.reader.linesRead;
         this.bytesReadBefore += entry.reader.bytesRead;

@@ -1,0 +1,114 @@
+// The state file: the checkpoints and the replay ring in one file, written in one atomic rename, so they
+// are always a consistent pair (the ring's newest entry is the last line before the checkpoints' offsets).
+// Line 1 is a JSON header (format, run ids, checkpoints, the ring's seqs, levels and sources); each line
+// after it is one held entry's JSON text, oldest first, exactly as the ring holds it.
+
+import type { Prefix } from "../tail/fingerprint.ts";
+import type { FilePosition } from "../tail/tailer.ts";
+import type { EarlierRun } from "./hub.ts";
+import type { RingExport } from "./replay.ts";
+
+export const STATE_FORMAT = 1;
+
+export interface SavedState {
+  /** Written by a clean stop (the last save of a run): nothing was published after it. */
+  readonly clean: boolean;
+  readonly savedAtMs: number;
+  /** The run whose ids the saved entries carry. */
+  readonly run: string;
+  readonly earlierRuns: readonly EarlierRun[];
+  readonly checkpoints: ReadonlyMap<string, readonly FilePosition[]>;
+  readonly ring: RingExport;
+}
+
+interface Header {
+  format: number;
+  clean: boolean;
+  saved_at_ms: number;
+  run: string;
+  earlier_runs: Array<{ run: string; up_to_seq: number }>;
+  checkpoints: Record<string, Array<{ dev: number; ino: number; prefix: [number, number]; offset: number }>>;
+  ring: { oldest_seq: number; next_seq: number; sources: string[]; source_ids: number[]; levels: number[] };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The bytes of a state file. The ring's text is copied once more; the header is one JSON.stringify. */
+export function encodeState(state: SavedState): Uint8Array {
+  const { ring } = state;
+  const header: Header = {
+    format: STATE_FORMAT,
+    clean: state.clean,
+    saved_at_ms: state.savedAtMs,
+    run: state.run,
+    earlier_runs: state.earlierRuns.map(({ run, upToSeq }) => ({ run, up_to_seq: upToSeq })),
+    checkpoints: Object.fromEntries(
+      [...state.checkpoints].map(([path, positions]) => [
+        path,
+        positions.map(({ dev, ino, prefix, offset }) => ({
+          dev,
+          ino,
+          prefix: [prefix.length, prefix.hash],
+          offset,
+        })),
+      ]),
+    ),
+    ring: {
+      oldest_seq: ring.oldestSeq,
+      next_seq: ring.nextSeq,
+      sources: [...ring.sources],
+      source_ids: [...ring.sourceIds],
+      levels: [...ring.levels],
+    },
+  };
+  const head = encoder.encode(`${JSON.stringify(header)}\n`);
+  const bytes = new Uint8Array(head.length + ring.text.length);
+  bytes.set(head, 0);
+  bytes.set(ring.text, head.length);
+  return bytes;
+}
+
+/** Reads a state file back; a problem is thrown as an Error saying what is wrong with it. */
+export function decodeState(bytes: Uint8Array): SavedState {
+  const newline = bytes.indexOf(0x0a);
+  if (newline === -1) throw new Error("no header line");
+  const header = JSON.parse(decoder.decode(bytes.subarray(0, newline))) as Partial<Header>;
+  if (header.format !== STATE_FORMAT)
+    throw new Error(`format ${String(header.format)}, expected ${STATE_FORMAT}`);
+  const ring = header.ring;
+  if (typeof header.run !== "string" || ring === undefined || !Array.isArray(ring.levels))
+    throw new Error("header without run or ring");
+  const text = bytes.subarray(newline + 1);
+  let lines = 0;
+  for (let at = text.indexOf(0x0a); at !== -1; at = text.indexOf(0x0a, at + 1)) lines++;
+  if (lines !== ring.levels.length || ring.source_ids.length !== lines)
+    throw new Error(`${lines} entries, the header says ${ring.levels.length}`);
+  const checkpoints = new Map<string, FilePosition[]>();
+  for (const [path, positions] of Object.entries(header.checkpoints ?? {})) {
+    checkpoints.set(
+      path,
+      positions.map(({ dev, ino, prefix, offset }) => ({
+        dev,
+        ino,
+        prefix: { length: prefix[0], hash: prefix[1] } satisfies Prefix,
+        offset,
+      })),
+    );
+  }
+  return {
+    clean: header.clean === true,
+    savedAtMs: Number(header.saved_at_ms ?? 0),
+    run: header.run,
+    earlierRuns: (header.earlier_runs ?? []).map(({ run, up_to_seq }) => ({ run, upToSeq: up_to_seq })),
+    checkpoints,
+    ring: {
+      oldestSeq: ring.oldest_seq,
+      nextSeq: ring.next_seq,
+      sources: ring.sources,
+      sourceIds: ring.source_ids,
+      levels: ring.levels,
+      text,
+    },
+  };
+}

@@ -1,0 +1,240 @@
+// The state that outlives the process, for one run: opened (locked, loaded, the ring and its ids restored)
+// before anything is read, saved at most every checkpoint_interval_ms while positions move and once more at
+// a clean stop. A save that fails (full or read-only disk) is said once and counted; streaming goes on.
+
+import type { Config } from "../config/schema.ts";
+import type { Runtime } from "../runtime.ts";
+import type { Checkpoints } from "../tail/resume.ts";
+import type { FilePosition } from "../tail/tailer.ts";
+import { CheckpointStore, type PublishedPositions } from "./checkpoints.ts";
+import type { EarlierRun, Hub } from "./hub.ts";
+import { describeFsError, instanceName, StateDir, StateLockedError, stateBaseDir } from "./state-dir.ts";
+import { decodeState, encodeState, type SavedState } from "./state-file.ts";
+
+type KeeperRuntime = Pick<
+  Runtime,
+  | "name"
+  | "fs"
+  | "env"
+  | "homeDir"
+  | "resolvePath"
+  | "joinPath"
+  | "pid"
+  | "isProcessAlive"
+  | "lockFile"
+  | "log"
+>;
+
+const encoder = new TextEncoder();
+
+export interface StateStatus {
+  enabled: boolean;
+  dir: string | null;
+  instance: string | null;
+  /** Why the state is not in use or not saved (unset while all is well). */
+  error: string | null;
+  last_saved_at: string | null;
+  writes: number;
+  write_failures: number;
+  /** The synchronous part of the last save (the ring and checkpoints copied and encoded), in ms. */
+  last_save_pause_ms: number | null;
+  ring_saved_entries: number;
+  ring_loaded_entries: number;
+  /** What the last run left: "clean" (a stop), "crash" (saved while running), or "none". */
+  resumed_from: "clean" | "crash" | "none";
+}
+
+export class StateKeeper implements PublishedPositions {
+  readonly checkpoints: CheckpointStore;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private lastSaveAtMs = 0;
+  private savedVersion = -1;
+  private writes = 0;
+  private failures = 0;
+  private lastSaveMs: number | undefined;
+  private ringSaved = 0;
+  private problem: string | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly runtime: KeeperRuntime,
+    private readonly hub: Hub,
+    private readonly intervalMs: number,
+    private readonly dir: StateDir | undefined,
+    private readonly loaded: SavedState | undefined,
+    private readonly enabled: boolean,
+    problem: string | undefined,
+  ) {
+    this.problem = problem;
+    this.checkpoints = new CheckpointStore(loaded?.checkpoints);
+  }
+
+  /**
+   * Locks and loads the instance's state and restores the hub's ring and ids from it. Throws
+   * StateLockedError when another live logwisp holds it; any other problem is said and the run goes on
+   * without state.
+   */
+  static async open(
+    runtime: KeeperRuntime,
+    config: Config,
+    hub: Hub,
+    startedAtMs: number,
+  ): Promise<StateKeeper> {
+    const interval = config.state.checkpoint_interval_ms;
+    const base = stateBaseDir(runtime, config);
+    if (base === undefined) {
+      const problem = config.state.enabled
+        ? "no state directory: no home directory and no XDG_STATE_HOME"
+        : undefined;
+      if (problem)
+        runtime.log(
+          `warning: ${problem}; set --state-dir (checkpoints and the ring will not outlive this run)`,
+        );
+      return new StateKeeper(runtime, hub, interval, undefined, undefined, config.state.enabled, problem);
+    }
+    const instance = instanceName(runtime, config.monitor.targets);
+    let dir: StateDir;
+    try {
+      dir = await StateDir.open(runtime, base, instance, startedAtMs, (line) => runtime.log(line));
+    } catch (error) {
+      if (error instanceof StateLockedError) throw error;
+      const problem = `cannot use the state directory ${runtime.joinPath(base, instance)} (${describeFsError(error)})`;
+      runtime.log(`warning: ${problem}: checkpoints and the replay ring will not outlive this run`);
+      return new StateKeeper(runtime, hub, interval, undefined, undefined, true, problem);
+    }
+    const loaded = await StateKeeper.load(runtime, dir);
+    if (loaded) StateKeeper.restore(hub, loaded);
+    runtime.log(
+      `state in ${dir.dir}${loaded ? ` (resuming after a ${loaded.clean ? "clean stop" : "crash"}, ${loaded.ring.levels.length} entries of the ring)` : " (none yet: files start at their end)"}`,
+    );
+    return new StateKeeper(runtime, hub, interval, dir, loaded, true, undefined);
+  }
+
+  private static async load(runtime: KeeperRuntime, dir: StateDir): Promise<SavedState | undefined> {
+    if ((await runtime.fs.stat(dir.stateFile).catch(() => undefined)) === undefined) return undefined;
+    try {
+      return decodeState(encoder.encode(await runtime.fs.readText(dir.stateFile)));
+    } catch (error) {
+      runtime.log(
+        `warning: the state file ${dir.stateFile} cannot be read (${error instanceof Error ? error.message : String(error)}); starting without it`,
+      );
+      return undefined;
+    }
+  }
+
+  /**
+   * After a clean stop the run goes on (same ids). After a crash the saved entries keep their ids, but the
+   * ids given after the last save named entries that were lost and are read again now: a new run, and the
+   * crashed one honoured up to its last saved seq.
+   */
+  private static restore(hub: Hub, loaded: SavedState): void {
+    const earlier: EarlierRun[] = [...loaded.earlierRuns];
+    if (!loaded.clean) earlier.push({ run: loaded.run, upToSeq: loaded.ring.nextSeq - 1 });
+    hub.restore(loaded.ring, loaded.clean ? loaded.run : hub.runId, earlier);
+  }
+
+  /** The last run's checkpoints; undefined with no state (the first run): files start at their end. */
+  get saved(): Checkpoints | undefined {
+    return this.loaded?.checkpoints;
+  }
+
+  /** Where the state lives, for the start log and /status; undefined when off or unusable. */
+  get location(): string | undefined {
+    return this.dir?.dir;
+  }
+
+  advance(path: string, position: FilePosition): void {
+    this.checkpoints.advance(path, position);
+    this.schedule();
+  }
+
+  release(path: string, file: { dev: number; ino: number }): void {
+    this.checkpoints.release(path, file);
+    this.schedule();
+  }
+
+  forget(path: string): void {
+    this.checkpoints.forget(path);
+    this.schedule();
+  }
+
+  /** A save at most every interval: the next one when the interval since the last is over. */
+  private schedule(): void {
+    if (this.dir === undefined || this.stopped || this.timer !== undefined) return;
+    const delay = Math.max(0, this.lastSaveAtMs + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.save(false);
+    }, delay);
+  }
+
+  /**
+   * Copies the ring and the checkpoints in one synchronous step (so they are a consistent pair: no line
+   * can be published in between), then writes them while the stream goes on.
+   */
+  save(clean: boolean): Promise<void> {
+    const dir = this.dir;
+    if (dir === undefined) return Promise.resolve();
+    this.saving = this.saving.then(async () => {
+      if (!clean && this.checkpoints.version === this.savedVersion) return;
+      const started = performance.now();
+      const version = this.checkpoints.version;
+      const ring = this.hub.ring.exportEntries();
+      const bytes = encodeState({
+        clean,
+        savedAtMs: Date.now(),
+        run: this.hub.runId,
+        earlierRuns: this.hub.earlierRuns,
+        checkpoints: this.checkpoints.snapshot(),
+        ring,
+      });
+      this.lastSaveMs = performance.now() - started;
+      this.lastSaveAtMs = Date.now();
+      try {
+        await this.runtime.fs.writeFileAtomic(dir.stateFile, bytes);
+        this.writes++;
+        this.savedVersion = version;
+        this.ringSaved = ring.levels.length;
+        if (this.problem !== undefined) {
+          this.runtime.log(`state: saving to ${dir.dir} works again`);
+          this.problem = undefined;
+        }
+      } catch (error) {
+        this.failures++;
+        const problem = `cannot save the state to ${dir.stateFile} (${describeFsError(error)})`;
+        if (problem !== this.problem)
+          this.runtime.log(`warning: ${problem}; streaming goes on, retried at the next checkpoint`);
+        this.problem = problem;
+        // retried while lines flow (the next advance schedules it); the last save of a stop is not retried
+      }
+    });
+    return this.saving;
+  }
+
+  /** The last save (marked clean: nothing was published after it), then the lock is let go. */
+  async stop(): Promise<void> {
+    if (this.stopped) return this.saving;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.save(true);
+    await this.dir?.unlock();
+  }
+
+  status(): StateStatus {
+    return {
+      enabled: this.enabled,
+      dir: this.dir?.base ?? null,
+      instance: this.dir?.instance ?? null,
+      error: this.problem ?? null,
+      last_saved_at: this.writes > 0 ? new Date(this.lastSaveAtMs).toISOString() : null,
+      writes: this.writes,
+      write_failures: this.failures,
+      last_save_pause_ms: this.lastSaveMs === undefined ? null : Math.round(this.lastSaveMs * 100) / 100,
+      ring_saved_entries: this.ringSaved,
+      ring_loaded_entries: this.loaded?.ring.levels.length ?? 0,
+      resumed_from: this.loaded === undefined ? "none" : this.loaded.clean ? "clean" : "crash",
+    };
+  }
+}
