@@ -74,8 +74,9 @@ function command(system: SystemName, options: ServerOptions): { cmd: string; arg
       cmd: "/bin/sh",
       args: [
         "-c",
-        // one client: socat serves the first connection; tail -F follows renames; port chosen by the caller
-        `port=$(shuf -i 20000-60000 -n 1); echo "floor: tcp server listening on 127.0.0.1:$port" >&2; echo "floor: ready" >&2; exec tail -n0 -F "${file}" 2>/dev/null | socat -u STDIN TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr`,
+        // one client: socat serves the first connection; tail -F follows renames. Ready once socat says it
+        // listens (-d -d), not before: a client that came first was refused and the run failed
+        `port=$(shuf -i 20000-60000 -n 1); tail -n0 -F "${file}" 2>/dev/null | socat -d -d -u STDIN TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr 2>&1 | while read -r line; do case "$line" in *"listening on"*) echo "floor: tcp server listening on 127.0.0.1:$port" >&2; echo "floor: ready" >&2;; esac; done`,
       ],
     };
   }
