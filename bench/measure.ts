@@ -134,7 +134,7 @@ async function steadyWarmUp(scenario: Scenario, file: string): Promise<void> {
   await sleep(1000);
 }
 
-async function runWriter(spec: WriterSpec): Promise<WriterReport> {
+export async function runWriter(spec: WriterSpec): Promise<WriterReport> {
   const child = fork(`${repoRoot}/bench/writer.ts`, [JSON.stringify(spec)], {
     execArgv: TSX,
     stdio: ["ignore", "pipe", "inherit", "ipc"],

@@ -89,8 +89,11 @@ export class Service {
           })
         : undefined;
     if (nats && host !== undefined) this.nats = { host, publisher };
-    // publishing and serving: this instance's lines reach its clients through the stream, like every host's
-    const toHub = !(nats && config.nats.publish && config.nats.serve);
+    // publishing and serving: this instance's lines reach its clients through the stream, like every host's;
+    // an agent with no server of its own keeps no ring either
+    const toHub =
+      !(nats && config.nats.publish && config.nats.serve) &&
+      (!nats || tcpserver.enabled || httpserver.enabled);
     this.files = new LocalFiles(runtime, monitor, this.hub, { host, publisher, toHub });
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
