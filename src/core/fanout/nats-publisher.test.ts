@@ -105,7 +105,8 @@ test("NATS away: messages wait, the Monitor is held once the queue is full, and 
   for (let i = 0; i < 4; i++) {
     offset = read(publisher, offset, number, 3);
     number += 3;
-    await Promise.resolve();
+    // reads apart in time: each is sealed into its own message
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
   let roomGiven = false;
   const room = publisher.waitForRoom().then(() => {

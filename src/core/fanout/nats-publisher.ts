@@ -183,14 +183,17 @@ export class NatsPublisher {
     file.offsets.readOffset = at.offset;
   }
 
-  /** At the end of this turn (the tail's read goes on with its next piece after it): seal and send. */
+  /**
+   * Once the tail's read pauses: a timer, so the pieces of one busy read gather into messages of up to
+   * maxEntries (each message costs a request and an ack), while a quiet file's lines go out within a tick.
+   */
   private flushSoon(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(() => {
+    setTimeout(() => {
       this.flushQueued = false;
       this.flush();
-    });
+    }, 0);
   }
 
   private offsetsOf(file: FileState, identity: string, at: FilePosition): FileOffsets {
