@@ -183,17 +183,14 @@ export class NatsPublisher {
     file.offsets.readOffset = at.offset;
   }
 
-  /**
-   * Once the tail's read pauses: a timer, so the pieces of one busy read gather into messages of up to
-   * maxEntries (each message costs a request and an ack), while a quiet file's lines go out within a tick.
-   */
+  /** At the end of this turn (the tail's read goes on with its next piece after it): seal and send. */
   private flushSoon(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    setTimeout(() => {
+    queueMicrotask(() => {
       this.flushQueued = false;
       this.flush();
-    }, 0);
+    });
   }
 
   private offsetsOf(file: FileState, identity: string, at: FilePosition): FileOffsets {
