@@ -143,7 +143,6 @@ export class LocalFiles implements EntrySource {
 
   private readonly flushPending = (): void => {
     this.flushQueued = false;
-    this.options.publisher?.flush();
     if (this.pending.length === 0) return;
     const batch = this.pending;
     const entries = this.pendingEntries;

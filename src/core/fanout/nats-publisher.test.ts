@@ -53,6 +53,11 @@ function read(
   return end;
 }
 
+/** Event-loop turns (each after I/O, as the publisher's sealing counts them). */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 function storedNumbers(fake: FakeNatsServer): number[] {
   const stream = fake.streams.get("LOGWISP");
   return (stream?.messages ?? []).flatMap((msg) =>
@@ -105,7 +110,8 @@ test("NATS away: messages wait, the Monitor is held once the queue is full, and 
   for (let i = 0; i < 4; i++) {
     offset = read(publisher, offset, number, 3);
     number += 3;
-    await Promise.resolve();
+    // reads apart in time: each is sealed into its own message
+    await turns(3);
   }
   let roomGiven = false;
   const room = publisher.waitForRoom().then(() => {
@@ -156,6 +162,28 @@ test("a message the server refuses for good is dropped, counted and said once", 
   await publisher.whenIdle();
   assert.equal(publisher.counters.dropped, 2);
   assert.match(logs.join("\n"), /2 entries of \/logs\/app\.log could not be published/);
+});
+
+test("a read still handing on lines keeps its message open for the next pieces; a quiet file's goes at once", async () => {
+  const { fake, publisher } = await setup({ maxEntries: 100 });
+  publisher.position("/logs/app.log", "app.log", at(0));
+  let offset = read(publisher, 0, 0, 30);
+  // the next piece's lines are being handed on when the turn ends
+  publisher.line("/logs/app.log", "app.log", '{"n":30}');
+  await turns(3);
+  assert.equal(fake.streams.get("LOGWISP")?.messages.length ?? 0, 0);
+  publisher.position("/logs/app.log", "app.log", at((offset += 10)));
+  offset = read(publisher, offset, 31, 9);
+  await publisher.whenIdle();
+  const messages = fake.streams.get("LOGWISP")?.messages ?? [];
+  assert.deepEqual(
+    messages.map((msg) => msg.headers.get("Logwisp-Range")),
+    [`0-${offset}`],
+  );
+  read(publisher, offset, 40, 1);
+  // a quiet file: sealed within two event-loop turns, no timer
+  await turns(3);
+  assert.equal(fake.streams.get("LOGWISP")?.messages.length, 2);
 });
 
 test("a rotated-away file drained after the new one began keeps its own offsets", async () => {

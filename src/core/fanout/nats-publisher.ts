@@ -7,6 +7,7 @@ import type { NatsLink } from "../nats-port.ts";
 import type { FileHandle, FileStat } from "../runtime.ts";
 import { fnv1a } from "../tail/fingerprint.ts";
 import type { FilePosition } from "../tail/tailer.ts";
+import { atNextTurn } from "../util/event-loop.ts";
 import {
   type BatchFile,
   type BatchOrigin,
@@ -183,15 +184,30 @@ export class NatsPublisher {
     file.offsets.readOffset = at.offset;
   }
 
-  /** At the end of this turn (the tail's read goes on with its next piece after it): seal and send. */
+  /**
+   * At the next event-loop turns: seal what was gathered and send it. A file whose read is still handing on
+   * lines (some arrived after its last position) keeps its batch open for the pieces that follow, up to
+   * maxEntries / maxBytes, so one busy read makes a few large messages while a quiet file's line goes out
+   * at once.
+   */
   private flushSoon(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(() => {
-      this.flushQueued = false;
-      this.flush();
-    });
+    // two turns: the tail yields at the start of its next piece, and its lines come in the turn after that
+    atNextTurn(() => atNextTurn(this.sealIdle));
   }
+
+  private readonly sealIdle = (): void => {
+    this.flushQueued = false;
+    if (this.stopped) return;
+    let reading = false;
+    for (const file of this.files.values()) {
+      if (file.open !== undefined && file.lines.length > 0) reading = true;
+      else this.sealFile(file);
+    }
+    this.pump();
+    if (reading) this.flushSoon();
+  };
 
   private offsetsOf(file: FileState, identity: string, at: FilePosition): FileOffsets {
     let offsets = file.identities.get(identity);
