@@ -5,27 +5,22 @@
 // message is sent again with the same Nats-Msg-Id, so the stream stores it once.
 import type { NatsLink } from "../nats-port.ts";
 import type { FileHandle, FileStat } from "../runtime.ts";
-import { fnv1a } from "../tail/fingerprint.ts";
 import type { FilePosition } from "../tail/tailer.ts";
 import { atNextTurn } from "../util/event-loop.ts";
-import {
-  type BatchFile,
-  type BatchOrigin,
-  batchHeaders,
-  batchMsgId,
-  encodeBatch,
-  parseBatchOrigin,
-} from "../wire/nats-batch.ts";
 import { entrySubject } from "../wire/nats-subject.ts";
+import { NatsBatches, type NatsPublishFileStatus, type SealedMessage } from "./nats-batches.ts";
+import { resumeOffset } from "./nats-resume.ts";
+
+export type { NatsPublishFileStatus } from "./nats-batches.ts";
 
 export interface NatsPublisherOptions {
   readonly stream: string;
   readonly subjectPrefix: string;
   readonly host: string;
   readonly log: (line: string) => void;
-  /** Entries per message at most (default 500). */
+  /** Entries per message (default 500; see NatsBatches). */
   readonly maxEntries?: number;
-  /** Bytes of entry text per message at most (default 256 KiB); a single larger entry goes alone. */
+  /** Bytes of entry text per message (default 256 KiB). */
   readonly maxBytes?: number;
   /** Messages published and not yet acked (default 32): room for a scheduler hiccup on a loaded host. */
   readonly window?: number;
@@ -34,53 +29,6 @@ export interface NatsPublisherOptions {
   readonly ackTimeoutMs?: number;
   /** Wait before sending failed messages again (attempt 1, 2, …). */
   readonly retryDelayMs?: (attempt: number) => number;
-}
-
-/** One message, sealed: what it carries and its id never change, whatever retries it takes. */
-interface Sealed {
-  readonly order: number;
-  readonly file: FileState;
-  readonly offsets: FileOffsets;
-  readonly subject: string;
-  readonly msgId: string;
-  readonly data: Uint8Array;
-  readonly headers: ReadonlyMap<string, string>;
-  readonly count: number;
-  readonly end: number;
-}
-
-/** The lines of one file gathered since the last seal. */
-interface OpenBatch {
-  readonly origin: { file: BatchFile; start: number };
-  end: number;
-  readonly jsons: string[];
-  bytes: number;
-}
-
-/** How far one file (one identity at the path) was read and acked. */
-interface FileOffsets {
-  /** Offset after the last line handed on (the last position). */
-  readOffset: number;
-  /** End offset of the newest message acked. */
-  ackedOffset: number;
-}
-
-/** A rotated-away file is drained for rotate_wait_ms while the new one is read: both are remembered. */
-const IDENTITIES_PER_PATH = 4;
-
-interface FileState {
-  readonly path: string;
-  readonly source: string;
-  readonly subject: string;
-  /** `dev:ino` of the file the last position named. */
-  identity: string;
-  /** The offsets of that file (and of the few before it at the path, newest last). */
-  offsets: FileOffsets;
-  readonly identities: Map<string, FileOffsets>;
-  /** Entries since the last position: their bytes are not known to end anywhere yet. */
-  lines: string[];
-  linesBytes: number;
-  open: OpenBatch | undefined;
 }
 
 export interface NatsPublishCounters {
@@ -93,16 +41,6 @@ export interface NatsPublishCounters {
   /** Entries given up on (the server refused the message for good). */
   dropped: number;
   entriesAcked: number;
-}
-
-export interface NatsPublishFileStatus {
-  path: string;
-  source: string;
-  subject: string;
-  read_offset: number;
-  acked_offset: number;
-  /** Bytes read from the file and not yet acked by the stream. */
-  behind_bytes: number;
 }
 
 const DEFAULT_RETRY = (attempt: number): number => Math.min(250 * 2 ** (attempt - 1), 5000);
@@ -122,11 +60,10 @@ export class NatsPublisher {
     entriesAcked: 0,
   };
   private link: NatsLink | undefined;
-  private readonly files = new Map<string, FileState>();
-  private readonly queue: Sealed[] = [];
-  private readonly failed: Sealed[] = [];
+  private readonly batches: NatsBatches;
+  private readonly queue: SealedMessage[] = [];
+  private readonly failed: SealedMessage[] = [];
   private inFlight = 0;
-  private order = 0;
   private retryAttempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private roomWaiters: (() => void)[] = [];
@@ -134,14 +71,11 @@ export class NatsPublisher {
   private stopped = false;
   private released = false;
   private flushQueued = false;
-  private readonly maxEntries: number;
-  private readonly maxBytes: number;
   private readonly window: number;
   private readonly queueLimit: number;
 
   constructor(private readonly options: NatsPublisherOptions) {
-    this.maxEntries = options.maxEntries ?? 500;
-    this.maxBytes = options.maxBytes ?? 256 * 1024;
+    this.batches = new NatsBatches(options, (message) => this.queue.push(message));
     this.window = options.window ?? 32;
     this.queueLimit = options.queueLimit ?? 16;
   }
@@ -157,31 +91,12 @@ export class NatsPublisher {
 
   /** An entry of the line just handed on for `path`. */
   line(path: string, source: string, json: string): void {
-    const file = this.fileState(path, source);
-    file.lines.push(json);
-    file.linesBytes += json.length;
+    this.batches.line(path, source, json);
   }
 
-  /** Every line of `path` before `at.offset` was handed on: the lines since the last position end there. */
+  /** Every line of `path` before `at.offset` was handed on (see NatsBatches.position). */
   position(path: string, source: string, at: FilePosition): void {
-    const file = this.fileState(path, source);
-    const identity = `${at.dev}:${at.ino}`;
-    if (identity !== file.identity) {
-      this.sealFile(file);
-      file.identity = identity;
-      file.offsets = this.offsetsOf(file, identity, at);
-    }
-    if (at.offset < file.offsets.readOffset) {
-      // truncated: the tail starts over from 0 (and says so with a position at 0 before any line)
-      this.sealFile(file);
-      file.offsets.readOffset = this.estimatedStart(file, at);
-      file.offsets.ackedOffset = file.offsets.readOffset;
-    }
-    if (file.lines.length > 0) {
-      this.gather(file, at);
-      this.flushSoon();
-    }
-    file.offsets.readOffset = at.offset;
+    if (this.batches.position(path, source, at)) this.flushSoon();
   }
 
   /**
@@ -200,108 +115,15 @@ export class NatsPublisher {
   private readonly sealIdle = (): void => {
     this.flushQueued = false;
     if (this.stopped) return;
-    let reading = false;
-    for (const file of this.files.values()) {
-      if (file.open !== undefined && file.lines.length > 0) reading = true;
-      else this.sealFile(file);
-    }
+    const reading = this.batches.sealIdle();
     this.pump();
     if (reading) this.flushSoon();
   };
 
-  private offsetsOf(file: FileState, identity: string, at: FilePosition): FileOffsets {
-    let offsets = file.identities.get(identity);
-    if (offsets === undefined) {
-      const start = this.estimatedStart(file, at);
-      offsets = { readOffset: start, ackedOffset: start };
-      file.identities.set(identity, offsets);
-      const oldest = file.identities.keys().next().value;
-      if (file.identities.size > IDENTITIES_PER_PATH && oldest !== undefined) file.identities.delete(oldest);
-    }
-    return offsets;
-  }
-
-  /**
-   * Where the lines pending before a file's first position began. The tail reports a file's start before
-   * its first line (see Tailer.open), so this is `at.offset` itself except for a file begun inside an
-   * over-long line, whose first line's start is not known: then as far back as its text reaches.
-   */
-  private estimatedStart(file: FileState, at: FilePosition): number {
-    return Math.max(0, at.offset - file.linesBytes - file.lines.length);
-  }
-
-  private gather(file: FileState, at: FilePosition): void {
-    const batchFile: BatchFile = {
-      dev: at.dev,
-      ino: at.ino,
-      prefixLength: at.prefix.length,
-      prefixHash: at.prefix.hash,
-    };
-    let open = file.open;
-    if (
-      open === undefined ||
-      open.end !== file.offsets.readOffset ||
-      open.origin.file.dev !== at.dev ||
-      open.origin.file.ino !== at.ino
-    ) {
-      this.sealFile(file);
-      open = {
-        origin: { file: batchFile, start: file.offsets.readOffset },
-        end: at.offset,
-        jsons: [],
-        bytes: 0,
-      };
-      file.open = open;
-    }
-    for (const json of file.lines) open.jsons.push(json);
-    open.bytes += file.linesBytes;
-    open.end = at.offset;
-    file.lines = [];
-    file.linesBytes = 0;
-    if (open.jsons.length >= this.maxEntries || open.bytes >= this.maxBytes) this.sealFile(file);
-  }
-
   /** The end of a read: every gathered batch becomes a message and goes out as the window allows. */
   flush(): void {
-    for (const file of this.files.values()) this.sealFile(file);
+    this.batches.sealAll();
     this.pump();
-  }
-
-  private sealFile(file: FileState): void {
-    const open = file.open;
-    if (open === undefined) return;
-    file.open = undefined;
-    const origin: BatchOrigin = { host: this.options.host, ...open.origin, end: open.end };
-    this.queue.push({
-      order: this.order++,
-      file,
-      offsets: file.offsets,
-      subject: file.subject,
-      msgId: batchMsgId(origin),
-      data: encodeBatch(open.jsons),
-      headers: batchHeaders(origin, open.jsons.length),
-      count: open.jsons.length,
-      end: open.end,
-    });
-  }
-
-  private fileState(path: string, source: string): FileState {
-    let file = this.files.get(path);
-    if (file === undefined) {
-      file = {
-        path,
-        source,
-        subject: entrySubject(this.options.subjectPrefix, this.options.host, source),
-        identity: "",
-        offsets: { readOffset: 0, ackedOffset: 0 },
-        identities: new Map(),
-        lines: [],
-        linesBytes: 0,
-        open: undefined,
-      };
-      this.files.set(path, file);
-    }
-    return file;
   }
 
   /** Resolves when the queue has room for another read's messages (awaited by the Monitor between slices). */
@@ -337,7 +159,7 @@ export class NatsPublisher {
     this.wakeWaiters();
   }
 
-  private send(link: NatsLink, message: Sealed): void {
+  private send(link: NatsLink, message: SealedMessage): void {
     this.inFlight++;
     this.counters.published++;
     link
@@ -425,48 +247,19 @@ export class NatsPublisher {
     return this.queue.length + this.failed.length + this.inFlight;
   }
 
-  /**
-   * For a file that was there at start: continue after the stream's newest message of its subject when that
-   * message came from this very file (same device, inode and first bytes), so a restart doubles nothing.
-   */
-  async startOffset(
+  /** For a file that was there at start: where to continue it (see nats-resume.ts). */
+  startOffset(
     _path: string,
     source: string,
     handle: FileHandle,
     opened: FileStat,
   ): Promise<number | undefined> {
-    const link = this.link;
-    if (link === undefined || link.state !== "connected") return undefined;
     const subject = entrySubject(this.options.subjectPrefix, this.options.host, source);
-    let last: Awaited<ReturnType<NatsLink["lastBySubject"]>>;
-    try {
-      last = await link.lastBySubject(this.options.stream, subject);
-    } catch {
-      return undefined;
-    }
-    const origin = last === undefined ? undefined : parseBatchOrigin(last.headers);
-    if (origin === undefined || origin.file.dev !== opened.dev || origin.file.ino !== opened.ino)
-      return undefined;
-    if (origin.end > opened.size || origin.file.prefixLength > opened.size) return undefined;
-    const prefix = new Uint8Array(origin.file.prefixLength);
-    let read = 0;
-    while (read < prefix.length) {
-      const n = await handle.read(prefix.subarray(read), read);
-      if (n === 0) return undefined;
-      read += n;
-    }
-    return fnv1a(prefix) === origin.file.prefixHash ? origin.end : undefined;
+    return resumeOffset(this.link, this.options.stream, subject, handle, opened);
   }
 
   filesStatus(): NatsPublishFileStatus[] {
-    return [...this.files.values()].map((file) => ({
-      path: file.path,
-      source: file.source,
-      subject: file.subject,
-      read_offset: file.offsets.readOffset,
-      acked_offset: file.offsets.ackedOffset,
-      behind_bytes: Math.max(0, file.offsets.readOffset - file.offsets.ackedOffset),
-    }));
+    return this.batches.status();
   }
 
   /** Stops retrying; what was not acked stays in the files (a restart continues after what the stream holds). */
