@@ -131,6 +131,13 @@ export function judge(
         ratio: ratioOf("perClientKB"),
         met: logwisp.perClientKB < 40 || ratioOf("perClientKB") <= 1.2,
       };
+    case "nats":
+      // no floor: the figure is lines/s acked by the stream; the same run's burst row is the local figure
+      return {
+        headline: "lines/s",
+        ratio: Number.NaN,
+        met: clean && (logwisp.runtime !== "node" || logwisp.linesPerSec >= 200_000),
+      };
   }
 }
 
@@ -215,7 +222,7 @@ export function crossRuntime(
   for (const [label, list] of byScenario) {
     if (list.length < 2) continue;
     const scenario = (list[0] as Summary).scenario;
-    const higherIsBetter = scenario === "burst" || scenario === "rotate";
+    const higherIsBetter = scenario === "burst" || scenario === "rotate" || scenario === "nats";
     const key = {
       burst: "linesPerSec",
       rotate: "linesPerSec",
@@ -225,6 +232,7 @@ export function crossRuntime(
       regex: "cpuPercent",
       idle: "cpuPercent",
       memory: "perClientKB",
+      nats: "linesPerSec",
     }[scenario] as "linesPerSec" | "p99Ms" | "cpuPercent" | "perClientKB";
     const ranked = [...list].sort((a, b) =>
       higherIsBetter ? b.logwisp[key] - a.logwisp[key] : a.logwisp[key] - b.logwisp[key],

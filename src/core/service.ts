@@ -8,8 +8,11 @@ import type { TlsMaterial, TlsServer } from "./config/tls.ts";
 import { ConfigFileWatch } from "./config/watch-file.ts";
 import { Hub, type Transport } from "./fanout/hub.ts";
 import { LocalFiles } from "./fanout/local-files.ts";
+import { natsConnectOptions, natsEnabled, natsStreamConfig, openNatsLink } from "./fanout/nats-link.ts";
+import { NatsPublisher } from "./fanout/nats-publisher.ts";
 import { runIdOf } from "./fanout/replay.ts";
 import { StateKeeper } from "./fanout/state-keeper.ts";
+import { NatsAuthError, type NatsLink, type NatsStreamInfo } from "./nats-port.ts";
 import {
   AddressInUseError,
   type FetchHandler,
@@ -24,14 +27,19 @@ import { DescriptorBudget } from "./serve/descriptor-budget.ts";
 import { createHttpApp } from "./serve/http-app.ts";
 import type { LiveViewFiles } from "./serve/live-view.ts";
 import { encodeMetrics } from "./serve/metrics.ts";
+import { buildNatsStatus, type NatsStatusInput } from "./serve/nats-status.ts";
 import { buildStatus } from "./serve/status.ts";
 import { StreamServer, type StreamServerOptions } from "./serve/stream-server.ts";
 import { serveTcpClient } from "./serve/tcp-session.ts";
+import { settleWithin } from "./util/deadline.ts";
 import { encodeNamedEvent } from "./wire/framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./wire/heartbeat.ts";
 
 /** How long a shutdown lets each client's queue drain before hanging up. */
 export const SHUTDOWN_GRACE_MS = 2000;
+
+/** How often /status's view of the NATS stream (messages, bytes, sequences) is refreshed. */
+const STREAM_INFO_INTERVAL_MS = 1000;
 
 export interface ServiceOptions {
   /** The live view's files (GET /, GET /app.js); the CLI knows where they were built. */
@@ -85,6 +93,16 @@ export class Service {
   private reloading: Promise<void> = Promise.resolve();
   private reloader: { load: () => Promise<ReloadedConfig>; configFile: string | undefined } | undefined;
   private configWatch: ConfigFileWatch | undefined;
+  /** NATS ([nats] url set): the connection once made, the publisher, the stream as last read. */
+  private readonly nats:
+    | {
+        link?: NatsLink;
+        publisher?: NatsPublisher;
+        stream?: NatsStreamInfo;
+        timer?: ReturnType<typeof setInterval>;
+        readonly host: string;
+      }
+    | undefined;
   constructor(
     private readonly runtime: Runtime,
     /** The running config: replaced by a reload that succeeds. */
@@ -100,14 +118,40 @@ export class Service {
       runId: runIdOf(this.startedAtMs),
     });
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
-    this.files = new LocalFiles(runtime, monitor, this.hub, {
-      positions: {
-        advance: (path, at) => this.state?.advance(path, at),
-        release: (path, file) => this.state?.release(path, file),
-        forget: (path) => this.state?.forget(path),
+    // with NATS every entry names its host (the stream holds many); without, only when one was set
+    const nats = natsEnabled(config);
+    const host = monitor.hostname ?? (nats ? runtime.hostName() : undefined);
+    const publisher =
+      nats && config.nats.publish && host !== undefined
+        ? new NatsPublisher({
+            stream: config.nats.stream,
+            subjectPrefix: config.nats.subject_prefix,
+            host,
+            log: (line) => runtime.log(line),
+            // a checkpoint follows the stream's acks: a restart never skips what NATS did not store
+            acked: (path, at) => this.state?.advance(path, at),
+          })
+        : undefined;
+    if (nats && host !== undefined) this.nats = { host, publisher };
+    // publishing and serving: this instance's lines reach its clients through the stream, like every host's;
+    // an agent with no server of its own keeps no ring either
+    const toHub =
+      !(nats && config.nats.publish && config.nats.serve) &&
+      (!nats || tcpserver.enabled || httpserver.enabled);
+    this.files = new LocalFiles(
+      runtime,
+      monitor,
+      this.hub,
+      {
+        positions: {
+          advance: (path, at) => this.state?.advance(path, at),
+          release: (path, file) => this.state?.release(path, file),
+          forget: (path) => this.state?.forget(path),
+        },
+        saved: () => this.state?.saved,
       },
-      saved: () => this.state?.saved,
-    });
+      { host, publisher, toHub },
+    );
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
     this.descriptors = new DescriptorBudget(runtime.descriptorLimit?.(), (line) => runtime.log(line));
@@ -176,6 +220,7 @@ export class Service {
         tcp.startHeartbeat();
       }
       this.warnIfOpen();
+      await this.startNats();
       await this.files.start();
     } catch (error) {
       await this.stop();
@@ -190,8 +235,13 @@ export class Service {
       await this.configWatch?.close();
       this.configWatch = undefined;
       await this.reloading;
+      const publisher = this.nats?.publisher;
+      // the Monitor may be waiting for the publisher's room: no more waiting, it is stopping
+      publisher?.release();
       await this.files.stop();
-      // saved before the clients' grace: what was published is kept even if the stop is cut short
+      await this.stopNats();
+      // saved before the clients' grace (and after the publisher's last acks): what was published is kept
+      // even if the stop is cut short
       await this.state?.stop();
       await Promise.all([
         this.sse?.shutdown(DISCONNECT_FRAME, SHUTDOWN_GRACE_MS),
@@ -201,6 +251,94 @@ export class Service {
       await Promise.all([this.listeners.http?.close(), this.listeners.tcp?.close()]);
     })();
     return this.stopping;
+  }
+
+  /**
+   * Connects to NATS before the files are opened, so the publisher can continue each file after what the
+   * stream holds. Refused credentials stop start-up; no server answering does not: it is said, and retried
+   * in the background while everything else runs (the files wait, being the buffer).
+   */
+  private async startNats(): Promise<void> {
+    const nats = this.nats;
+    if (nats === undefined) return;
+    const connector = await this.runtime.loadNats();
+    const options = natsConnectOptions(this.config, `logwisp ${nats.host}`);
+    const log = (line: string): void => this.runtime.log(line);
+    try {
+      await this.attachNats(await connector.connect(options));
+      return;
+    } catch (error) {
+      if (error instanceof NatsAuthError) throw error;
+      log(`NATS: ${error instanceof Error ? error.message : String(error)}; retrying in the background`);
+    }
+    void openNatsLink(connector, options, { log, cancelled: () => this.stopping !== undefined })
+      .then((link) => (link === undefined ? undefined : this.attachNats(link)))
+      .catch((error: unknown) => {
+        log(`NATS: ${error instanceof Error ? error.message : String(error)}`);
+      });
+  }
+
+  private async attachNats(link: NatsLink): Promise<void> {
+    const nats = this.nats;
+    if (nats === undefined) return;
+    if (this.stopping !== undefined) {
+      await link.close();
+      return;
+    }
+    nats.link = link;
+    link.onState((state, detail) => {
+      if (state === "reconnecting") this.runtime.log(`NATS: connection lost (${detail}); reconnecting`);
+      else if (state === "connected") this.runtime.log(`NATS: reconnected to ${detail}`);
+    });
+    this.runtime.log(`NATS: connected to ${link.server ?? "?"}`);
+    try {
+      nats.stream = await link.ensureStream(natsStreamConfig(this.config));
+    } catch (error) {
+      this.runtime.log(
+        `NATS: could not create or read stream ${this.config.nats.stream}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    nats.timer = setInterval(() => {
+      link.streamInfo(this.config.nats.stream).then(
+        (info) => {
+          nats.stream = info;
+        },
+        () => undefined,
+      );
+    }, STREAM_INFO_INTERVAL_MS);
+    nats.publisher?.attach(link);
+  }
+
+  /** What was read is sent and acked (within the grace), then the connection is closed. */
+  private async stopNats(): Promise<void> {
+    const nats = this.nats;
+    if (nats === undefined) return;
+    clearInterval(nats.timer);
+    const publisher = nats.publisher;
+    if (publisher !== undefined) {
+      publisher.flush();
+      await settleWithin(publisher.whenIdle(), SHUTDOWN_GRACE_MS, undefined);
+      publisher.stop();
+      if (publisher.pendingMessages > 0) {
+        this.runtime.log(
+          `NATS: ${publisher.pendingMessages} messages not acked at shutdown; the next start continues each file after what the stream holds`,
+        );
+      }
+    }
+    await nats.link?.close();
+  }
+
+  private natsStatusInput(): NatsStatusInput | undefined {
+    const nats = this.nats;
+    if (nats === undefined) return undefined;
+    return {
+      state: nats.link?.state ?? "connecting",
+      server: nats.link?.server,
+      servers: natsConnectOptions(this.config, "").servers,
+      streamName: this.config.nats.stream,
+      stream: nats.stream,
+      publisher: nats.publisher,
+    };
   }
 
   /** Listens with the server's host, port and TLS files; a pair the runtime refuses names both keys. */
@@ -494,7 +632,8 @@ export class Service {
   }
 
   status(): unknown {
-    return buildStatus({
+    const nats = this.natsStatusInput();
+    const status = buildStatus({
       runtime: this.runtime,
       version: this.version,
       startedAtMs: this.startedAtMs,
@@ -512,6 +651,7 @@ export class Service {
       },
       reload: this.reloads,
     });
+    return nats === undefined ? status : { ...status, nats: buildNatsStatus(nats) };
   }
 
   /** The Prometheus text of GET /metrics. */
@@ -524,6 +664,7 @@ export class Service {
       files: this.files.status(),
       state: this.state?.status(),
       servers: [this.tcp, this.sse].filter((server) => server !== undefined),
+      nats: this.natsStatusInput(),
     });
   }
 }

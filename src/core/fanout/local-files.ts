@@ -20,6 +20,19 @@ import type { PublishedPositions } from "./checkpoints.ts";
 import type { EntrySource, SourceFileStatus } from "./entry-source.ts";
 import { hintWindowMs } from "./hint-window.ts";
 import type { Hub } from "./hub.ts";
+import type { NatsPublisher } from "./nats-publisher.ts";
+
+export interface LocalFilesOptions {
+  /** Every entry's `"host"`; absent: entries name no host. */
+  readonly host?: string | undefined;
+  /** Where the entries are published to NATS (`[nats] publish`); each batch knows the bytes it carries. */
+  readonly publisher?: NatsPublisher | undefined;
+  /**
+   * Whether entries also go to this instance's hub (default true). Off when they reach its clients through
+   * the stream instead (NATS publish and serve both on), so none arrives twice.
+   */
+  readonly toHub?: boolean;
+}
 
 /**
  * What a restart resumes from. `positions` is told where each file was published up to, once the lines
@@ -46,13 +59,16 @@ export class LocalFiles implements EntrySource {
   /** Positions reached by the lines of this turn's batch: they count once the batch reached the hub. */
   private pendingPaths: string[] = [];
   private pendingPositions: FilePosition[] = [];
+  private readonly toHub: boolean;
 
   constructor(
     private readonly runtime: Runtime,
     monitor: Config["monitor"],
     private readonly hub: Hub,
     private readonly state?: LocalFilesState,
+    private readonly options: LocalFilesOptions = {},
   ) {
+    this.toHub = options.toHub ?? true;
     this.targetFilter = TargetFilter.from(runtime, monitor.targets);
     this.formatOf = targetFormats(runtime, monitor.format, monitor.targets);
     this.monitor = new Monitor(
@@ -65,10 +81,13 @@ export class LocalFiles implements EntrySource {
         followSymlinks: monitor.follow_symlinks,
         yieldToEventLoop: async () => {
           await yieldToEventLoop();
-          await this.hub.waitForRoom(LINES_PER_TURN);
+          if (this.toHub) await this.hub.waitForRoom(LINES_PER_TURN);
+          // NATS slow or away: the reading waits, so the file is the buffer and memory stays bounded
+          await options.publisher?.waitForRoom();
         },
         hintWindowMs: () => hintWindowMs(this.hub.activeClients()),
         readFrom: monitor.read_from,
+        startOffset: options.publisher?.startOffset.bind(options.publisher),
       },
       {
         line: (source, path, text, flags) => {
@@ -76,7 +95,14 @@ export class LocalFiles implements EntrySource {
             this.publishLine(source, path, text, flags);
           }
         },
-        position: state === undefined ? undefined : (_source, path, at) => this.reachedPosition(path, at),
+        // with NATS publishing, a line counts as published once the stream acked it: the publisher takes the
+        // positions and advances the checkpoints from its acks (see NatsPublisher's `acked`)
+        position:
+          options.publisher !== undefined
+            ? (source, path, at) => options.publisher?.position(path, source, at)
+            : state === undefined
+              ? undefined
+              : (_source, path, at) => this.reachedPosition(path, at),
         released: (path, file) => {
           this.flushPending();
           state?.positions.release(path, file);
@@ -135,7 +161,8 @@ export class LocalFiles implements EntrySource {
   }
 
   private publishLine(source: string, path: string, text: string, flags: LineFlags | undefined): void {
-    if (!this.hub.replays && this.hub.activeClients() === 0) {
+    const publisher = this.options.publisher;
+    if (publisher === undefined && !this.hub.replays && this.hub.activeClients() === 0) {
       // nobody to send it to and no ring to keep it for later: count it, skip the parse and serialisation
       this.flushPending();
       this.hub.countUnsent(1);
@@ -146,8 +173,13 @@ export class LocalFiles implements EntrySource {
     if (this.pending.length === 0) this.batchReadMicros = nowMicros();
     const entry: LogEntry = parseLine(text, source, this.batchReadMicros, this.formatOf(path));
     if (flags) entry.fields = { ...entry.fields, ...flags };
-    this.pending.push(serializeEntry(entry));
-    this.pendingEntries.push(entry);
+    if (this.options.host !== undefined) entry.host = this.options.host;
+    const json = serializeEntry(entry);
+    publisher?.line(path, source, json);
+    if (this.toHub) {
+      this.pending.push(json);
+      this.pendingEntries.push(entry);
+    }
     // the reader hands lines on synchronously, a slice at a time: one batch per slice, sent at the end of
     // the turn (a microtask: before any timer, heartbeat or new connection can observe the hub)
     if (!this.flushQueued) {

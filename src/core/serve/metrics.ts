@@ -2,13 +2,14 @@
 // from the start of the process and never go back while it runs: a server's counts include the clients
 // that already left (the hub's TransportCounters), a file's include the rotated files it drained. Labels
 // are bounded: `server` (tcp, sse) and a followed file's `source` and `path` — never a client's id or
-// address, which would make a series per connection. NATS publish / consume counts join here once
-// `[nats]` exists.
+// address, which would make a series per connection. With `[nats]`, the logwisp_nats_* series join
+// (nats-status.ts).
 
 import type { SourceFileStatus } from "../fanout/entry-source.ts";
 import type { Hub } from "../fanout/hub.ts";
 import type { StateStatus } from "../fanout/state-keeper.ts";
 import type { Runtime } from "../runtime.ts";
+import { type NatsStatusInput, natsMetricFamilies } from "./nats-status.ts";
 import { encodePrometheusText, type MetricFamily, type MetricType } from "./prometheus-text.ts";
 import type { StreamServer } from "./stream-server.ts";
 
@@ -23,6 +24,8 @@ export interface MetricsInput {
   readonly servers: readonly StreamServer[];
   /** The state directory's saves; no series while state is off. */
   readonly state?: StateStatus | undefined;
+  /** With [nats]: the connection, stream and publish counts. */
+  readonly nats?: NatsStatusInput | undefined;
 }
 
 /** The metrics document, in the text format (see prometheus-text.ts). */
@@ -36,6 +39,7 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
     ...stateFamilies(input.state),
     ...serverFamilies(input),
     ...fileFamilies(input.files),
+    ...(input.nats === undefined ? [] : natsMetricFamilies(input.nats)),
   ];
 }
 

@@ -12,7 +12,7 @@ import { Confinement } from "./confinement.ts";
 import { type DiscoveredPaths, Discovery, type MonitorTarget } from "./discovery.ts";
 import type { LineFlags } from "./lines.ts";
 import { type Checkpoints, isSameFile, locateByIdentity, planResume, type ReadFrom } from "./resume.ts";
-import { asFsError, type FilePosition, Tailer, type TailerStatus } from "./tailer.ts";
+import { asFsError, type FilePosition, type StartOffsetHook, Tailer, type TailerStatus } from "./tailer.ts";
 
 export type { MonitorTarget } from "./discovery.ts";
 
@@ -39,6 +39,8 @@ export interface MonitorOptions {
   readonly hintWindowMs?: () => number;
   /** `[monitor] read_from` for the files present at start (default "end"); later files are read from their start. */
   readonly readFrom?: ReadFrom;
+  /** See TailerOptions.startOffset. */
+  readonly startOffset?: StartOffsetHook;
 }
 
 export type NoticeKind = "rotated" | "deleted" | "truncated" | "error" | "recovered";
@@ -323,6 +325,7 @@ export class Monitor {
         confinement: confinedTo === undefined ? undefined : new Confinement(confinedTo, fs, dirname),
         buffer: this.buffer,
         yieldToEventLoop: this.options.yieldToEventLoop ?? yieldToEventLoop,
+        startOffset: this.options.startOffset,
       },
       {
         line: (t, text, flags) => this.events.line(t.source, t.path, text, flags),

@@ -7,8 +7,21 @@ import { comparePrefix, type Prefix, readPrefix } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
 import { FileReader, type ReaderOptions, type ReadOutcome } from "./reader.ts";
 
+/** Asked when a file that was there at start is opened: where to start instead of after its last newline. */
+export type StartOffsetHook = (
+  path: string,
+  source: string,
+  handle: FileHandle,
+  opened: FileStat,
+) => Promise<number | undefined>;
+
 export interface TailerOptions extends ReaderOptions {
   readonly rotateWaitMs: number;
+  /**
+   * For a file that was there at start: a line-aligned offset to start at (e.g. after what the NATS stream
+   * already holds of it), or undefined for the default (after its last newline). Ignored beyond the end.
+   */
+  readonly startOffset?: StartOffsetHook | undefined;
   /** A directory target's match: opened only while its real path stays inside the directory. */
   readonly confinement?: Confinement | undefined;
 }
@@ -202,7 +215,17 @@ export class Tailer {
         `${this.path} truncated at offset ${reader.offset}; reading from 0`,
       );
       await reader.restartAfterTruncation(stat);
+      this.reportPosition(reader);
     }
+  }
+
+  private reportPosition(reader: FileReader): void {
+    this.events.position?.(this, {
+      dev: reader.dev,
+      ino: reader.ino,
+      prefix: reader.prefix,
+      offset: reader.offset,
+    });
   }
 
   private async open(fromEnd: boolean, stat: FileStat): Promise<boolean> {
@@ -234,6 +257,8 @@ export class Tailer {
           offset: start,
         });
       this.current = reader;
+      // where its lines start: a published batch names its first byte too
+      if (start !== -1) this.reportPosition(reader);
       unowned = undefined;
       this.clearError();
       return true;
@@ -246,20 +271,38 @@ export class Tailer {
   }
 
   /** Where a newly opened file is read from: its checkpoint, its end (-1: inside its last line), or 0. */
+  /**
+   * Where a newly opened file starts: a checkpoint of the same file (state), what a NATS stream already holds
+   * of it (the startOffset hook: a restarted publisher doubles nothing), whichever is further; else its end
+   * for a file that was there at start, its beginning for one that appeared later.
+   */
   private async startOffset(handle: FileHandle, opened: FileStat, fromEnd: boolean): Promise<number> {
     const resume = this.resumeAt;
     this.resumeAt = undefined;
-    if (resume === undefined)
-      return fromEnd ? FileReader.startOffsetAtEnd(handle, opened.size, this.options) : 0;
     if (resume === "beginning") return 0;
-    if (await this.sameFile(handle, opened, resume)) return resume.offset;
-    const how = opened.dev === resume.dev && opened.ino === resume.ino ? "truncated" : "replaced";
-    this.events.notice(
-      this,
-      "truncated",
-      `${this.path} was ${how} while logwisp was down; reading it from its start`,
-    );
-    return 0;
+    const published = fromEnd || resume !== undefined ? await this.publishedUpTo(handle, opened) : undefined;
+    if (resume === undefined) {
+      if (published !== undefined) return published;
+      return fromEnd ? FileReader.startOffsetAtEnd(handle, opened.size, this.options) : 0;
+    }
+    let own = 0;
+    if (await this.sameFile(handle, opened, resume)) {
+      own = resume.offset;
+    } else {
+      const how = opened.dev === resume.dev && opened.ino === resume.ino ? "truncated" : "replaced";
+      this.events.notice(
+        this,
+        "truncated",
+        `${this.path} was ${how} while logwisp was down; reading it from its start`,
+      );
+    }
+    return published === undefined ? own : Math.max(own, published);
+  }
+
+  /** The hook's answer when it names a place inside the file. */
+  private async publishedUpTo(handle: FileHandle, opened: FileStat): Promise<number | undefined> {
+    const at = await this.options.startOffset?.(this.path, this.source, handle, opened);
+    return at !== undefined && at >= 0 && at <= opened.size ? at : undefined;
   }
 
   private newReader(handle: FileHandle, opened: FileStat, start: number): FileReader {

@@ -9,3 +9,9 @@ const immediate = (globalThis as { setImmediate?: (callback: () => void) => unkn
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
+
+/** Calls `callback` at the next event-loop turn (after I/O), as yieldToEventLoop resolves. */
+export function atNextTurn(callback: () => void): void {
+  if (immediate) immediate(callback);
+  else setTimeout(callback, 0);
+}
