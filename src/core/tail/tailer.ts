@@ -248,16 +248,9 @@ export class Tailer {
       const reader = this.newReader(handle, opened, start === -1 ? opened.size : start);
       if (start === -1) reader.skipToNextLine();
       await reader.rememberPrefix(opened.size);
-      // where it starts is a place to start again from too: a file no line was read from keeps its place
-      if (start !== -1)
-        this.events.position?.(this, {
-          dev: reader.dev,
-          ino: reader.ino,
-          prefix: reader.prefix,
-          offset: start,
-        });
       this.current = reader;
-      // where its lines start: a published batch names its first byte too
+      // where its lines start: a place to start again from (a file no line was read from keeps its place),
+      // and the first byte a published batch names
       if (start !== -1) this.reportPosition(reader);
       unowned = undefined;
       this.clearError();
@@ -270,7 +263,6 @@ export class Tailer {
     }
   }
 
-  /** Where a newly opened file is read from: its checkpoint, its end (-1: inside its last line), or 0. */
   /**
    * Where a newly opened file starts: a checkpoint of the same file (state), what a NATS stream already holds
    * of it (the startOffset hook: a restarted publisher doubles nothing), whichever is further; else its end
