@@ -237,3 +237,37 @@ test("startOffset continues after the stream's last message of this very file, e
   };
   assert.equal(await publisher.startOffset("/logs/app.log", "app.log", otherHandle, opened), undefined);
 });
+
+test("checkpoints follow the acks in each file's order: never past a message still unacked", async () => {
+  const checkpoints: number[] = [];
+  const { fake, link, publisher } = await setup({
+    acked: (path, position) => {
+      assert.equal(path, "/logs/app.log");
+      checkpoints.push(position.offset);
+    },
+  });
+  // the first message's ack fails once (sent again), the second's comes at once
+  const publish = link.publish.bind(link);
+  let calls = 0;
+  link.publish = async (...args) => {
+    calls++;
+    if (calls === 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw new Error("timeout");
+    }
+    return publish(...args);
+  };
+  publisher.position("/logs/app.log", "app.log", at(0));
+  const first = read(publisher, 0, 0, 3);
+  await turns(3);
+  const second = read(publisher, first, 3, 3);
+  await turns(3);
+  // the second message was acked while the first was not: no checkpoint yet
+  assert.deepEqual(checkpoints, []);
+  await publisher.whenIdle();
+  assert.deepEqual(checkpoints, [second]);
+  assert.deepEqual(
+    storedNumbers(fake).sort((a, b) => a - b),
+    [0, 1, 2, 3, 4, 5],
+  );
+});
