@@ -4,8 +4,12 @@
 
 import type { LogEntry } from "../entry/entry.ts";
 import { encodeJsonLines, encodeSseDataFrames } from "../wire/framing.ts";
-import type { PublishedEntry } from "../wire/published-entry.ts";
-import { type EntryId, ReplayRing, runIdOf } from "./replay.ts";
+import type { PublishedEntry, StreamPosition } from "../wire/published-entry.ts";
+import { describeJson } from "./describe-json.ts";
+import { type EntryId, runIdOf } from "./entry-id.ts";
+import type { StreamHistory } from "./entry-source.ts";
+import { ReplayRing } from "./replay.ts";
+import { planStreamStart, StreamCatchUp, type StreamReplayHost } from "./stream-catch-up.ts";
 import { levelIndex, type StreamFilter } from "./stream-filter.ts";
 import {
   type ReplaySource,
@@ -72,14 +76,17 @@ export interface StartOptions {
 
 const NO_BYTES = new Uint8Array(0);
 
-export class Hub {
+export class Hub implements StreamReplayHost {
   readonly counters: Record<Transport, TransportCounters> = {
     tcp: { connections: 0, delivered: 0, dropped: 0 },
     sse: { connections: 0, delivered: 0, dropped: 0 },
   };
   readonly runId: string;
   readonly ring: ReplayRing;
-  private readonly idPrefix: string;
+  private idPrefix: string;
+  /** Served from NATS: the stream, and how far the hub has been fed from it. */
+  private served: StreamHistory | undefined;
+  private newestServed: StreamPosition | undefined;
   private readonly subscribers = new Set<Subscriber>();
   /** The reader's waits for room in the current one-second window (see ROOM_WAIT_BUDGET_MS_PER_SECOND). */
   private waitWindowStart = 0;
@@ -90,7 +97,11 @@ export class Hub {
 
   constructor(options: HubOptions = {}) {
     this.ring = new ReplayRing(options.replaySize ?? 0, options.replayMaxBytes);
-    this.replaySource = { ring: this.ring, encode: (entries, transport) => this.encode(entries, transport) };
+    this.replaySource = {
+      ring: this.ring,
+      encode: (entries, transport) => this.encode(entries, transport),
+      streamReaderFrom: (next) => (this.served ? new StreamCatchUp(this, next) : undefined),
+    };
     this.runId = options.runId ?? runIdOf(Date.now());
     this.idPrefix = `${this.runId}-`;
   }
@@ -107,7 +118,30 @@ export class Hub {
 
   /** The SSE id of an entry. */
   idOf(seq: number): string {
-    return `${this.idPrefix}${seq}`;
+    const position = this.served && this.ring.positionOf(seq);
+    return position ? `${this.idPrefix}${position.seq}.${position.index}` : `${this.idPrefix}${seq}`;
+  }
+
+  /** The stream served (from NATS), once reached. */
+  get history(): StreamHistory | undefined {
+    return this.served;
+  }
+
+  /** Served from NATS: everything up to here was published (index Infinity: all of that message). */
+  get newestPosition(): StreamPosition | undefined {
+    return this.newestServed;
+  }
+
+  /**
+   * From now on entries come from `history` (NATS), the next one after `consumedThrough`: ids name stream
+   * positions, and a resume before the ring reads the stream. Another stream than before (deleted and
+   * made again) empties the ring: its positions are not this stream's.
+   */
+  serveStream(history: StreamHistory, consumedThrough: StreamPosition): void {
+    if (this.served && this.served.identity !== history.identity) this.ring.clear();
+    this.served = history;
+    this.newestServed = consumedThrough;
+    this.idPrefix = `${history.identity}-`;
   }
 
   /**
@@ -141,6 +175,10 @@ export class Hub {
   }
 
   private startFrom(subscriber: Subscriber, start: StreamStart, connectedSinceStart: boolean): void {
+    if (this.served) {
+      this.startFromStream(subscriber, start);
+      return;
+    }
     const { ring } = this;
     const newest = ring.newestSeq;
     let from = newest + 1;
@@ -158,6 +196,23 @@ export class Hub {
     if (backlog !== undefined && backlog > 0)
       from = Math.min(from, this.backlogStart(backlog, subscriber.filter, from - 1));
     if (from <= newest) subscriber.catchUpFrom(from);
+  }
+
+  /**
+   * Served from NATS: an id of this stream resumes after its position, from the ring or the stream; one of
+   * this run (a TCP client given time for its options line) after the entry the hub numbered so; any other
+   * is treated as absent.
+   */
+  private startFromStream(subscriber: Subscriber, start: StreamStart): void {
+    const { after } = start;
+    let position: StreamPosition | undefined;
+    if (after?.index !== undefined && after.run === this.served?.identity)
+      position = { seq: after.seq, index: after.index };
+    else if (after && after.index === undefined && after.run === this.runId)
+      position = after.seq >= this.ring.newestSeq ? this.newestServed : this.ring.positionOf(after.seq);
+    const plan = planStreamStart(this, position, start.backlog ?? 0, subscriber.filter);
+    if (plan.kind === "ring") subscriber.catchUpFrom(plan.seq, plan.next);
+    else if (plan.kind === "stream") subscriber.catchUpFromStream(plan.reader);
   }
 
   /** The seq from which the last `count` held entries up to `upTo` that pass `filter` begin. */
@@ -197,10 +252,15 @@ export class Hub {
    * client one queue push per batch, not per entry. Filtered clients share one encoding per distinct
    * filter. `parsed` (same order) spares filters re-reading the JSON; without it, it is read from `jsons`.
    */
-  publishBatch(jsons: readonly string[], parsed?: readonly LogEntry[]): void {
+  publishBatch(
+    jsons: readonly string[],
+    parsed?: readonly LogEntry[],
+    positions?: readonly StreamPosition[],
+  ): void {
     const count = jsons.length;
     if (count === 0) return;
-    const entries = this.number(jsons, parsed);
+    const entries = this.number(jsons, parsed, positions);
+    if (positions) this.newestServed = positions[count - 1];
     let sse: Uint8Array | undefined;
     let jsonLines: Uint8Array | undefined;
     if (this.replays) {
@@ -243,13 +303,19 @@ export class Hub {
   }
 
   /** Gives each entry the next sequence number (the ring takes it when the entry is pushed). */
-  private number(jsons: readonly string[], parsed: readonly LogEntry[] | undefined): PublishedEntry[] {
+  private number(
+    jsons: readonly string[],
+    parsed: readonly LogEntry[] | undefined,
+    positions: readonly StreamPosition[] | undefined,
+  ): PublishedEntry[] {
     const entries: PublishedEntry[] = new Array(jsons.length);
     let seq = this.ring.peekSeq();
     for (let i = 0; i < jsons.length; i++) {
       const json = jsons[i] as string;
       const entry = parsed?.[i] ?? describeJson(json);
-      entries[i] = { seq: seq++, json, source: entry.source, level: levelIndex(entry.level) };
+      entries[i] = positions
+        ? { seq: seq++, json, source: entry.source, level: levelIndex(entry.level), position: positions[i] }
+        : { seq: seq++, json, source: entry.source, level: levelIndex(entry.level) };
     }
     return entries;
   }
@@ -310,21 +376,4 @@ export class Hub {
       newest_id: ring.size > 0 ? this.idOf(ring.newestSeq) : null,
     };
   }
-}
-
-/** Source and level of an entry given only as JSON text (a caller without the parsed entry). */
-function describeJson(json: string): { source: string; level?: string | undefined } {
-  try {
-    const value: unknown = JSON.parse(json);
-    if (typeof value === "object" && value !== null) {
-      const { source, level } = value as { source?: unknown; level?: unknown };
-      return {
-        source: typeof source === "string" ? source : "",
-        level: typeof level === "string" ? level : undefined,
-      };
-    }
-  } catch {
-    // not JSON: no source, no level
-  }
-  return { source: "" };
 }
