@@ -12,7 +12,9 @@ const src = fileURLToPath(new URL("./", import.meta.url)).replace(/\/$/, "");
 /** Layers of src/core, bottom (0) to top; a module imports from its own folder or from a lower rank. */
 export const CORE_LAYERS: Readonly<Record<string, number>> = {
   util: 0,
-  "runtime.ts": 0,
+  "nats-port.ts": 0,
+  // above the NATS port only: its loadNats() hands out a NatsConnector
+  "runtime.ts": 0.5,
   wire: 1,
   config: 1,
   tail: 1,

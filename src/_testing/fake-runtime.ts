@@ -94,3 +94,6 @@ export async function issues(setup: Setup): Promise<ConfigIssue[]> {
   assert.ok(result instanceof ConfigError, "expected a ConfigError");
   return [...result.issues];
 }
+
+// the in-memory NATS JetStream (a Runtime's loadNats in unit tests)
+export { FakeNatsServer } from "./fake-nats.ts";

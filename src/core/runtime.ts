@@ -1,5 +1,6 @@
 // The Runtime port: the only contract between the core and the adapters (src/adapters/<runtime>/).
 // It is small and byte-oriented on purpose: every line of logic that is not a runtime call lives in the core.
+import type { NatsConnector } from "./nats-port.ts";
 
 export type RuntimeName = "node" | "bun" | "deno";
 
@@ -176,6 +177,13 @@ export interface Runtime {
   descriptorLimit?(): number | undefined;
   /** Watch a directory (non-recursive) or a file; optional: polling alone is correct, only slower. */
   watch?(path: string, onHint: WatchHint): Watcher;
+  /** The machine's host name (the default of `[monitor] hostname`). */
+  hostName(): string;
+  /**
+   * The NATS client, loaded on this call only (a dynamic import), so a run without `[nats]` never loads it.
+   * Rejects when the client cannot be loaded.
+   */
+  loadNats(): Promise<NatsConnector>;
   /** Calls `listener` on SIGINT / SIGTERM. */
   onSignal(listener: (signal: "SIGINT" | "SIGTERM") => void): void;
   /** Diagnostics for operators (logwisp's own log), on stderr. */

@@ -1,9 +1,10 @@
 // https://nodejs.org/api/process.html — the process side of the port for the runtimes that offer Node's
 // `process` (Node itself, and Bun natively): env, cwd, home, signals, stdout/stderr and exit.
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import type { Runtime } from "../../core/runtime.ts";
 import { parseDescriptorLimit } from "../../core/serve/descriptor-budget.ts";
+import { loadNats } from "./nats.ts";
 import { pathFunctions } from "./paths.ts";
 
 export type ProcessPart = Omit<Runtime, "name" | "version" | "fs" | "listenTcp" | "serveHttp" | "watch">;
@@ -15,6 +16,8 @@ export function nodeProcess(): ProcessPart {
     cwd,
     homeDir: homedir(),
     ...pathFunctions(cwd),
+    hostName: () => hostname(),
+    loadNats,
     onSignal(listener) {
       process.on("SIGINT", () => listener("SIGINT"));
       process.on("SIGTERM", () => listener("SIGTERM"));

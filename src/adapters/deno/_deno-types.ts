@@ -112,6 +112,7 @@ export interface DenoApi {
   readonly stdout: { writeSync(bytes: Uint8Array): number };
   readonly stderr: { writeSync(bytes: Uint8Array): number };
   cwd(): string;
+  hostname(): string;
   exit(code: number): never;
   stat(path: string): Promise<DenoFileInfo>;
   open(path: string, options: { read: true }): Promise<DenoFsFile>;

@@ -3,6 +3,7 @@
 
 import type { Runtime } from "../../core/runtime.ts";
 import { parseDescriptorLimit } from "../../core/serve/descriptor-budget.ts";
+import { loadNats } from "../_shared/nats.ts";
 import { pathFunctions } from "../_shared/paths.ts";
 import { Deno, type DenoSignal } from "./_deno-types.ts";
 import { MissingPermissionError } from "./_errors.ts";
@@ -52,6 +53,20 @@ export function createDenoRuntime(): Runtime {
     listenTcp,
     serveHttp,
     watch,
+    // https://docs.deno.com/api/deno/~/Deno.hostname (needs --allow-sys=hostname)
+    hostName: () => {
+      try {
+        return Deno.hostname();
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotCapable)) throw error;
+        log(
+          new MissingPermissionError("--allow-sys=hostname", "the host name ([monitor] hostname unset)")
+            .message,
+        );
+        return Deno.exit(2);
+      }
+    },
+    loadNats,
     onSignal(listener) {
       for (const signal of ["SIGINT", "SIGTERM"] as const satisfies DenoSignal[]) {
         Deno.addSignalListener(signal, () => listener(signal));

@@ -14,6 +14,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
       ["monitor.targets", "LOGWISP_MONITOR_TARGETS", "targets"],
       ["monitor.replay_size", "LOGWISP_MONITOR_REPLAY_SIZE", "integer"],
       ["monitor.replay_max_bytes", "LOGWISP_MONITOR_REPLAY_MAX_BYTES", "integer"],
+      ["monitor.hostname", "LOGWISP_MONITOR_HOSTNAME", "string"],
       ...(["TCP", "HTTP"] as const).flatMap((protocol) => {
         const section = `${protocol.toLowerCase()}server`;
         const env = `LOGWISP_${protocol}SERVER_`;
@@ -42,6 +43,21 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
         ];
       }),
       ["auth.token", "LOGWISP_AUTH_TOKEN", "string"],
+      ["nats.url", "LOGWISP_NATS_URL", "string"],
+      ["nats.stream", "LOGWISP_NATS_STREAM", "string"],
+      ["nats.subject_prefix", "LOGWISP_NATS_SUBJECT_PREFIX", "string"],
+      ["nats.publish", "LOGWISP_NATS_PUBLISH", "boolean"],
+      ["nats.serve", "LOGWISP_NATS_SERVE", "boolean"],
+      ["nats.token", "LOGWISP_NATS_TOKEN", "string"],
+      ["nats.user", "LOGWISP_NATS_USER", "string"],
+      ["nats.password", "LOGWISP_NATS_PASSWORD", "string"],
+      ["nats.creds_file", "LOGWISP_NATS_CREDS_FILE", "string"],
+      ["nats.tls_ca", "LOGWISP_NATS_TLS_CA", "string"],
+      ["nats.tls_cert", "LOGWISP_NATS_TLS_CERT", "string"],
+      ["nats.tls_key", "LOGWISP_NATS_TLS_KEY", "string"],
+      ["nats.max_bytes", "LOGWISP_NATS_MAX_BYTES", "integer"],
+      ["nats.max_age_seconds", "LOGWISP_NATS_MAX_AGE_SECONDS", "integer"],
+      ["nats.duplicate_window_seconds", "LOGWISP_NATS_DUPLICATE_WINDOW_SECONDS", "integer"],
     ],
   );
 });
@@ -49,7 +65,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
 test("sections are the tables of the schema", () => {
   assert.deepEqual(
     [...CONFIG_SECTIONS],
-    ["monitor", "tcpserver", "tcpserver.heartbeat", "httpserver", "httpserver.heartbeat", "auth"],
+    ["monitor", "tcpserver", "tcpserver.heartbeat", "httpserver", "httpserver.heartbeat", "auth", "nats"],
   );
 });
 

@@ -37,6 +37,7 @@ test("the defaults print in the seed's order and parse back to the default confi
     "[httpserver]",
     "[httpserver.heartbeat]",
     "[auth]",
+    "[nats]",
   ]);
   assert.deepEqual(parseTOML(toml), withoutUndefined(defaultConfig()));
   assert.match(toml, /^# config file: none$/m);
@@ -176,10 +177,10 @@ test("a key marked secret() prints redacted, whatever its source", () => {
   assert.match(toml, /^user = "admin" +# default$/m);
 });
 
-test("auth.token is the real schema's one secret key (so only it prints redacted)", () => {
+test("the tokens and the NATS password are the real schema's secret keys (so only they print redacted)", () => {
   assert.deepEqual(
     CONFIG_KEYS.filter((spec) => spec.secret).map((spec) => spec.key),
-    ["auth.token"],
+    ["auth.token", "nats.token", "nats.password"],
   );
 });
 

@@ -52,6 +52,15 @@ test("defaultConfig has every key with the documented default", () => {
       },
     },
     auth: {},
+    nats: {
+      stream: "LOGWISP",
+      subject_prefix: "logwisp",
+      publish: true,
+      serve: true,
+      max_bytes: 1073741824,
+      max_age_seconds: 0,
+      duplicate_window_seconds: 120,
+    },
   });
 });
 
@@ -100,6 +109,15 @@ const rejected: Array<[string, unknown, string]> = [
     "tcpserver.heartbeat.interval_seconds",
   ],
   ["unknown key", { httpserver: { prot: 1 } }, "httpserver.prot"],
+  ["hostname with a space", { monitor: { hostname: "web 1" } }, "monitor.hostname"],
+  ["empty hostname", { monitor: { hostname: "" } }, "monitor.hostname"],
+  ["nats url of another scheme", { nats: { url: "http://127.0.0.1:4222" } }, "nats.url"],
+  ["nats url with a bad port", { nats: { url: "nats://a:1,nats://b:70000" } }, "nats.url"],
+  ["nats stream with a dot", { nats: { stream: "LOG.WISP" } }, "nats.stream"],
+  ["nats subject prefix with a wildcard", { nats: { subject_prefix: "logs.*" } }, "nats.subject_prefix"],
+  ["nats subject prefix with an empty token", { nats: { subject_prefix: "logs..a" } }, "nats.subject_prefix"],
+  ["nats duplicate window 0", { nats: { duplicate_window_seconds: 0 } }, "nats.duplicate_window_seconds"],
+  ["unknown nats key", { nats: { urls: "nats://a" } }, "nats.urls"],
 ];
 
 for (const [name, input, path] of rejected) {
@@ -114,6 +132,11 @@ for (const [name, input, path] of rejected) {
 }
 
 const accepted: Array<[string, unknown]> = [
+  ["hostname", { monitor: { hostname: "web-1.example" } }],
+  [
+    "nats with several servers and a dotted prefix",
+    { nats: { url: "nats://127.0.0.1:4222, tls://nats.example", subject_prefix: "acme.logs" } },
+  ],
   ["port 0 (any free port)", { tcpserver: { port: 0 } }],
   ["port 65535", { httpserver: { port: 65535 } }],
   ["interval 10", { monitor: { check_interval_ms: 10 } }],

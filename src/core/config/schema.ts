@@ -2,6 +2,7 @@
 // Env names (keys.ts), flag help (flags.ts, help.ts) and error wording ("expected …") are all read from here.
 import * as v from "valibot";
 import { linearRegexError, SUPPORTED_SYNTAX } from "../util/linear-regex.ts";
+import { parseNatsServers } from "./nats-servers.ts";
 import { hostNameProblem, originProblem } from "./web-names.ts";
 
 /**
@@ -45,6 +46,12 @@ function textKey(fallback: string, description: string) {
     v.pipe(v.string("a non-empty string"), v.minLength(1, "a non-empty string"), v.description(description)),
     fallback,
   );
+}
+
+const HOSTNAME_EXPECTED = "a host name: 1 to 255 printable characters, no spaces";
+
+function isHostLabel(text: string): boolean {
+  return /^[\x21-\x7e\u00a0-\uffff]{1,255}$/.test(text);
 }
 
 /** A file path with no default (absent: not set). */
@@ -160,6 +167,15 @@ const MonitorSchema = v.strictObject(
       16777216,
       "Most bytes of entries (their JSON text) the replay ring holds; the oldest go first",
     ),
+    // no default here: absent means the machine's host name (Runtime.hostName), and entries carry "host"
+    // without NATS only when it is set
+    hostname: v.optional(
+      v.pipe(
+        v.string(HOSTNAME_EXPECTED),
+        v.check(isHostLabel, HOSTNAME_EXPECTED),
+        v.description("This host's name in entries (\"host\") and NATS subjects; default: the machine's"),
+      ),
+    ),
   },
   "a table",
 );
@@ -237,6 +253,85 @@ const AuthSchema = v.strictObject(
   "a table",
 );
 
+const NATS_URL_EXPECTED =
+  "a NATS server URL or a comma-separated list of them (nats://host:port, tls://host:port or host:port)";
+const STREAM_EXPECTED = "a JetStream stream name: 1 to 64 letters, digits, - or _";
+const SUBJECT_PREFIX_EXPECTED = "a NATS subject prefix: tokens of letters, digits, - or _, joined by dots";
+
+const NatsSchema = v.strictObject(
+  {
+    // no default: absent means NATS is off (and its client is never loaded)
+    url: v.optional(
+      v.pipe(
+        v.string(NATS_URL_EXPECTED),
+        v.check((text) => parseNatsServers(text) !== undefined, NATS_URL_EXPECTED),
+        v.description("NATS server URL(s), comma-separated; unset: NATS off"),
+      ),
+    ),
+    stream: v.optional(
+      v.pipe(
+        v.string(STREAM_EXPECTED),
+        v.regex(/^[A-Za-z0-9_-]{1,64}$/, STREAM_EXPECTED),
+        v.description("JetStream stream of the entries (created when missing)"),
+      ),
+      "LOGWISP",
+    ),
+    subject_prefix: v.optional(
+      v.pipe(
+        v.string(SUBJECT_PREFIX_EXPECTED),
+        v.regex(/^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/, SUBJECT_PREFIX_EXPECTED),
+        v.description("First tokens of the subjects: <prefix>.<host>.<source>"),
+      ),
+      "logwisp",
+    ),
+    publish: booleanKey(true, "Publish this instance's entries to the stream"),
+    serve: booleanKey(true, "Stream the stream's entries (every host's) to this instance's clients"),
+    token: v.optional(
+      v.pipe(
+        v.string("a non-empty string"),
+        v.minLength(1, "a non-empty string"),
+        secret<string>(),
+        v.description("Token to authenticate to NATS"),
+      ),
+    ),
+    user: v.optional(
+      v.pipe(
+        v.string("a non-empty string"),
+        v.minLength(1, "a non-empty string"),
+        v.description("User name to authenticate to NATS (with password)"),
+      ),
+    ),
+    password: v.optional(
+      v.pipe(
+        v.string("a non-empty string"),
+        v.minLength(1, "a non-empty string"),
+        secret<string>(),
+        v.description("Password to authenticate to NATS (with user)"),
+      ),
+    ),
+    creds_file: optionalPath("NATS credentials file (JWT and NKey seed) to authenticate with"),
+    tls_ca: optionalPath("CA certificate (PEM) that NATS servers' certificates are checked against"),
+    tls_cert: optionalPath("Client certificate (PEM) for NATS servers that ask for one (with tls_key)"),
+    tls_key: optionalPath("Client private key (PEM) for tls_cert"),
+    max_bytes: atLeast(
+      0,
+      1073741824,
+      "Most bytes the stream keeps when logwisp creates it (the oldest go first); 0 means no limit",
+    ),
+    max_age_seconds: atLeast(
+      0,
+      0,
+      "Oldest entries the stream keeps, in seconds, when logwisp creates it; 0 means no limit",
+    ),
+    duplicate_window_seconds: atLeast(
+      1,
+      120,
+      "Seconds within which a message published again (same Nats-Msg-Id) is stored once",
+    ),
+  },
+  "a table",
+);
+
 export const ConfigSchema = v.strictObject(
   {
     monitor: v.optional(MonitorSchema, {}),
@@ -270,6 +365,7 @@ export const ConfigSchema = v.strictObject(
       {},
     ),
     auth: v.optional(AuthSchema, {}),
+    nats: v.optional(NatsSchema, {}),
   },
   "a table",
 );
