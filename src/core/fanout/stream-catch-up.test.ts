@@ -224,3 +224,29 @@ test("a client reading the ring that the ring lets go past goes on from the stre
   assert.deepEqual([...first.ns, ...rest.ns], range(10, 4 * stream.lastSeq));
   assert.ok(stream.reads > 0);
 });
+
+test("a resume point past what the hub has (an id from a faster instance) waits for the hub, then goes on", async () => {
+  const stream = new FakeStream();
+  const hub = servingHub(stream, 2, 100);
+  // the stream holds 4 messages; this hub's consumer has handed on 2 of them so far
+  stream.append();
+  stream.append();
+  const subscriber = hub.subscribe({
+    transport: "sse",
+    remoteAddress: "c",
+    bufferSize: 100,
+    start: { after: { run: stream.identity, seq: 3, index: 1 } },
+  });
+  const pending = collect(subscriber, 6);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  for (const seq of [3, 4]) {
+    const jsons = stream.messages.get(seq) as string[];
+    hub.publishBatch(
+      jsons,
+      undefined,
+      jsons.map((_, index) => ({ seq, index })),
+    );
+  }
+  assert.deepEqual((await pending).ns, range(11, 16));
+  assert.equal(stream.reads, 0, "nothing past the hub is read from the stream");
+});

@@ -28,7 +28,9 @@ export type CatchUpStep =
   | { readonly kind: "ring"; readonly seq: number }
   | { readonly kind: "live" }
   /** NATS is away (or not reached yet): nothing now, try again later. */
-  | { readonly kind: "waiting" };
+  | { readonly kind: "waiting" }
+  /** The hub has not been fed this far yet (its consumer is starting): look again soon. */
+  | { readonly kind: "behind" };
 
 /** Where a new client served from NATS starts. */
 export type StreamStartPlan =
@@ -51,7 +53,10 @@ export function planStreamStart(
     return after ? { kind: "stream", reader: new StreamCatchUp(host, successorOf(after)) } : { kind: "live" };
   }
   const next = successorOf(after ?? newest);
-  const fromSeq = comparePositions(next, newest) > 0 ? ring.newestSeq + 1 : ring.seqAtOrAfter(next);
+  const ahead = comparePositions(next, newest) > 0;
+  // a resume point past what the hub has: the reader goes live once the hub is there (see join)
+  if (ahead && after && backlog === 0) return { kind: "stream", reader: new StreamCatchUp(host, next) };
+  const fromSeq = ahead ? ring.newestSeq + 1 : ring.seqAtOrAfter(next);
   if (backlog > 0) {
     let found = 0;
     if (fromSeq !== undefined) {
@@ -115,14 +120,23 @@ export class StreamCatchUp {
     }
   }
 
-  /** The ring holds the next position, or the hub has published nothing after it: leave the stream. */
+  /**
+   * The ring holds the next position, or the hub's newest entry is the one just before it: leave the stream.
+   * Undefined: read the stream on. The hub is fed whole messages, so its newest entry ends its message.
+   */
   private join(): CatchUpStep | undefined {
-    const { ring, newestPosition } = this.host;
-    if (!newestPosition) return undefined;
-    if (comparePositions(this.next, newestPosition) > 0) return { kind: "live" };
-    const seq = ring.seqAtOrAfter(this.next);
-    if (seq === undefined) return undefined;
-    return seq > ring.newestSeq ? { kind: "live" } : { kind: "ring", seq };
+    const { ring, newestPosition: newest } = this.host;
+    if (!newest) return { kind: "behind" };
+    const { next } = this;
+    if (comparePositions(next, newest) <= 0) {
+      const seq = ring.seqAtOrAfter(next);
+      if (seq === undefined) return undefined;
+      return seq > ring.newestSeq ? { kind: "live" } : { kind: "ring", seq };
+    }
+    if (next.seq === newest.seq || (next.index === 0 && next.seq === newest.seq + 1)) return { kind: "live" };
+    // the client is ahead of this hub (its id came from an instance further on): reading the stream past
+    // what the hub has could skip a message not written yet, and going live would repeat what it has
+    return { kind: "behind" };
   }
 
   /** The entries of message `next.seq` from `next.index` on that pass `filter`, at most `room` of them. */

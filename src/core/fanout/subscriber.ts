@@ -28,6 +28,8 @@ export const REPLAY_SCAN_PER_TURN = 4096;
 
 /** How long a client catching up from a stream that cannot be reached waits before trying again. */
 export const STREAM_RETRY_MS = 500;
+/** How long a client ahead of the hub's consumer (resuming from a faster instance) waits before looking again. */
+export const STREAM_BEHIND_RETRY_MS = 20;
 
 /** Counters of one transport, including clients that already left. */
 export interface TransportCounters {
@@ -308,6 +310,9 @@ export class Subscriber {
         break;
       case "waiting":
         if (this.items.length === 0) await this.pause(STREAM_RETRY_MS);
+        break;
+      case "behind":
+        if (this.items.length === 0) await this.pause(STREAM_BEHIND_RETRY_MS);
         break;
     }
     return this.items.length > 0;
