@@ -21,6 +21,8 @@ const request = (
 /** A log entry as it appears on the wire. */
 export interface Entry {
   readonly time: string;
+  /** With `[monitor] hostname` set, or NATS on. */
+  readonly host?: string;
   readonly source: string;
   readonly level?: string;
   readonly message: string;

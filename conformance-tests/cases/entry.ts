@@ -44,6 +44,22 @@ export const entryCases = [
     assertRecentTime(entry);
   }),
 
+  defineCase("entry: --hostname puts the host in every entry, after its time", async (rt) => {
+    const served = await serve(rt, { args: ["--hostname", "web-1.example"] });
+    const client = await connectedSse(served);
+    await served.logs.append("app.log", "ERROR first\nsecond\n");
+    await client.nextEntry(byMessage("second"));
+    const entries = client.entries();
+    assert.deepEqual(
+      entries.map((entry) => Object.keys(entry)),
+      [
+        ["time", "host", "source", "level", "message"],
+        ["time", "host", "source", "message"],
+      ],
+    );
+    assert.ok(entries.every((entry) => entry.host === "web-1.example"));
+  }),
+
   defineCase("entry: plain line levels in common forms", async (rt) => {
     const lines = [
       "[warn] disk almost full",

@@ -5,6 +5,7 @@ import type { Config } from "./config/schema.ts";
 import type { TlsMaterial, TlsServer } from "./config/tls.ts";
 import { Hub, type Transport } from "./fanout/hub.ts";
 import { LocalFiles } from "./fanout/local-files.ts";
+import { natsEnabled } from "./fanout/nats-link.ts";
 import { runIdOf } from "./fanout/replay.ts";
 import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
 import { isLoopback, TokenCheck } from "./serve/auth.ts";
@@ -58,7 +59,9 @@ export class Service {
       runId: runIdOf(this.startedAtMs),
     });
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
-    this.files = new LocalFiles(runtime, monitor, this.hub);
+    // with NATS every entry names its host (the stream holds many); without, only when one was set
+    const host = monitor.hostname ?? (natsEnabled(config) ? runtime.hostName() : undefined);
+    this.files = new LocalFiles(runtime, monitor, this.hub, { host });
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
     this.descriptors = new DescriptorBudget(runtime.descriptorLimit?.(), (line) => runtime.log(line));

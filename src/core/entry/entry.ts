@@ -19,6 +19,8 @@ export { normalizeLevel } from "./levels.ts";
 export interface LogEntry {
   /** RFC 3339 UTC with microseconds: a JSON line's own time when it has one, else the time it was read. */
   time: string;
+  /** The host the line was read on ([monitor] hostname); absent unless set or NATS is on. */
+  host?: string;
   /** Base name of the file the line came from. */
   source: string;
   /** Absent when the line names no level (as the original did). */
@@ -84,7 +86,7 @@ function logfmtAfterTimestamp(
 export function serializeEntry(entry: LogEntry): string {
   // fewer pieces, fewer intermediate strings: everything between the time and the message is one string
   // per source and level, made once
-  const json = `${timeJson(entry.time)}${middleJson(entry.source, entry.level)}${jsonString(entry.message)}`;
+  const json = `${timeJson(entry.time)}${middleJson(entry.host, entry.source, entry.level)}${jsonString(entry.message)}`;
   return entry.fields === undefined ? `${json}}` : `${json}${fieldsJson(entry.fields)}}`;
 }
 
@@ -139,19 +141,22 @@ function timeJson(time: string): string {
   return lastTimeJson;
 }
 
-// the lines of a burst share their source and mostly their level: `,"source":…,"level":…,"message":` is
-// made once per source (one per level), not per line
+// the lines of a burst share their host and source and mostly their level: `,"host":…,"source":…,"level":…,
+// "message":` is made once per host and source (one per level), not per line
+let lastHost: string | undefined;
 let lastSource: string | undefined;
 let middles = new Map<Level | undefined, string>();
 
-function middleJson(source: string, level: Level | undefined): string {
-  if (source !== lastSource) {
+function middleJson(host: string | undefined, source: string, level: Level | undefined): string {
+  if (source !== lastSource || host !== lastHost) {
     middles = new Map();
     lastSource = source;
+    lastHost = host;
   }
   let middle = middles.get(level);
   if (middle === undefined) {
-    middle = `,"source":${jsonString(source)}${level === undefined ? "" : `,"level":${jsonString(level)}`},"message":`;
+    const hostJson = host === undefined ? "" : `,"host":${jsonString(host)}`;
+    middle = `${hostJson},"source":${jsonString(source)}${level === undefined ? "" : `,"level":${jsonString(level)}`},"message":`;
     middles.set(level, middle);
   }
   return middle;

@@ -18,6 +18,11 @@ import type { EntrySource, SourceFileStatus } from "./entry-source.ts";
 import { hintWindowMs } from "./hint-window.ts";
 import type { Hub } from "./hub.ts";
 
+export interface LocalFilesOptions {
+  /** Every entry's `"host"`; absent: entries name no host. */
+  readonly host?: string | undefined;
+}
+
 export class LocalFiles implements EntrySource {
   private readonly monitor: Monitor;
   /** Targets' include/exclude; undefined when none sets them. */
@@ -35,6 +40,7 @@ export class LocalFiles implements EntrySource {
     runtime: Runtime,
     monitor: Config["monitor"],
     private readonly hub: Hub,
+    private readonly options: LocalFilesOptions = {},
   ) {
     this.targetFilter = TargetFilter.from(runtime, monitor.targets);
     this.formatOf = targetFormats(runtime, monitor.format, monitor.targets);
@@ -102,6 +108,7 @@ export class LocalFiles implements EntrySource {
     if (this.pending.length === 0) this.batchReadMicros = nowMicros();
     const entry: LogEntry = parseLine(text, source, this.batchReadMicros, this.formatOf(path));
     if (flags) entry.fields = { ...entry.fields, ...flags };
+    if (this.options.host !== undefined) entry.host = this.options.host;
     this.pending.push(serializeEntry(entry));
     this.pendingEntries.push(entry);
     // the reader hands lines on synchronously, a slice at a time: one batch per slice, sent at the end of

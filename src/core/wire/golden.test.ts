@@ -51,6 +51,24 @@ test("golden: the bytes of an SSE and a TCP session, filtered and not, for a fix
   );
 });
 
+test("golden: with a host name ([monitor] hostname, or NATS on) every entry says it, after its time", async () => {
+  const hub = new Hub({ runId: "run1", replaySize: 100 });
+  const tcp = hub.subscribe({ transport: "tcp", remoteAddress: "127.0.0.1", bufferSize: 100 });
+  const entries: LogEntry[] = LINES.slice(0, 2).map((line) => ({
+    ...parseLine(line, "app.log", READ_AT_MICROS),
+    host: "web-1",
+  }));
+  hub.publishBatch(
+    entries.map((entry) => serializeEntry(entry)),
+    entries,
+  );
+  assert.equal(
+    decoder.decode((await tcp.next())?.bytes),
+    '{"time":"2024-01-01T12:00:00.123456Z","host":"web-1","source":"app.log","level":"error","message":"db down","fields":{"user":"ann","n":3}}\n' +
+      '{"time":"2024-01-01T12:00:00.654321Z","host":"web-1","source":"app.log","level":"warn","message":"WARN disk at 91% on /dev/sda1"}\n',
+  );
+});
+
 test("golden: the named SSE events and the heartbeats", () => {
   const text = (bytes: Uint8Array) => decoder.decode(bytes);
   assert.equal(
