@@ -5,8 +5,10 @@ import type { Config } from "./config/schema.ts";
 import type { TlsMaterial, TlsServer } from "./config/tls.ts";
 import { Hub, type Transport } from "./fanout/hub.ts";
 import { LocalFiles } from "./fanout/local-files.ts";
-import { natsEnabled } from "./fanout/nats-link.ts";
+import { natsConnectOptions, natsEnabled, natsStreamConfig, openNatsLink } from "./fanout/nats-link.ts";
+import { NatsSource } from "./fanout/nats-source.ts";
 import { runIdOf } from "./fanout/replay.ts";
+import type { NatsLink } from "./nats-port.ts";
 import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
 import { isLoopback, TokenCheck } from "./serve/auth.ts";
 import { HalfOpenGate } from "./serve/connection-gate.ts";
@@ -35,8 +37,13 @@ const DISCONNECT_FRAME = encodeNamedEvent("disconnect", { reason: "server_shutdo
 export class Service {
   readonly hub: Hub;
   readonly startedAtMs = Date.now();
-  /** Where entries come from: this machine's files. */
+  /** This machine's files: the hub's entries, or (served from NATS) only what this instance publishes. */
   private readonly files: LocalFiles;
+  /** With `[nats] serve`: where the hub's entries come from, every host's. */
+  private readonly natsSource: NatsSource | undefined;
+  /** The instance's one NATS connection (publisher and consumer), opened when first asked for. */
+  private natsLink: Promise<NatsLink | undefined> | undefined;
+  private openedNatsLink: NatsLink | undefined;
   private readonly tcp: StreamServer | undefined;
   private readonly sse: StreamServer | undefined;
   /** The process's descriptors, shared by both servers' connections. */
@@ -61,7 +68,16 @@ export class Service {
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
     // with NATS every entry names its host (the stream holds many); without, only when one was set
     const host = monitor.hostname ?? (natsEnabled(config) ? runtime.hostName() : undefined);
-    this.files = new LocalFiles(runtime, monitor, this.hub, { host });
+    const servesFromNats = natsEnabled(config) && config.nats.serve;
+    this.files = new LocalFiles(runtime, monitor, this.hub, { host, feedsHub: !servesFromNats });
+    if (servesFromNats) {
+      this.natsSource = new NatsSource(this.hub, {
+        link: () => this.sharedNatsLink(host ?? "logwisp"),
+        streamConfig: natsStreamConfig(config),
+        replaySize: monitor.replay_size,
+        log: (line) => runtime.log(line),
+      });
+    }
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
     this.descriptors = new DescriptorBudget(runtime.descriptorLimit?.(), (line) => runtime.log(line));
@@ -89,6 +105,20 @@ export class Service {
       encodeHeartbeat: (stats, nowMs) => encode(heartbeat, stats, nowMs),
       startedAtMs: this.startedAtMs,
     });
+  }
+
+  /** The instance's NATS connection, opened (and retried while no server answers) on first use. */
+  private sharedNatsLink(host: string): Promise<NatsLink | undefined> {
+    this.natsLink ??= (async () => {
+      const connector = await this.runtime.loadNats();
+      const link = await openNatsLink(connector, natsConnectOptions(this.config, `logwisp ${host}`), {
+        log: (line) => this.runtime.log(line),
+        cancelled: () => this.stopping !== undefined,
+      });
+      this.openedNatsLink = link;
+      return link;
+    })();
+    return this.natsLink;
   }
 
   /** Listens first (a port in use fails before anything else starts), then scans the targets. */
@@ -127,6 +157,7 @@ export class Service {
       }
       this.warnIfOpen();
       await this.files.start();
+      await this.natsSource?.start();
     } catch (error) {
       await this.stop();
       throw error;
@@ -138,12 +169,14 @@ export class Service {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.files.stop();
+      await this.natsSource?.stop();
       await Promise.all([
         this.sse?.shutdown(DISCONNECT_FRAME, SHUTDOWN_GRACE_MS),
         this.tcp?.shutdown(undefined, SHUTDOWN_GRACE_MS),
       ]);
       // every session has ended (or its grace ran out): the listeners may now hang up on whatever is left
       await Promise.all([this.listeners.http?.close(), this.listeners.tcp?.close()]);
+      await this.openedNatsLink?.close().catch(() => {});
     })();
     return this.stopping;
   }
@@ -191,6 +224,7 @@ export class Service {
         tcp: this.tcp?.stalledDisconnects ?? 0,
         sse: this.sse?.stalledDisconnects ?? 0,
       },
+      natsServe: this.natsSource?.serveStatus(),
     });
   }
 
@@ -203,6 +237,7 @@ export class Service {
       hub: this.hub,
       files: this.files.status(),
       servers: [this.tcp, this.sse].filter((server) => server !== undefined),
+      natsServe: this.natsSource?.serveStatus(),
     });
   }
 }

@@ -21,6 +21,11 @@ import type { Hub } from "./hub.ts";
 export interface LocalFilesOptions {
   /** Every entry's `"host"`; absent: entries name no host. */
   readonly host?: string | undefined;
+  /**
+   * Whether the entries go to this instance's hub (default true). Not when the hub is fed from NATS: this
+   * host's entries come back through the stream, and would otherwise reach its clients twice.
+   */
+  readonly feedsHub?: boolean;
 }
 
 export class LocalFiles implements EntrySource {
@@ -54,7 +59,7 @@ export class LocalFiles implements EntrySource {
         followSymlinks: monitor.follow_symlinks,
         yieldToEventLoop: async () => {
           await yieldToEventLoop();
-          await this.hub.waitForRoom(LINES_PER_TURN);
+          if (this.options.feedsHub !== false) await this.hub.waitForRoom(LINES_PER_TURN);
         },
         hintWindowMs: () => hintWindowMs(this.hub.activeClients()),
       },
@@ -69,7 +74,8 @@ export class LocalFiles implements EntrySource {
           // the lines read before the rotation go out before its event
           this.flushPending();
           if (kind === "rotated" || kind === "deleted" || kind === "truncated") {
-            this.hub.broadcast("sse", encodeNamedEvent("rotation", { path, kind }));
+            if (this.options.feedsHub !== false)
+              this.hub.broadcast("sse", encodeNamedEvent("rotation", { path, kind }));
           }
         },
       },
@@ -97,7 +103,7 @@ export class LocalFiles implements EntrySource {
   }
 
   private publishLine(source: string, path: string, text: string, flags: LineFlags | undefined): void {
-    if (!this.hub.replays && this.hub.activeClients() === 0) {
+    if (this.options.feedsHub !== false && !this.hub.replays && this.hub.activeClients() === 0) {
       // nobody to send it to and no ring to keep it for later: count it, skip the parse and serialisation
       this.flushPending();
       this.hub.countUnsent(1);
@@ -126,6 +132,6 @@ export class LocalFiles implements EntrySource {
     const entries = this.pendingEntries;
     this.pending = [];
     this.pendingEntries = [];
-    this.hub.publishBatch(batch, entries);
+    if (this.options.feedsHub !== false) this.hub.publishBatch(batch, entries);
   };
 }

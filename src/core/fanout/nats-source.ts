@@ -5,24 +5,26 @@
 // at once. While NATS is away viewers keep their connections (heartbeats go on) and /status says so; the
 // consumer goes on from the message after the last one handed to the hub, none lost and none twice.
 
-import type { NatsLink, NatsLinkState, NatsMessage, NatsStreamInfo } from "../nats-port.ts";
+import type { NatsLink, NatsLinkState, NatsMessage, NatsStreamConfig, NatsStreamInfo } from "../nats-port.ts";
+import { COUNT_HEADER, decodeBatch } from "../wire/nats-batch.ts";
 import { streamIdentity } from "./entry-id.ts";
 import type { EntrySource, HistoryMessage, SourceFileStatus, StreamHistory } from "./entry-source.ts";
 import type { Hub } from "./hub.ts";
 
-const decoder = new TextDecoder();
-
-/** How long the source waits before connecting again after NATS could not be reached or hung up. */
-export const RECONNECT_DELAY_MS = 1000;
+/** How long the source waits before trying again after it could not start consuming. */
+export const RETRY_DELAY_MS = 1000;
 /** How often the stream's size is asked for while connected (the consumer's lag in /status). */
 export const STREAM_INFO_INTERVAL_MS = 2000;
+/** How long start() waits for NATS (then the instance is ready, serving its clients while it tries on). */
+export const START_GRACE_MS = 3000;
+/** How long start() waits for the warm-up (the ring filled from the stream) once consuming. */
+export const WARM_UP_GRACE_MS = 10_000;
 
 export interface NatsSourceOptions {
-  readonly connect: () => Promise<NatsLink>;
-  readonly stream: string;
-  readonly subjectPrefix: string;
+  /** The instance's one connection (shared with its publisher); undefined once the instance stops. */
+  readonly link: () => Promise<NatsLink | undefined>;
   /** The stream as logwisp makes it when it does not exist yet (the publishers make it the same way). */
-  readonly streamConfig: { maxBytes: number; maxAgeMs: number; duplicateWindowMs: number };
+  readonly streamConfig: NatsStreamConfig;
   /** Entries the ring holds: the consumer starts far enough back to fill it. */
   readonly replaySize: number;
   readonly log: (line: string) => void;
@@ -42,12 +44,6 @@ export interface NatsServeStatus {
   readonly consumed_entries: number;
 }
 
-/** A message's payload: the entries' JSON texts, one per line (serialised JSON holds no raw newline). */
-export function entriesOf(data: Uint8Array): string[] {
-  const text = decoder.decode(data);
-  return text === "" ? [] : text.split("\n");
-}
-
 export class NatsSource implements EntrySource {
   private link: NatsLink | undefined;
   private consumer: { stop(): Promise<void> } | undefined;
@@ -61,8 +57,11 @@ export class NatsSource implements EntrySource {
   private consumedMessages = 0;
   private consumedEntries = 0;
   private infoTimer: ReturnType<typeof setInterval> | undefined;
+  /** Resolved when the warm-up reached the stream's last message at start. */
+  private warmedUp: (() => void) | undefined;
+  private warmUpSeq = 0;
   private wake: (() => void) | undefined;
-  /** The last failure said on stderr: said once, not on every retry. */
+  /** The last line said on stderr: a failure is said once, not on every retry. */
   private lastSaid = "";
 
   constructor(
@@ -70,10 +69,17 @@ export class NatsSource implements EntrySource {
     private readonly options: NatsSourceOptions,
   ) {}
 
-  /** Resolves after the first attempt to reach NATS, reached or not: a viewer starts while NATS is away. */
+  /**
+   * Resolves once consuming with the ring filled, or after the first failure, or after START_GRACE_MS
+   * without NATS: a viewer starts (and keeps its clients) while NATS is away.
+   */
   start(): Promise<void> {
     return new Promise((resolve) => {
-      this.loop = this.run(resolve);
+      const timer = setTimeout(resolve, START_GRACE_MS);
+      this.loop = this.run(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
@@ -81,9 +87,10 @@ export class NatsSource implements EntrySource {
     this.stopped = true;
     this.state = "stopped";
     this.wake?.();
+    this.warmedUp?.();
     clearInterval(this.infoTimer);
     await this.consumer?.stop().catch(() => {});
-    await this.link?.close().catch(() => {});
+    this.consumer = undefined;
     await this.loop;
   }
 
@@ -96,7 +103,7 @@ export class NatsSource implements EntrySource {
     return {
       state: this.state,
       server: this.link?.server ?? null,
-      stream: this.options.stream,
+      stream: this.options.streamConfig.name,
       stream_id: this.identity ?? null,
       consumer_seq: this.consumedSeq,
       lag: Math.max(0, this.streamLastSeq - this.consumedSeq),
@@ -105,74 +112,91 @@ export class NatsSource implements EntrySource {
     };
   }
 
-  /** Connects, consumes until the link closes, and connects again, until stopped. */
+  /** Waits for the link, then starts consuming, retrying until it could (the link reconnects by itself). */
   private async run(started: () => void): Promise<void> {
+    let link: NatsLink | undefined;
+    try {
+      link = await this.options.link();
+    } catch (error) {
+      this.state = "unreachable";
+      this.say(`NATS: cannot serve stream ${this.options.streamConfig.name}: ${messageOf(error)}`);
+    }
+    if (!link || this.stopped) {
+      started();
+      return;
+    }
+    this.link = link;
+    if (link.state !== "connected") this.state = "unreachable";
+    link.onState((state, detail) => this.onState(state, detail));
     while (!this.stopped) {
       try {
-        const link = await this.options.connect();
-        this.link = link;
-        const closed = new Promise<void>((resolve) => {
-          link.onState((state, detail) => {
-            this.onState(state, detail);
-            if (state === "closed") resolve();
-          });
-        });
         await this.serve(link);
         started();
-        this.say(`nats: serving stream ${this.options.stream} from ${link.server ?? "?"}`);
-        await Promise.race([closed, this.stoppedSignal()]);
+        return;
       } catch (error) {
+        await this.consumer?.stop().catch(() => {});
+        this.consumer = undefined;
         this.state = "unreachable";
-        this.say(`nats: cannot serve stream ${this.options.stream}: ${messageOf(error)}; trying again`);
+        this.say(
+          `NATS: cannot serve stream ${this.options.streamConfig.name}: ${messageOf(error)}; retrying`,
+        );
         started();
+        await this.sleep(RETRY_DELAY_MS);
       }
-      clearInterval(this.infoTimer);
-      await this.consumer?.stop().catch(() => {});
-      this.consumer = undefined;
-      if (!this.stopped) await this.link?.close().catch(() => {});
-      if (!this.stopped) await this.sleep(RECONNECT_DELAY_MS);
     }
   }
 
-  /** Finds (or makes) the stream and starts the consumer after the last message handed to the hub. */
+  /** Finds (or makes) the stream and starts the consumer: warm (filling the ring), or after what the hub has. */
   private async serve(link: NatsLink): Promise<void> {
-    const { stream, subjectPrefix, streamConfig } = this.options;
-    const info = await link.ensureStream({ name: stream, subjects: [`${subjectPrefix}.>`], ...streamConfig });
+    const { streamConfig } = this.options;
+    const info = await link.ensureStream(streamConfig);
     const identity = streamIdentity(info.name, info.created);
-    const history = this.historyOf(link, identity);
-    // the same stream as before a reconnect: go on after what the hub has; else start over, warm
-    let startSeq = this.identity === identity ? this.consumedSeq + 1 : await this.warmStart(link, info);
-    if (this.identity !== identity) this.consumedSeq = startSeq - 1;
-    startSeq = Math.max(startSeq, 1);
+    const startSeq = this.identity === identity ? this.consumedSeq + 1 : await this.warmStart(link, info);
     this.identity = identity;
+    this.consumedSeq = startSeq - 1;
     this.streamLastSeq = info.lastSeq;
-    this.hub.serveStream(history, { seq: startSeq - 1, index: Number.POSITIVE_INFINITY });
-    this.consumer = await link.consume(stream, `${subjectPrefix}.>`, startSeq, (message) =>
+    this.hub.serveStream(this.historyOf(link, identity), {
+      seq: startSeq - 1,
+      index: Number.POSITIVE_INFINITY,
+    });
+    const warm = new Promise<void>((resolve) => {
+      this.warmUpSeq = info.lastSeq;
+      this.warmedUp = resolve;
+      if (this.consumedSeq >= info.lastSeq) resolve();
+    });
+    const filter = streamConfig.subjects[0] as string;
+    this.consumer = await link.consume(streamConfig.name, filter, startSeq, (message) =>
       this.handOn(message),
     );
-    this.state = "connected";
-    this.infoTimer = setInterval(() => {
-      link.streamInfo(stream).then(
-        (latest) => {
-          this.streamLastSeq = latest.lastSeq;
-        },
-        () => {},
-      );
-    }, STREAM_INFO_INTERVAL_MS);
+    this.state = link.state === "connected" ? "connected" : "unreachable";
+    this.say(`NATS: serving stream ${streamConfig.name} from sequence ${startSeq}`);
+    clearInterval(this.infoTimer);
+    this.infoTimer = setInterval(() => this.refreshInfo(link), STREAM_INFO_INTERVAL_MS);
+    await Promise.race([warm, new Promise((resolve) => setTimeout(resolve, WARM_UP_GRACE_MS))]);
   }
 
   /** One message: its entries go to the hub as one batch, named by their positions in the stream. */
   private handOn(message: NatsMessage): void {
-    // a message redelivered after a reconnect was handed on already
+    // a message delivered again (the consumer made anew after a reconnect) was handed on already
     if (message.seq <= this.consumedSeq) return;
     this.consumedSeq = message.seq;
     if (message.seq > this.streamLastSeq) this.streamLastSeq = message.seq;
-    const jsons = entriesOf(message.data);
+    if (message.seq >= this.warmUpSeq) this.warmedUp?.();
+    const jsons = decodeBatch(message.data);
     this.consumedMessages++;
     this.consumedEntries += jsons.length;
     if (jsons.length === 0) return;
     const positions = jsons.map((_, index) => ({ seq: message.seq, index }));
     this.hub.publishBatch(jsons, undefined, positions);
+  }
+
+  private refreshInfo(link: NatsLink): void {
+    link.streamInfo(this.options.streamConfig.name).then(
+      (latest) => {
+        this.streamLastSeq = Math.max(this.streamLastSeq, latest.lastSeq);
+      },
+      () => {},
+    );
   }
 
   /**
@@ -182,21 +206,22 @@ export class NatsSource implements EntrySource {
   private async warmStart(link: NatsLink, info: NatsStreamInfo): Promise<number> {
     let entries = 0;
     let seq = info.lastSeq;
-    for (; seq >= info.firstSeq && seq >= 1 && entries < this.options.replaySize; seq--) {
-      const message = await link.getMessage(this.options.stream, seq);
+    for (; seq >= Math.max(info.firstSeq, 1) && entries < this.options.replaySize; seq--) {
+      const message = await link.getMessage(this.options.streamConfig.name, seq);
       if (message) entries += countOf(message);
     }
     return seq + 1;
   }
 
   private historyOf(link: NatsLink, identity: string): StreamHistory {
-    const { stream } = this.options;
+    const stream = this.options.streamConfig.name;
     return {
       identity,
       async read(seq: number): Promise<HistoryMessage> {
         const message = await link.getMessage(stream, seq);
-        if (message) return { kind: "entries", jsons: entriesOf(message.data) };
+        if (message) return { kind: "entries", jsons: decodeBatch(message.data) };
         const info = await link.streamInfo(stream);
+        // an empty stream says firstSeq = lastSeq + 1
         return seq < info.firstSeq ? { kind: "gone", firstSeq: info.firstSeq } : { kind: "missing" };
       },
     };
@@ -205,25 +230,17 @@ export class NatsSource implements EntrySource {
   private onState(state: NatsLinkState, detail: string): void {
     if (this.stopped) return;
     if (state === "connected") {
-      this.state = "connected";
-      this.say(`nats: connected to ${this.link?.server ?? "?"}`);
-    } else {
-      this.state = "unreachable";
-      this.say(`nats: ${state === "closed" ? "connection closed" : "reconnecting"} (${detail})`);
+      if (this.consumer) this.state = "connected";
+      return;
     }
+    this.state = "unreachable";
+    this.say(`NATS: unreachable (${detail}); viewers stay connected, consuming goes on when it is back`);
   }
 
   private say(line: string): void {
     if (line === this.lastSaid) return;
     this.lastSaid = line;
     this.options.log(line);
-  }
-
-  private stoppedSignal(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-      if (this.stopped) resolve();
-    });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -239,8 +256,8 @@ export class NatsSource implements EntrySource {
 
 /** Entries in a message: its `Logwisp-Count` header, else its lines. */
 function countOf(message: NatsMessage): number {
-  const header = Number(message.headers.get("Logwisp-Count"));
-  return Number.isInteger(header) && header >= 0 ? header : entriesOf(message.data).length;
+  const header = Number(message.headers.get(COUNT_HEADER));
+  return Number.isInteger(header) && header >= 0 ? header : decodeBatch(message.data).length;
 }
 
 function messageOf(error: unknown): string {

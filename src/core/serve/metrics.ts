@@ -7,6 +7,7 @@
 
 import type { SourceFileStatus } from "../fanout/entry-source.ts";
 import type { Hub } from "../fanout/hub.ts";
+import type { NatsServeStatus } from "../fanout/nats-source.ts";
 import type { Runtime } from "../runtime.ts";
 import { encodePrometheusText, type MetricFamily, type MetricType } from "./prometheus-text.ts";
 import type { StreamServer } from "./stream-server.ts";
@@ -20,6 +21,8 @@ export interface MetricsInput {
   readonly files: readonly SourceFileStatus[];
   /** The servers that are on (a server that is off has no series). */
   readonly servers: readonly StreamServer[];
+  /** With `[nats] serve`: the consumer feeding the hub (no series without it). */
+  readonly natsServe?: NatsServeStatus | undefined;
 }
 
 /** The metrics document, in the text format (see prometheus-text.ts). */
@@ -28,7 +31,42 @@ export function encodeMetrics(input: MetricsInput): string {
 }
 
 export function buildMetrics(input: MetricsInput): MetricFamily[] {
-  return [...processFamilies(input), ...serverFamilies(input), ...fileFamilies(input.files)];
+  return [
+    ...processFamilies(input),
+    ...serverFamilies(input),
+    ...fileFamilies(input.files),
+    ...natsServeFamilies(input.natsServe),
+  ];
+}
+
+function natsServeFamilies(serve: NatsServeStatus | undefined): MetricFamily[] {
+  if (!serve) return [];
+  return [
+    one(
+      "logwisp_nats_consumed_messages_total",
+      "counter",
+      "Stream messages the NATS consumer handed to the hub (each a batch of entries).",
+      serve.consumed_messages,
+    ),
+    one(
+      "logwisp_nats_consumed_entries_total",
+      "counter",
+      "Entries the NATS consumer handed to the hub.",
+      serve.consumed_entries,
+    ),
+    one(
+      "logwisp_nats_consumer_lag_messages",
+      "gauge",
+      "Messages the stream holds after the last one the consumer handed on.",
+      serve.lag,
+    ),
+    one(
+      "logwisp_nats_serve_connected",
+      "gauge",
+      "1 while the consumer is connected to NATS, else 0.",
+      serve.state === "connected" ? 1 : 0,
+    ),
+  ];
 }
 
 function processFamilies({ runtime, version, startedAtMs, hub }: MetricsInput): MetricFamily[] {
