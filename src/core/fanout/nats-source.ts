@@ -230,7 +230,9 @@ export class NatsSource implements EntrySource {
   private onState(state: NatsLinkState, detail: string): void {
     if (this.stopped) return;
     if (state === "connected") {
-      if (this.consumer) this.state = "connected";
+      if (!this.consumer) return;
+      this.state = "connected";
+      this.say(`NATS: connected again to ${detail}; consuming goes on after sequence ${this.consumedSeq}`);
       return;
     }
     this.state = "unreachable";
