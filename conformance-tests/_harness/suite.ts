@@ -15,6 +15,7 @@ import { lifecycleDrainCases } from "../cases/lifecycle-drain.ts";
 import { limitsCases } from "../cases/limits.ts";
 import { liveViewCases } from "../cases/live-view.ts";
 import { metricsCases } from "../cases/metrics.ts";
+import { natsServeCases } from "../cases/nats-serve.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
 import { reliabilityHalfOpenCases } from "../cases/reliability-half-open.ts";
@@ -65,6 +66,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...lifecycleDrainCases,
   ...packagingCliCases,
   ...liveViewCases,
+  ...natsServeCases,
 ];
 
 /**

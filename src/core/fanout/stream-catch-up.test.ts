@@ -250,3 +250,17 @@ test("a resume point past what the hub has (an id from a faster instance) waits 
   assert.deepEqual((await pending).ns, range(11, 16));
   assert.equal(stream.reads, 0, "nothing past the hub is read from the stream");
 });
+
+test("a held TCP client (its position a local id of this run) starts after it, with its backlog", async () => {
+  const stream = new FakeStream();
+  const hub = servingHub(stream, 3, 100);
+  const subscriber = hub.subscribe({ transport: "tcp", remoteAddress: "c", bufferSize: 100, held: true });
+  const position = { run: hub.runId, seq: hub.published };
+  feed(hub, stream);
+  hub.start(subscriber, { start: { after: position, backlog: 2 } });
+  const batch = await subscriber.next();
+  assert.deepEqual(
+    [...decoder.decode(batch?.bytes).matchAll(/"n":(\d+)/g)].map((match) => Number(match[1])),
+    range(11, 16),
+  );
+});
