@@ -6,6 +6,7 @@
 import { ConfigError } from "./core/config/errors.ts";
 import { loadConfig } from "./core/config/load.ts";
 import { renderConfigToml } from "./core/config/print.ts";
+import { NatsAuthError } from "./core/nats-port.ts";
 import { AddressInUseError, type Runtime, TlsSetupError } from "./core/runtime.ts";
 import { type LiveViewFiles, liveViewFiles } from "./core/serve/live-view.ts";
 import { Service } from "./core/service.ts";
@@ -78,6 +79,11 @@ async function main(argv: readonly string[]): Promise<void> {
     if (error instanceof TlsSetupError) {
       runtime.log(`cannot start: ${error.message}`);
       runtime.exit(2);
+    }
+    // credentials do not get better by retrying: say which server refused them, and stop
+    if (error instanceof NatsAuthError) {
+      runtime.log(`cannot start: ${error.message}`);
+      runtime.exit(1);
     }
     throw error;
   }

@@ -6,9 +6,10 @@ import type { TlsMaterial, TlsServer } from "./config/tls.ts";
 import { Hub, type Transport } from "./fanout/hub.ts";
 import { LocalFiles } from "./fanout/local-files.ts";
 import { natsConnectOptions, natsEnabled, natsStreamConfig, openNatsLink } from "./fanout/nats-link.ts";
+import { NatsPublisher } from "./fanout/nats-publisher.ts";
 import { NatsSource } from "./fanout/nats-source.ts";
 import { runIdOf } from "./fanout/replay.ts";
-import type { NatsLink } from "./nats-port.ts";
+import { NatsAuthError, type NatsLink, type NatsStreamInfo } from "./nats-port.ts";
 import { type Listener, type ListenOptions, type Runtime, TlsSetupError } from "./runtime.ts";
 import { isLoopback, TokenCheck } from "./serve/auth.ts";
 import { HalfOpenGate } from "./serve/connection-gate.ts";
@@ -16,14 +17,19 @@ import { DescriptorBudget } from "./serve/descriptor-budget.ts";
 import { createHttpApp } from "./serve/http-app.ts";
 import type { LiveViewFiles } from "./serve/live-view.ts";
 import { encodeMetrics } from "./serve/metrics.ts";
+import { buildNatsStatus, type NatsStatusInput } from "./serve/nats-status.ts";
 import { buildStatus } from "./serve/status.ts";
 import { StreamServer } from "./serve/stream-server.ts";
 import { serveTcpClient } from "./serve/tcp-session.ts";
+import { settleWithin } from "./util/deadline.ts";
 import { encodeNamedEvent } from "./wire/framing.ts";
 import { encodeSseHeartbeat, encodeTcpHeartbeat } from "./wire/heartbeat.ts";
 
 /** How long a shutdown lets each client's queue drain before hanging up. */
 export const SHUTDOWN_GRACE_MS = 2000;
+
+/** How often /status's view of the NATS stream (messages, bytes, sequences) is refreshed. */
+const STREAM_INFO_INTERVAL_MS = 1000;
 
 export interface ServiceOptions {
   /** The live view's files (GET /, GET /app.js); the CLI knows where they were built. */
@@ -37,13 +43,8 @@ const DISCONNECT_FRAME = encodeNamedEvent("disconnect", { reason: "server_shutdo
 export class Service {
   readonly hub: Hub;
   readonly startedAtMs = Date.now();
-  /** This machine's files: the hub's entries, or (served from NATS) only what this instance publishes. */
+  /** Where entries come from: this machine's files. */
   private readonly files: LocalFiles;
-  /** With `[nats] serve`: where the hub's entries come from, every host's. */
-  private readonly natsSource: NatsSource | undefined;
-  /** The instance's one NATS connection (publisher and consumer), opened when first asked for. */
-  private natsLink: Promise<NatsLink | undefined> | undefined;
-  private openedNatsLink: NatsLink | undefined;
   private readonly tcp: StreamServer | undefined;
   private readonly sse: StreamServer | undefined;
   /** The process's descriptors, shared by both servers' connections. */
@@ -53,6 +54,20 @@ export class Service {
   private readonly listeners: { tcp?: Listener; http?: Listener } = {};
   private readonly auth: TokenCheck | undefined;
   private stopping: Promise<void> | undefined;
+  /** With `[nats] serve`: where the hub's entries come from, every host's (the stream's consumer). */
+  private readonly natsSource: NatsSource | undefined;
+  /** Waiting for the NATS connection (the consumer): answered when it is made, or undefined at shutdown. */
+  private natsLinkWaiters: ((link: NatsLink | undefined) => void)[] = [];
+  /** NATS ([nats] url set): the connection once made, the publisher, the stream as last read. */
+  private readonly nats:
+    | {
+        link?: NatsLink;
+        publisher?: NatsPublisher;
+        stream?: NatsStreamInfo;
+        timer?: ReturnType<typeof setInterval>;
+        readonly host: string;
+      }
+    | undefined;
   constructor(
     private readonly runtime: Runtime,
     readonly config: Config,
@@ -67,12 +82,24 @@ export class Service {
     });
     this.auth = config.auth.token === undefined ? undefined : new TokenCheck(config.auth.token);
     // with NATS every entry names its host (the stream holds many); without, only when one was set
-    const host = monitor.hostname ?? (natsEnabled(config) ? runtime.hostName() : undefined);
-    const servesFromNats = natsEnabled(config) && config.nats.serve;
-    this.files = new LocalFiles(runtime, monitor, this.hub, { host, feedsHub: !servesFromNats });
-    if (servesFromNats) {
+    const nats = natsEnabled(config);
+    const host = monitor.hostname ?? (nats ? runtime.hostName() : undefined);
+    const publisher =
+      nats && config.nats.publish && host !== undefined
+        ? new NatsPublisher({
+            stream: config.nats.stream,
+            subjectPrefix: config.nats.subject_prefix,
+            host,
+            log: (line) => runtime.log(line),
+          })
+        : undefined;
+    if (nats && host !== undefined) this.nats = { host, publisher };
+    // publishing and serving: this instance's lines reach its clients through the stream, like every host's
+    const toHub = !(nats && config.nats.publish && config.nats.serve);
+    this.files = new LocalFiles(runtime, monitor, this.hub, { host, publisher, toHub });
+    if (nats && config.nats.serve) {
       this.natsSource = new NatsSource(this.hub, {
-        link: () => this.sharedNatsLink(host ?? "logwisp"),
+        link: () => this.natsLink(),
         streamConfig: natsStreamConfig(config),
         replaySize: monitor.replay_size,
         log: (line) => runtime.log(line),
@@ -105,20 +132,6 @@ export class Service {
       encodeHeartbeat: (stats, nowMs) => encode(heartbeat, stats, nowMs),
       startedAtMs: this.startedAtMs,
     });
-  }
-
-  /** The instance's NATS connection, opened (and retried while no server answers) on first use. */
-  private sharedNatsLink(host: string): Promise<NatsLink | undefined> {
-    this.natsLink ??= (async () => {
-      const connector = await this.runtime.loadNats();
-      const link = await openNatsLink(connector, natsConnectOptions(this.config, `logwisp ${host}`), {
-        log: (line) => this.runtime.log(line),
-        cancelled: () => this.stopping !== undefined,
-      });
-      this.openedNatsLink = link;
-      return link;
-    })();
-    return this.natsLink;
   }
 
   /** Listens first (a port in use fails before anything else starts), then scans the targets. */
@@ -156,6 +169,7 @@ export class Service {
         tcp.startHeartbeat();
       }
       this.warnIfOpen();
+      await this.startNats();
       await this.files.start();
       await this.natsSource?.start();
     } catch (error) {
@@ -168,17 +182,123 @@ export class Service {
   /** Idempotent: SSE clients get `event: disconnect`, queues drain (bounded), then everything closes. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      const publisher = this.nats?.publisher;
+      // the Monitor may be waiting for the publisher's room: no more waiting, it is stopping
+      publisher?.release();
       await this.files.stop();
+      this.answerNatsLinkWaiters(undefined);
       await this.natsSource?.stop();
+      await this.stopNats();
       await Promise.all([
         this.sse?.shutdown(DISCONNECT_FRAME, SHUTDOWN_GRACE_MS),
         this.tcp?.shutdown(undefined, SHUTDOWN_GRACE_MS),
       ]);
       // every session has ended (or its grace ran out): the listeners may now hang up on whatever is left
       await Promise.all([this.listeners.http?.close(), this.listeners.tcp?.close()]);
-      await this.openedNatsLink?.close().catch(() => {});
     })();
     return this.stopping;
+  }
+
+  /**
+   * Connects to NATS before the files are opened, so the publisher can continue each file after what the
+   * stream holds. Refused credentials stop start-up; no server answering does not: it is said, and retried
+   * in the background while everything else runs (the files wait, being the buffer).
+   */
+  private async startNats(): Promise<void> {
+    const nats = this.nats;
+    if (nats === undefined) return;
+    const connector = await this.runtime.loadNats();
+    const options = natsConnectOptions(this.config, `logwisp ${nats.host}`);
+    const log = (line: string): void => this.runtime.log(line);
+    try {
+      await this.attachNats(await connector.connect(options));
+      return;
+    } catch (error) {
+      if (error instanceof NatsAuthError) throw error;
+      log(`NATS: ${error instanceof Error ? error.message : String(error)}; retrying in the background`);
+    }
+    void openNatsLink(connector, options, { log, cancelled: () => this.stopping !== undefined })
+      .then((link) => (link === undefined ? undefined : this.attachNats(link)))
+      .catch((error: unknown) => {
+        log(`NATS: ${error instanceof Error ? error.message : String(error)}`);
+      });
+  }
+
+  private async attachNats(link: NatsLink): Promise<void> {
+    const nats = this.nats;
+    if (nats === undefined) return;
+    if (this.stopping !== undefined) {
+      await link.close();
+      return;
+    }
+    nats.link = link;
+    this.answerNatsLinkWaiters(link);
+    link.onState((state, detail) => {
+      if (state === "reconnecting") this.runtime.log(`NATS: connection lost (${detail}); reconnecting`);
+      else if (state === "connected") this.runtime.log(`NATS: reconnected to ${detail}`);
+    });
+    this.runtime.log(`NATS: connected to ${link.server ?? "?"}`);
+    try {
+      nats.stream = await link.ensureStream(natsStreamConfig(this.config));
+    } catch (error) {
+      this.runtime.log(
+        `NATS: could not create or read stream ${this.config.nats.stream}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    nats.timer = setInterval(() => {
+      link.streamInfo(this.config.nats.stream).then(
+        (info) => {
+          nats.stream = info;
+        },
+        () => undefined,
+      );
+    }, STREAM_INFO_INTERVAL_MS);
+    nats.publisher?.attach(link);
+  }
+
+  /** The NATS connection once made (at once when it is); undefined when the instance stops first. */
+  private natsLink(): Promise<NatsLink | undefined> {
+    const link = this.nats?.link;
+    if (link !== undefined || this.stopping !== undefined) return Promise.resolve(link);
+    return new Promise((resolve) => this.natsLinkWaiters.push(resolve));
+  }
+
+  private answerNatsLinkWaiters(link: NatsLink | undefined): void {
+    const waiters = this.natsLinkWaiters;
+    this.natsLinkWaiters = [];
+    for (const waiter of waiters) waiter(link);
+  }
+
+  /** What was read is sent and acked (within the grace), then the connection is closed. */
+  private async stopNats(): Promise<void> {
+    const nats = this.nats;
+    if (nats === undefined) return;
+    clearInterval(nats.timer);
+    const publisher = nats.publisher;
+    if (publisher !== undefined) {
+      publisher.flush();
+      await settleWithin(publisher.whenIdle(), SHUTDOWN_GRACE_MS, undefined);
+      publisher.stop();
+      if (publisher.pendingMessages > 0) {
+        this.runtime.log(
+          `NATS: ${publisher.pendingMessages} messages not acked at shutdown; the next start continues each file after what the stream holds`,
+        );
+      }
+    }
+    await nats.link?.close();
+  }
+
+  private natsStatusInput(): NatsStatusInput | undefined {
+    const nats = this.nats;
+    if (nats === undefined) return undefined;
+    return {
+      state: nats.link?.state ?? "connecting",
+      server: nats.link?.server,
+      servers: natsConnectOptions(this.config, "").servers,
+      streamName: this.config.nats.stream,
+      stream: nats.stream,
+      publisher: nats.publisher,
+    };
   }
 
   /** Listens with the server's host, port and TLS files; a pair the runtime refuses names both keys. */
@@ -209,7 +329,8 @@ export class Service {
   }
 
   status(): unknown {
-    return buildStatus({
+    const nats = this.natsStatusInput();
+    const status = buildStatus({
       runtime: this.runtime,
       version: this.version,
       startedAtMs: this.startedAtMs,
@@ -224,8 +345,9 @@ export class Service {
         tcp: this.tcp?.stalledDisconnects ?? 0,
         sse: this.sse?.stalledDisconnects ?? 0,
       },
-      natsServe: this.natsSource?.serveStatus(),
     });
+    if (nats === undefined) return status;
+    return { ...status, nats: { ...buildNatsStatus(nats), serve: this.natsSource?.serveStatus() ?? null } };
   }
 
   /** The Prometheus text of GET /metrics. */
@@ -237,6 +359,7 @@ export class Service {
       hub: this.hub,
       files: this.files.status(),
       servers: [this.tcp, this.sse].filter((server) => server !== undefined),
+      nats: this.natsStatusInput(),
       natsServe: this.natsSource?.serveStatus(),
     });
   }

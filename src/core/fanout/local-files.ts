@@ -17,15 +17,18 @@ import { encodeNamedEvent } from "../wire/framing.ts";
 import type { EntrySource, SourceFileStatus } from "./entry-source.ts";
 import { hintWindowMs } from "./hint-window.ts";
 import type { Hub } from "./hub.ts";
+import type { NatsPublisher } from "./nats-publisher.ts";
 
 export interface LocalFilesOptions {
   /** Every entry's `"host"`; absent: entries name no host. */
   readonly host?: string | undefined;
+  /** Where the entries are published to NATS (`[nats] publish`); each batch knows the bytes it carries. */
+  readonly publisher?: NatsPublisher | undefined;
   /**
-   * Whether the entries go to this instance's hub (default true). Not when the hub is fed from NATS: this
-   * host's entries come back through the stream, and would otherwise reach its clients twice.
+   * Whether entries also go to this instance's hub (default true). Off when they reach its clients through
+   * the stream instead (NATS publish and serve both on), so none arrives twice.
    */
-  readonly feedsHub?: boolean;
+  readonly toHub?: boolean;
 }
 
 export class LocalFiles implements EntrySource {
@@ -40,6 +43,7 @@ export class LocalFiles implements EntrySource {
   private flushQueued = false;
   /** When the lines of this turn's batch were read: the reader hands on a slice of one read at once. */
   private batchReadMicros = 0;
+  private readonly toHub: boolean;
 
   constructor(
     runtime: Runtime,
@@ -47,6 +51,7 @@ export class LocalFiles implements EntrySource {
     private readonly hub: Hub,
     private readonly options: LocalFilesOptions = {},
   ) {
+    this.toHub = options.toHub ?? true;
     this.targetFilter = TargetFilter.from(runtime, monitor.targets);
     this.formatOf = targetFormats(runtime, monitor.format, monitor.targets);
     this.monitor = new Monitor(
@@ -59,11 +64,18 @@ export class LocalFiles implements EntrySource {
         followSymlinks: monitor.follow_symlinks,
         yieldToEventLoop: async () => {
           await yieldToEventLoop();
-          if (this.options.feedsHub !== false) await this.hub.waitForRoom(LINES_PER_TURN);
+          if (this.toHub) await this.hub.waitForRoom(LINES_PER_TURN);
+          // NATS slow or away: the reading waits, so the file is the buffer and memory stays bounded
+          await options.publisher?.waitForRoom();
         },
         hintWindowMs: () => hintWindowMs(this.hub.activeClients()),
+        startOffset: options.publisher?.startOffset.bind(options.publisher),
       },
       {
+        position:
+          options.publisher === undefined
+            ? undefined
+            : (source, path, at) => options.publisher?.position(path, source, at),
         line: (source, path, text, flags) => {
           if (this.targetFilter === undefined || this.targetFilter.passes(path, text)) {
             this.publishLine(source, path, text, flags);
@@ -74,8 +86,7 @@ export class LocalFiles implements EntrySource {
           // the lines read before the rotation go out before its event
           this.flushPending();
           if (kind === "rotated" || kind === "deleted" || kind === "truncated") {
-            if (this.options.feedsHub !== false)
-              this.hub.broadcast("sse", encodeNamedEvent("rotation", { path, kind }));
+            this.hub.broadcast("sse", encodeNamedEvent("rotation", { path, kind }));
           }
         },
       },
@@ -103,7 +114,8 @@ export class LocalFiles implements EntrySource {
   }
 
   private publishLine(source: string, path: string, text: string, flags: LineFlags | undefined): void {
-    if (this.options.feedsHub !== false && !this.hub.replays && this.hub.activeClients() === 0) {
+    const publisher = this.options.publisher;
+    if (publisher === undefined && !this.hub.replays && this.hub.activeClients() === 0) {
       // nobody to send it to and no ring to keep it for later: count it, skip the parse and serialisation
       this.flushPending();
       this.hub.countUnsent(1);
@@ -115,8 +127,12 @@ export class LocalFiles implements EntrySource {
     const entry: LogEntry = parseLine(text, source, this.batchReadMicros, this.formatOf(path));
     if (flags) entry.fields = { ...entry.fields, ...flags };
     if (this.options.host !== undefined) entry.host = this.options.host;
-    this.pending.push(serializeEntry(entry));
-    this.pendingEntries.push(entry);
+    const json = serializeEntry(entry);
+    publisher?.line(path, source, json);
+    if (this.toHub) {
+      this.pending.push(json);
+      this.pendingEntries.push(entry);
+    }
     // the reader hands lines on synchronously, a slice at a time: one batch per slice, sent at the end of
     // the turn (a microtask: before any timer, heartbeat or new connection can observe the hub)
     if (!this.flushQueued) {
@@ -127,11 +143,12 @@ export class LocalFiles implements EntrySource {
 
   private readonly flushPending = (): void => {
     this.flushQueued = false;
+    this.options.publisher?.flush();
     if (this.pending.length === 0) return;
     const batch = this.pending;
     const entries = this.pendingEntries;
     this.pending = [];
     this.pendingEntries = [];
-    if (this.options.feedsHub !== false) this.hub.publishBatch(batch, entries);
+    this.hub.publishBatch(batch, entries);
   };
 }

@@ -127,7 +127,7 @@ export class NatsSource implements EntrySource {
     }
     this.link = link;
     if (link.state !== "connected") this.state = "unreachable";
-    link.onState((state, detail) => this.onState(state, detail));
+    link.onState((state) => this.onState(state));
     while (!this.stopped) {
       try {
         await this.serve(link);
@@ -227,16 +227,11 @@ export class NatsSource implements EntrySource {
     };
   }
 
-  private onState(state: NatsLinkState, detail: string): void {
+  /** The connection's state as /status shows it (the service says on stderr when it is lost or back). */
+  private onState(state: NatsLinkState): void {
     if (this.stopped) return;
-    if (state === "connected") {
-      if (!this.consumer) return;
-      this.state = "connected";
-      this.say(`NATS: connected again to ${detail}; consuming goes on after sequence ${this.consumedSeq}`);
-      return;
-    }
-    this.state = "unreachable";
-    this.say(`NATS: unreachable (${detail}); viewers stay connected, consuming goes on when it is back`);
+    if (state !== "connected") this.state = "unreachable";
+    else if (this.consumer) this.state = "connected";
   }
 
   private say(line: string): void {

@@ -2,13 +2,14 @@
 // from the start of the process and never go back while it runs: a server's counts include the clients
 // that already left (the hub's TransportCounters), a file's include the rotated files it drained. Labels
 // are bounded: `server` (tcp, sse) and a followed file's `source` and `path` — never a client's id or
-// address, which would make a series per connection. NATS publish / consume counts join here once
-// `[nats]` exists.
+// address, which would make a series per connection. With `[nats]`, the logwisp_nats_* series join
+// (nats-status.ts).
 
 import type { SourceFileStatus } from "../fanout/entry-source.ts";
 import type { Hub } from "../fanout/hub.ts";
 import type { NatsServeStatus } from "../fanout/nats-source.ts";
 import type { Runtime } from "../runtime.ts";
+import { type NatsStatusInput, natsMetricFamilies } from "./nats-status.ts";
 import { encodePrometheusText, type MetricFamily, type MetricType } from "./prometheus-text.ts";
 import type { StreamServer } from "./stream-server.ts";
 
@@ -21,6 +22,8 @@ export interface MetricsInput {
   readonly files: readonly SourceFileStatus[];
   /** The servers that are on (a server that is off has no series). */
   readonly servers: readonly StreamServer[];
+  /** With [nats]: the connection, stream and publish counts. */
+  readonly nats?: NatsStatusInput | undefined;
   /** With `[nats] serve`: the consumer feeding the hub (no series without it). */
   readonly natsServe?: NatsServeStatus | undefined;
 }
@@ -35,6 +38,7 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
     ...processFamilies(input),
     ...serverFamilies(input),
     ...fileFamilies(input.files),
+    ...(input.nats === undefined ? [] : natsMetricFamilies(input.nats)),
     ...natsServeFamilies(input.natsServe),
   ];
 }
@@ -59,12 +63,6 @@ function natsServeFamilies(serve: NatsServeStatus | undefined): MetricFamily[] {
       "gauge",
       "Messages the stream holds after the last one the consumer handed on.",
       serve.lag,
-    ),
-    one(
-      "logwisp_nats_serve_connected",
-      "gauge",
-      "1 while the consumer is connected to NATS, else 0.",
-      serve.state === "connected" ? 1 : 0,
     ),
   ];
 }

@@ -3,7 +3,6 @@
 
 import type { Config } from "../config/schema.ts";
 import type { Hub, Transport } from "../fanout/hub.ts";
-import type { NatsServeStatus } from "../fanout/nats-source.ts";
 import type { Listener, Runtime } from "../runtime.ts";
 import type { TailerStatus } from "../tail/tailer.ts";
 import type { DescriptorBudget } from "./descriptor-budget.ts";
@@ -23,8 +22,6 @@ export interface StatusInput {
   readonly descriptors: Pick<DescriptorBudget, "limit" | "capacity" | "held" | "refused">;
   /** Clients closed for staying stalled past stall_timeout_seconds, per server. */
   readonly stalledDisconnects: Record<Transport, number>;
-  /** With `[nats] serve`: the consumer feeding the hub. */
-  readonly natsServe?: NatsServeStatus | undefined;
 }
 
 export function buildStatus(input: StatusInput) {
@@ -45,7 +42,6 @@ export function buildStatus(input: StatusInput) {
       files: input.files,
     },
     replay: hub.replayStatus(),
-    ...(input.natsServe ? { nats: { serve: input.natsServe } } : {}),
     servers: {
       tcp: serverStatus(hub, "tcp", config.tcpserver, input.listeners.tcp, {
         rejected: input.rejected.tcp,

@@ -11,7 +11,7 @@ import { yieldToEventLoop } from "../util/event-loop.ts";
 import { Confinement } from "./confinement.ts";
 import { type DiscoveredPaths, Discovery, type MonitorTarget } from "./discovery.ts";
 import type { LineFlags } from "./lines.ts";
-import { asFsError, type FilePosition, Tailer, type TailerStatus } from "./tailer.ts";
+import { asFsError, type FilePosition, type StartOffsetHook, Tailer, type TailerStatus } from "./tailer.ts";
 
 export type { MonitorTarget } from "./discovery.ts";
 
@@ -36,6 +36,8 @@ export interface MonitorOptions {
    * after a quiet spell at least this long polls at once too, so only a steady stream is batched.
    */
   readonly hintWindowMs?: () => number;
+  /** See TailerOptions.startOffset. */
+  readonly startOffset?: StartOffsetHook;
 }
 
 export type NoticeKind = "rotated" | "deleted" | "truncated" | "error" | "recovered";
@@ -245,6 +247,7 @@ export class Monitor {
         confinement: confinedTo === undefined ? undefined : new Confinement(confinedTo, fs, dirname),
         buffer: this.buffer,
         yieldToEventLoop: this.options.yieldToEventLoop ?? yieldToEventLoop,
+        startOffset: this.options.startOffset,
       },
       {
         line: (t, text, flags) => this.events.line(t.source, t.path, text, flags),

@@ -132,3 +132,65 @@ test("after a truncation positions start over from 0", async () => {
   assert.equal(lines.at(-1), "new");
   assert.equal(positions.at(-1)?.offset, 4);
 });
+
+test("opening a file reports where its lines start: after the last newline of a file there at start, 0 for a new one", async () => {
+  writeFileSync(path, "old one\nold two\n");
+  await poll(true);
+  assert.deepEqual(
+    positions.map((at) => [at.offset, at.lines]),
+    [[16, 0]],
+  );
+  rmSync(path);
+  await poll();
+  writeFileSync(path, "new\n");
+  await poll();
+  assert.deepEqual(
+    positions.slice(1).map((at) => [at.offset, at.lines]),
+    [
+      [0, 0],
+      [4, 1],
+    ],
+  );
+});
+
+test("a truncation reports offset 0 before the lines read after it", async () => {
+  writeFileSync(path, "first line of many bytes\nsecond line here\n");
+  await poll();
+  const before = positions.length;
+  truncateSync(path, 0);
+  writeFileSync(path, "new\n");
+  await poll();
+  assert.deepEqual(
+    positions.slice(before).map((at) => [at.offset, at.lines]),
+    [
+      [0, 2],
+      [4, 3],
+    ],
+  );
+});
+
+test("startOffset: a file there at start begins where the hook says, not at its end", async () => {
+  const asked: string[] = [];
+  const resumed = new Tailer(
+    path,
+    "app.log",
+    nodeFileSystem,
+    {
+      rotateWaitMs: 1000,
+      maxLineBytes: 1024,
+      maxBytesPerPoll: 1 << 20,
+      buffer: new Uint8Array(64),
+      yieldToEventLoop: () => Promise.resolve(),
+      startOffset: async (p, source, _handle, opened) => {
+        asked.push(`${p} ${source} ${opened.size}`);
+        return 4;
+      },
+    },
+    { line: (_t, text) => lines.push(text), notice: () => undefined },
+  );
+  writeFileSync(path, "one\ntwo\nthree\n");
+  await resumed.poll(await nodeFileSystem.stat(path), true, 1);
+  await resumed.close();
+  assert.deepEqual(asked, [`${path} app.log 14`]);
+  assert.deepEqual(lines, ["two", "three"]);
+});

@@ -7,8 +7,21 @@ import type { Prefix } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
 import { FileReader, type ReaderOptions, type ReadOutcome } from "./reader.ts";
 
+/** Asked when a file that was there at start is opened: where to start instead of after its last newline. */
+export type StartOffsetHook = (
+  path: string,
+  source: string,
+  handle: FileHandle,
+  opened: FileStat,
+) => Promise<number | undefined>;
+
 export interface TailerOptions extends ReaderOptions {
   readonly rotateWaitMs: number;
+  /**
+   * For a file that was there at start: a line-aligned offset to start at (e.g. after what the NATS stream
+   * already holds of it), or undefined for the default (after its last newline). Ignored beyond the end.
+   */
+  readonly startOffset?: StartOffsetHook | undefined;
   /** A directory target's match: opened only while its real path stays inside the directory. */
   readonly confinement?: Confinement | undefined;
 }
@@ -144,7 +157,17 @@ export class Tailer {
         `${this.path} truncated at offset ${reader.offset}; reading from 0`,
       );
       await reader.restartAfterTruncation(stat);
+      this.reportPosition(reader);
     }
+  }
+
+  private reportPosition(reader: FileReader): void {
+    this.events.position?.(this, {
+      dev: reader.dev,
+      ino: reader.ino,
+      prefix: reader.prefix,
+      offset: reader.offset,
+    });
   }
 
   private async open(fromEnd: boolean, stat: FileStat): Promise<boolean> {
@@ -164,7 +187,13 @@ export class Tailer {
         unowned = handle;
       }
       let start = 0;
-      if (fromEnd) start = await FileReader.startOffsetAtEnd(handle, opened.size, this.options);
+      if (fromEnd) {
+        const resumeAt = await this.options.startOffset?.(this.path, this.source, handle, opened);
+        start =
+          resumeAt !== undefined && resumeAt >= 0 && resumeAt <= opened.size
+            ? resumeAt
+            : await FileReader.startOffsetAtEnd(handle, opened.size, this.options);
+      }
       const reader = new FileReader(
         handle,
         opened.dev,
@@ -186,6 +215,8 @@ export class Tailer {
       if (start === -1) reader.skipToNextLine();
       await reader.rememberPrefix(opened.size);
       this.current = reader;
+      // where its lines start: a published batch names its first byte too
+      if (start !== -1) this.reportPosition(reader);
       unowned = undefined;
       this.clearError();
       return true;
