@@ -277,10 +277,10 @@ export class Hub implements StreamReplayHost {
       if (filter === undefined) {
         if (transport === "sse") {
           sse ??= this.encode(entries, "sse");
-          subscriber.offerEntries(sse, count);
+          subscriber.offerEntries(sse, count, entries);
         } else {
           jsonLines ??= this.encode(entries, "tcp");
-          subscriber.offerEntries(jsonLines, count);
+          subscriber.offerEntries(jsonLines, count, entries);
         }
         continue;
       }
@@ -298,7 +298,7 @@ export class Hub implements StreamReplayHost {
         bytes = this.encode(subset, transport);
         encoded.set(key, bytes);
       }
-      subscriber.offerEntries(bytes, subset.length);
+      subscriber.offerEntries(bytes, subset.length, subset);
     }
   }
 

@@ -264,3 +264,17 @@ test("a held TCP client (its position a local id of this run) starts after it, w
     range(11, 16),
   );
 });
+
+test("served from a stream, a batch larger than a client's queue is not dropped: it catches up at its pace", async () => {
+  const stream = new FakeStream();
+  const hub = servingHub(stream, 1, 6);
+  const subscriber = hub.subscribe({ transport: "sse", remoteAddress: "c", bufferSize: 3 });
+  // three messages at once: 12 entries for a queue of 3, half of them already gone from the ring of 6
+  for (let i = 0; i < 3; i++) feed(hub, stream);
+  const { ns, events } = await collect(subscriber, 12, 3);
+  assert.deepEqual(ns, range(5, 16));
+  assert.deepEqual(events, []);
+  assert.equal(subscriber.dropped, 0);
+  feed(hub, stream);
+  assert.deepEqual((await collect(subscriber, 4, 3)).ns, range(17, 20));
+});

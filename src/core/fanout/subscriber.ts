@@ -187,13 +187,20 @@ export class Subscriber {
   /**
    * Queues `count` entries encoded back to back (bytes shared with every subscriber of this framing). What
    * does not fit is dropped from the end, as if offered one by one: the same entries arrive, the same count.
+   * Served from a stream (`published` carry their positions), what does not fit is not dropped: the client
+   * reads it back from the ring, or the stream, at its own pace, and then goes on live.
    */
-  offerEntries(bytes: Uint8Array, count: number): void {
+  offerEntries(bytes: Uint8Array, count: number, published?: readonly PublishedEntry[]): void {
     if (this.ending || this.isCatchingUp) return;
     const room = this.capacity - this.queuedFrames;
     let taken = bytes;
     let entries = count;
     if (room < count) {
+      const firstLeft = published?.[Math.max(room, 0)];
+      if (firstLeft?.position !== undefined) {
+        this.fallBehind(bytes, room, firstLeft);
+        return;
+      }
       this.drop(count - Math.max(room, 0));
       if (room <= 0) return;
       taken = bytes.subarray(0, endOfFrames(bytes, room, this.transport === "sse" ? "sse" : "json-lines"));
@@ -202,6 +209,20 @@ export class Subscriber {
     this.items.push(taken);
     this.queuedFrames += entries;
     this.queuedEntries += entries;
+    this.wakeWaiter();
+  }
+
+  /** Queues the first `room` entries of a batch; the rest, from `firstLeft` on, it catches up on. */
+  private fallBehind(bytes: Uint8Array, room: number, firstLeft: PublishedEntry): void {
+    if (room > 0) {
+      this.items.push(
+        bytes.subarray(0, endOfFrames(bytes, room, this.transport === "sse" ? "sse" : "json-lines")),
+      );
+      this.queuedFrames += room;
+      this.queuedEntries += room;
+    }
+    this.replayFrom = firstLeft.seq;
+    this.replayPosition = firstLeft.position;
     this.wakeWaiter();
   }
 
@@ -248,6 +269,8 @@ export class Subscriber {
    * True when something is queued.
    */
   private readReplay(): boolean {
+    // a full queue goes out first (what fell behind from a live batch may have filled it)
+    if (this.queuedFrames >= this.capacity) return true;
     const { ring } = this.init.replay;
     let seq = this.replayFrom as number;
     const reader =
@@ -288,6 +311,7 @@ export class Subscriber {
    * live. True when something is queued (heartbeats too: a client waiting for NATS still gets them).
    */
   private async readStream(): Promise<boolean> {
+    if (this.queuedFrames >= this.capacity) return true;
     const reader = this.streamReader as StreamCatchUp;
     const step = await reader.step(Math.max(1, this.capacity - this.queuedFrames), this.entryFilter);
     // closed, or released elsewhere, while it read
