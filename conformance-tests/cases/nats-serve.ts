@@ -18,7 +18,7 @@ function startAgent(rt: RuntimeUnderTest, nats: NatsServer, host: string, args: 
   return serve(rt, {
     http: false,
     files: { "app.log": "" },
-    args: ["--nats-url", nats.url, "--nats-serve=false", "--hostname", host, ...args],
+    args: ["--nats-url", nats.url, "--nats-serve=false", "--enable-http=false", "--hostname", host, ...args],
   });
 }
 
@@ -178,21 +178,21 @@ export const natsServeCases = [
     "nats: a resume point the stream no longer holds gets event gap (retention) with the messages missed, then the entries",
     async (rt) => {
       const nats = await startNatsServer();
-      // a small stream: the oldest messages go as soon as 64 KiB are held
-      const limits = ["--nats-max-bytes", "65536"];
+      // a small stream: the oldest messages go as soon as ~300 kB are held (a message holds up to 256 KiB)
+      const limits = ["--nats-max-bytes", "300000"];
       const agent = await startAgent(rt, nats, "a", limits);
       const viewer = await startViewer(rt, nats, [...limits, "--replay-size", "50"]);
       const client = await connectedSse(viewer);
       await agent.logs.appendLines("app.log", lines("a", 1, 10));
       const early = await waitForEntries(client, 10, "the viewer's client");
       const resumeAt = early[4] as Received;
-      await agent.logs.appendLines("app.log", lines("a", 11, 3000));
-      const all = await waitForEntries(client, 3000, "the viewer's client");
+      await agent.logs.appendLines("app.log", lines("a", 11, 6000));
+      const all = await waitForEntries(client, 6000, "the viewer's client");
       const resumed = await openSse(`${viewer.proc.httpUrl}/stream`, { "last-event-id": resumeAt.id ?? "" });
       const gap = await resumed.events.next((event) => event.event === "gap", FLOW_MS, "event: gap");
       const { missed, reason } = JSON.parse(gap.data ?? "{}") as { missed: number; reason: string };
       assert.equal(reason, "retention");
-      await resumed.nextEntry((entry) => entry.message === "a line 3000", FLOW_MS);
+      await resumed.nextEntry((entry) => entry.message === "a line 6000", FLOW_MS);
       const after = received(resumed);
       const first = positionOf(after[0]?.id);
       assert.equal(first.index, 0, "after the gap, from the first message the stream holds");
