@@ -101,11 +101,11 @@ export class StreamCatchUp {
         if (joined) return joined;
         const message = await history.read(this.next.seq);
         if (message.kind === "gone") {
-          // whole messages missed: the rest of a message read in part is not known any more
-          const missed = message.firstSeq - this.next.seq - (this.next.index > 0 ? 1 : 0);
+          // messages missed, the one the client was in counted too: whether anything of it was left to
+          // read is not known any more, and a gap is never left unsaid
+          const missed = message.firstSeq - this.next.seq;
           this.next = { seq: message.firstSeq, index: 0 };
-          if (missed > 0) return { kind: "gap", missed };
-          continue;
+          return { kind: "gap", missed };
         }
         if (message.kind === "missing") {
           this.next = { seq: this.next.seq + 1, index: 0 };
