@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { type Entry, openSse, type SseClient, sseEntry } from "../_harness/clients.ts";
 import { defineCase } from "../_harness/define.ts";
 import { type NatsServer, startNatsServer } from "../_harness/nats.ts";
+import { serveArgs, startLogwisp } from "../_harness/process.ts";
 import type { RuntimeUnderTest } from "../_harness/runtimes.ts";
 import { connectedSse, type Served, serve } from "../_harness/serve.ts";
 import { pollUntil } from "../_harness/wait.ts";
@@ -13,13 +14,19 @@ import { pollUntil } from "../_harness/wait.ts";
 /** Deadlines for a few thousand lines through NATS on a loaded 2-core machine: generous, never slept. */
 const FLOW_MS = 60_000;
 
+const agentArgs = (nats: NatsServer, host: string, args: readonly string[]) => [
+  "--nats-url",
+  nats.url,
+  "--nats-serve=false",
+  "--enable-http=false",
+  "--hostname",
+  host,
+  ...args,
+];
+
 /** An instance that follows `app.log` and publishes it as `host`, serving no clients. */
 function startAgent(rt: RuntimeUnderTest, nats: NatsServer, host: string, args: string[] = []) {
-  return serve(rt, {
-    http: false,
-    files: { "app.log": "" },
-    args: ["--nats-url", nats.url, "--nats-serve=false", "--enable-http=false", "--hostname", host, ...args],
-  });
+  return serve(rt, { http: false, files: { "app.log": "" }, args: agentArgs(nats, host, args) });
 }
 
 /** An instance that follows no file and streams every host's entries from the stream to its clients. */
@@ -220,6 +227,39 @@ export const natsServeCases = [
         lines("a", firstLine, 6000),
       );
       await stopAll(agent, viewer);
+    },
+    { timeoutMs: 120_000 },
+  ),
+
+  defineCase(
+    "nats: a publisher killed mid-burst and started again doubles nothing at the viewer's client",
+    async (rt) => {
+      const nats = await startNatsServer();
+      const agent = await startAgent(rt, nats, "a");
+      const viewer = await startViewer(rt, nats);
+      const client = await connectedSse(viewer);
+      await agent.logs.appendLines("app.log", lines("a", 1, 3000));
+      await waitForEntries(client, 1, "the viewer's client");
+      agent.proc.signal("SIGKILL");
+      await agent.proc.exit;
+      // the same file, the same host: what it published before is in the stream under the same ids
+      await startLogwisp(rt, {
+        cwd: agent.dir,
+        args: [...serveArgs({ http: false }), ...agentArgs(nats, "a", [])],
+      });
+      await agent.logs.appendLines("app.log", lines("a", 3001, 4000));
+      await client.nextEntry((entry) => entry.message === "a line 4000", FLOW_MS);
+      const got = received(client).map(({ entry }) => entry.message);
+      const seen = new Set<string>();
+      const doubled = got.filter((message) => seen.has(message) || !seen.add(message));
+      assert.deepEqual(doubled.slice(0, 5), [], `${doubled.length} lines arrived twice`);
+      const order = got.map((message) => Number(message.slice("a line ".length)));
+      assert.deepEqual(
+        order,
+        [...order].sort((x, y) => x - y),
+        "in order",
+      );
+      await stopAll(viewer);
     },
     { timeoutMs: 120_000 },
   ),
