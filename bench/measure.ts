@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientMessage, ClientSpec, ConnectionReport } from "./client.ts";
 import { Histogram } from "./histogram.ts";
+import { measureNats } from "./nats.ts";
 import { sampleProcess } from "./proc-stats.ts";
 import { regexFilter, regexWarmupLine, type Scenario } from "./scenarios.ts";
 import { type RunningServer, type RuntimeName, repoRoot, type SystemName, startServer } from "./servers.ts";
@@ -224,6 +225,8 @@ export async function measure(
   system: SystemName,
   rep: number,
 ): Promise<RunResult> {
+  if (scenario.kind === "nats")
+    return measureNats(scenario, runtime, emptyResult(scenario, runtime, system, rep));
   const dir = mkdtempSync(join(tmpdir(), "logwisp-bench-"));
   const file = join(dir, "app.log");
   const files: string[] = [];

@@ -102,6 +102,13 @@ export function judge(scenario: ScenarioName, logwisp: Figures, floor: Figures |
       return { headline: "cpu %", ratio: ratioOf("cpuPercent"), met: logwisp.cpuPercent < 1 };
     case "memory":
       return { headline: "KB/client", ratio: ratioOf("perClientKB"), met: logwisp.perClientKB < 40 };
+    case "nats":
+      // no floor: the figure is lines/s acked by the stream; the same run's burst row is the local figure
+      return {
+        headline: "lines/s",
+        ratio: Number.NaN,
+        met: clean && (logwisp.runtime !== "node" || logwisp.linesPerSec >= 200_000),
+      };
   }
 }
 

@@ -1,6 +1,6 @@
 // The named presets of issue 6, full size and --quick (shorter, smaller: a smoke test of the bench itself).
 
-export type ScenarioName = "burst" | "latency" | "fanout" | "regex" | "rotate" | "idle" | "memory";
+export type ScenarioName = "burst" | "latency" | "fanout" | "regex" | "rotate" | "idle" | "memory" | "nats";
 export const SCENARIOS: readonly ScenarioName[] = [
   "burst",
   "latency",
@@ -9,12 +9,16 @@ export const SCENARIOS: readonly ScenarioName[] = [
   "rotate",
   "idle",
   "memory",
+  "nats",
 ];
 
 export interface Scenario {
   readonly name: ScenarioName;
-  /** "stream": a writer and clients; "idle": files and no clients; "memory": idle clients and no writes. */
-  readonly kind: "stream" | "idle" | "memory";
+  /**
+   * "stream": a writer and clients; "idle": files and no clients; "memory": idle clients and no writes;
+   * "nats": a writer, a nats-server and logwisp publishing to it (see nats.ts).
+   */
+  readonly kind: "stream" | "idle" | "memory" | "nats";
   readonly tcpClients: number;
   readonly sseClients: number;
   /** Client processes the connections are spread over. */
@@ -145,6 +149,15 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
         files: quick ? 50 : 500,
         seconds: quick ? 5 : 30,
         target: "< 1% of a core",
+      };
+    case "nats":
+      return {
+        ...base,
+        name,
+        kind: "nats",
+        lines: quick ? 20_000 : 200_000,
+        floor: false,
+        target: ">= 200,000 lines/s published and acked (node), zero loss",
       };
     case "memory":
       return {

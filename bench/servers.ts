@@ -24,6 +24,8 @@ export interface ServerOptions {
   /** Plain file paths for the floor (it takes no patterns). */
   readonly files: readonly string[];
   readonly checkIntervalMs: number;
+  /** More logwisp arguments (the nats scenario's NATS settings). */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface RunningServer {
@@ -85,6 +87,7 @@ function command(system: SystemName, options: ServerOptions): { cmd: string; arg
     // e.g. BENCH_LOGWISP_ARGS="--format text" to measure logwisp with other settings (LOGWISP_* variables
     // are not passed on: the bench's own settings must not be overridden by accident)
     ...(process.env.BENCH_LOGWISP_ARGS ?? "").split(" ").filter(Boolean),
+    ...(options.extraArgs ?? []),
     ...options.targets,
   ];
   if (runtime === "node") {

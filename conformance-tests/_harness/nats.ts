@@ -103,3 +103,81 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     log: () => output,
   };
 }
+
+/** One entry as the stream holds it: the message's sequence and subject, and the entry itself. */
+export interface StreamedEntry {
+  readonly seq: number;
+  readonly subject: string;
+  readonly entry: { host?: string; source: string; message: string };
+}
+
+/**
+ * Reads a stream as a NATS client would, with the official client in the test process: every message by
+ * sequence, each split into its entries (the payload is their JSON texts joined by newlines).
+ */
+export class StreamReader {
+  readonly entries: StreamedEntry[] = [];
+  /** Each message's Logwisp-Count header, by sequence. */
+  readonly counts = new Map<number, number>();
+  private nextSeq = 1;
+
+  private constructor(
+    private readonly close: () => Promise<void>,
+    private readonly getMessage: (
+      seq: number,
+    ) => Promise<{ seq: number; subject: string; data: Uint8Array; count: number } | undefined>,
+    private readonly lastSeq: () => Promise<number>,
+  ) {}
+
+  static async open(url: string, stream = "LOGWISP"): Promise<StreamReader> {
+    const { connect } = await import("@nats-io/transport-node");
+    const { jetstreamManager } = await import("@nats-io/jetstream");
+    const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    onCleanup(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    return new StreamReader(
+      () => nc.close(),
+      async (seq) => {
+        const msg = await jsm.streams.getMessage(stream, { seq });
+        if (msg === null) return undefined;
+        return {
+          seq: msg.seq,
+          subject: msg.subject,
+          data: msg.data,
+          count: Number(msg.header.get("Logwisp-Count")),
+        };
+      },
+      async () => (await jsm.streams.info(stream)).state.last_seq,
+    );
+  }
+
+  /** Reads the messages stored since the last call. */
+  async poll(): Promise<void> {
+    const last = await this.lastSeq();
+    for (; this.nextSeq <= last; this.nextSeq++) {
+      const msg = await this.getMessage(this.nextSeq);
+      if (msg === undefined) continue;
+      this.counts.set(msg.seq, msg.count);
+      for (const json of new TextDecoder().decode(msg.data).split("\n")) {
+        this.entries.push({ seq: msg.seq, subject: msg.subject, entry: JSON.parse(json) });
+      }
+    }
+  }
+
+  /** Polls until `entries` holds at least `count` entries. */
+  async waitForEntries(count: number, ms = 30_000): Promise<void> {
+    await pollUntil(
+      async () => {
+        await this.poll();
+        return this.entries.length >= count ? true : undefined;
+      },
+      `${count} entries in the stream (have ${this.entries.length})`,
+      ms,
+      100,
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await this.close();
+  }
+}

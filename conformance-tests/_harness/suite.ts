@@ -15,6 +15,7 @@ import { lifecycleDrainCases } from "../cases/lifecycle-drain.ts";
 import { limitsCases } from "../cases/limits.ts";
 import { liveViewCases } from "../cases/live-view.ts";
 import { metricsCases } from "../cases/metrics.ts";
+import { natsPublishCases } from "../cases/nats-publish.ts";
 import { natsServeCases } from "../cases/nats-serve.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
@@ -51,6 +52,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...tlsCases,
   ...statusCases,
   ...metricsCases,
+  ...natsPublishCases,
   ...tailingCases,
   ...tailingEdgeCases,
   ...discoveryCases,

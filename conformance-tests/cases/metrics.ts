@@ -13,7 +13,7 @@ const BEARER = { authorization: `Bearer ${TOKEN}` };
 const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** `promtool check metrics` with the document on stdin: its exit code and what it printed. */
-function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
+export function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("promtool", ["check", "metrics"], { stdio: ["pipe", "pipe", "pipe"] });
     let output = "";

@@ -81,6 +81,9 @@ async function connectionOptions(core: Core, options: NatsConnectOptions): Promi
     connection.authenticator = core.credsAuthenticator(await readFile(options.credsFile));
   }
   const tls = options.tls;
+  // the client strips the scheme and negotiates TLS from the server's INFO; a `tls://` URL means "require
+  // it", which the client does when given TLS options, even empty ones
+  if (tls === undefined && options.servers.some((server) => server.startsWith("tls://"))) connection.tls = {};
   if (tls !== undefined) {
     connection.tls = {
       ...(tls.ca === undefined ? {} : { caFile: tls.ca }),
