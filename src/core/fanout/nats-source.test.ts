@@ -103,3 +103,27 @@ test("while NATS is away /status says so; consuming goes on where it stopped whe
   assert.equal(source.serveStatus().consumed_entries, 20);
   await source.stop();
 });
+
+test("with many clients the messages of a few ms go to the hub as one batch: one write per client", async () => {
+  const { publisher, hub, source } = await setUp(100);
+  await source.start();
+  // 100 clients: a 2 ms window (hint-window.ts)
+  const clients = Array.from({ length: 100 }, () =>
+    hub.subscribe({ transport: "tcp", remoteAddress: "c", bufferSize: 100 }),
+  );
+  const batches: number[] = [];
+  const publishBatch = hub.publishBatch.bind(hub);
+  hub.publishBatch = (jsons, parsed, positions) => {
+    batches.push(jsons.length);
+    publishBatch(jsons, parsed, positions);
+  };
+  await publish(publisher, 1, 3);
+  const first = clients[0];
+  const batch = await first?.next();
+  assert.deepEqual(batches, [15], "three messages, one batch");
+  assert.deepEqual(
+    numbersOf(batch?.bytes),
+    Array.from({ length: 15 }, (_, i) => i + 1),
+  );
+  await source.stop();
+});

@@ -7,8 +7,10 @@
 
 import type { NatsLink, NatsLinkState, NatsMessage, NatsStreamConfig, NatsStreamInfo } from "../nats-port.ts";
 import { COUNT_HEADER, decodeBatch } from "../wire/nats-batch.ts";
+import type { StreamPosition } from "../wire/published-entry.ts";
 import { streamIdentity } from "./entry-id.ts";
 import type { EntrySource, HistoryMessage, SourceFileStatus, StreamHistory } from "./entry-source.ts";
+import { hintWindowMs } from "./hint-window.ts";
 import type { Hub } from "./hub.ts";
 
 /** How long the source waits before trying again after it could not start consuming. */
@@ -61,6 +63,11 @@ export class NatsSource implements EntrySource {
   private warmedUp: (() => void) | undefined;
   private warmUpSeq = 0;
   private wake: (() => void) | undefined;
+  /** Entries of messages consumed and not yet handed to the hub (see handOn), with their positions. */
+  private pendingJsons: string[] = [];
+  private pendingPositions: StreamPosition[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushQueued = false;
   /** The last line said on stderr: a failure is said once, not on every retry. */
   private lastSaid = "";
 
@@ -91,6 +98,7 @@ export class NatsSource implements EntrySource {
     clearInterval(this.infoTimer);
     await this.consumer?.stop().catch(() => {});
     this.consumer = undefined;
+    this.flush();
     await this.loop;
   }
 
@@ -155,6 +163,7 @@ export class NatsSource implements EntrySource {
     this.identity = identity;
     this.consumedSeq = startSeq - 1;
     this.streamLastSeq = info.lastSeq;
+    this.flush();
     this.hub.serveStream(this.historyOf(link, identity), {
       seq: startSeq - 1,
       index: Number.POSITIVE_INFINITY,
@@ -175,7 +184,12 @@ export class NatsSource implements EntrySource {
     await Promise.race([warm, new Promise((resolve) => setTimeout(resolve, WARM_UP_GRACE_MS))]);
   }
 
-  /** One message: its entries go to the hub as one batch, named by their positions in the stream. */
+  /**
+   * One message: its entries, named by their positions in the stream, join the batch the hub gets next.
+   * Messages are small when a host writes a little at a time (one per read); each hub batch is one write
+   * to every client, so the messages of one turn — or, with many clients, of a few ms (hint-window.ts) —
+   * go as one batch.
+   */
   private handOn(message: NatsMessage): void {
     // a message delivered again (the consumer made anew after a reconnect) was handed on already
     if (message.seq <= this.consumedSeq) return;
@@ -186,9 +200,27 @@ export class NatsSource implements EntrySource {
     this.consumedMessages++;
     this.consumedEntries += jsons.length;
     if (jsons.length === 0) return;
-    const positions = jsons.map((_, index) => ({ seq: message.seq, index }));
-    this.hub.publishBatch(jsons, undefined, positions);
+    for (let index = 0; index < jsons.length; index++) {
+      this.pendingJsons.push(jsons[index] as string);
+      this.pendingPositions.push({ seq: message.seq, index });
+    }
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    const windowMs = hintWindowMs(this.hub.activeClients());
+    if (windowMs === 0) queueMicrotask(this.flush);
+    else this.flushTimer = setTimeout(this.flush, windowMs);
   }
+
+  private readonly flush = (): void => {
+    clearTimeout(this.flushTimer);
+    this.flushQueued = false;
+    if (this.pendingJsons.length === 0) return;
+    const jsons = this.pendingJsons;
+    const positions = this.pendingPositions;
+    this.pendingJsons = [];
+    this.pendingPositions = [];
+    this.hub.publishBatch(jsons, undefined, positions);
+  };
 
   private refreshInfo(link: NatsLink): void {
     link.streamInfo(this.options.streamConfig.name).then(
