@@ -241,6 +241,7 @@ async function main(): Promise<void> {
         run("agent → NATS → viewer", runtime, latency, file, viewers),
       ),
     );
+    rows.push(await localOnly(runtime, { ...fanout, sseClients: fanout.sseClients * 2, clientProcesses: 4 }));
     rows.push(
       await withNats(runtime, 2, (file, viewers) =>
         run("agent → NATS → 2 viewers", runtime, fanout, file, viewers),
