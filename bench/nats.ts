@@ -1,19 +1,27 @@
 // The `nats` scenario: lines published and acked from one host. A nats-server with JetStream (Debian's, a free
 // loopback port, a temp store) and one logwisp agent (`--nats-serve=false`) following one file; the bench
-// appends the lines as fast as it can and times them until logwisp's /status says every entry was acked,
-// then reads the stream back with a NATS client and counts what it holds (lost, doubled).
+// appends the lines as fast as it can and times them until the stream's newest message of the file ends at
+// the file's end (every byte acked), then reads the stream back and counts what it holds (lost, doubled).
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunResult } from "./measure.ts";
+import { monotonicMicros } from "./histogram.ts";
+import { type RunResult, runWriter } from "./measure.ts";
 import { sampleProcess } from "./proc-stats.ts";
 import type { Scenario } from "./scenarios.ts";
 import { type RuntimeName, startServer } from "./servers.ts";
+import type { WriterReport } from "./writer.ts";
 
 const NATS_SERVER = process.env.NATS_SERVER ?? "/usr/sbin/nats-server";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const PADDING = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ".repeat(8);
 
 interface NatsServer {
   readonly url: string;
@@ -49,40 +57,27 @@ async function startNatsServer(dir: string): Promise<NatsServer> {
   throw new Error(`${NATS_SERVER} wrote no ports file`);
 }
 
-function line(seq: number, lineBytes: number): string {
-  const head = `2025-01-01T00:00:00.000Z INFO bench seq=${seq} t=0 `;
-  return `${head}${PADDING.slice(0, Math.max(0, lineBytes - head.length - 1))}\n`;
-}
+type Jsm = Awaited<ReturnType<typeof import("@nats-io/jetstream").jetstreamManager>>;
 
-async function entriesAcked(httpPort: number): Promise<number> {
+/** The end offset of the newest message stored for the file (its Logwisp-Range): how far it is acked. */
+async function ackedOffset(jsm: Jsm): Promise<number> {
   try {
-    const response = await fetch(`http://127.0.0.1:${httpPort}/status`, {
-      signal: AbortSignal.timeout(5000),
-    });
-    const status = (await response.json()) as { nats?: { publish?: { entries_acked?: number } } };
-    return status.nats?.publish?.entries_acked ?? 0;
+    const msg = await jsm.streams.getMessage("LOGWISP", { last_by_subj: "logwisp.bench.app_2Elog" });
+    return Number(/-(\d+)$/.exec(msg?.header.get("Logwisp-Range") ?? "")?.[1] ?? 0);
   } catch {
     return 0;
   }
 }
 
 /** Entries the stream holds, by the messages' Logwisp-Count headers. */
-async function streamEntries(url: string): Promise<number> {
-  const { connect } = await import("@nats-io/transport-node");
-  const { jetstreamManager } = await import("@nats-io/jetstream");
-  const nc = await connect({ servers: url });
-  try {
-    const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info("LOGWISP");
-    let total = 0;
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq && seq > 0; seq++) {
-      const msg = await jsm.streams.getMessage("LOGWISP", { seq });
-      total += Number(msg?.header.get("Logwisp-Count") ?? 0);
-    }
-    return total;
-  } finally {
-    await nc.close();
+async function streamEntries(jsm: Jsm): Promise<number> {
+  const info = await jsm.streams.info("LOGWISP");
+  let total = 0;
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && seq > 0; seq++) {
+    const msg = await jsm.streams.getMessage("LOGWISP", { seq });
+    total += Number(msg?.header.get("Logwisp-Count") ?? 0);
   }
+  return total;
 }
 
 export async function measureNats(
@@ -95,6 +90,7 @@ export async function measureNats(
   writeFileSync(file, "");
   let nats: NatsServer | undefined;
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let closeClient: (() => Promise<void>) | undefined;
   try {
     nats = await startNatsServer(dir);
     server = await startServer("logwisp", {
@@ -103,37 +99,56 @@ export async function measureNats(
       targets: [file],
       files: [file],
       checkIntervalMs: scenario.checkIntervalMs,
-      extraArgs: ["--nats-url", nats.url, "--hostname", "bench", "--nats-serve=false"],
+      // an agent as the README runs one: publishes, serves nothing itself
+      extraArgs: [
+        "--nats-url",
+        nats.url,
+        "--hostname",
+        "bench",
+        "--nats-serve=false",
+        "--enable-http=false",
+        "--enable-tcp=false",
+      ],
     });
-    const httpPort = server.httpPort ?? 0;
+    const { connect } = await import("@nats-io/transport-node");
+    const { jetstreamManager } = await import("@nats-io/jetstream");
+    const nc = await connect({ servers: nats.url });
+    closeClient = () => nc.close();
+    const jsm = await jetstreamManager(nc);
     const before = sampleProcess(server.pid);
     const natsBefore = sampleProcess(nats.child.pid ?? 0);
-    const started = performance.now();
-    for (let written = 0; written < scenario.lines; ) {
-      const count = Math.min(1000, scenario.lines - written);
-      let text = "";
-      for (let i = 0; i < count; i++) text += line(written + i, scenario.lineBytes);
-      appendFileSync(file, text);
-      written += count;
-      // a writer that keeps writing, but lets the event loop (and so nothing else here) run
-      if (written % 20_000 === 0) await sleep(0);
-    }
-    let acked = 0;
+    let written: WriterReport | undefined;
+    const writing = runWriter({
+      path: file,
+      lines: scenario.lines,
+      rate: 0,
+      rotateEvery: 0,
+      lineBytes: scenario.lineBytes,
+    });
+    void writing.then((report) => {
+      written = report;
+    });
     const deadline = Date.now() + 120_000;
-    while (acked < scenario.lines && Date.now() < deadline) {
-      acked = await entriesAcked(httpPort);
-      if (acked < scenario.lines) await sleep(10);
+    let endUs = 0;
+    while (Date.now() < deadline) {
+      await sleep(20);
+      if (written === undefined) continue;
+      if ((await ackedOffset(jsm)) >= statSync(file).size) {
+        endUs = monotonicMicros();
+        break;
+      }
     }
-    const seconds = (performance.now() - started) / 1000;
+    const report = await writing;
+    const seconds = ((endUs || monotonicMicros()) - report.startUs) / 1e6;
     const after = sampleProcess(server.pid);
     const natsAfter = sampleProcess(nats.child.pid ?? 0);
-    const stored = await streamEntries(nats.url);
+    const stored = await streamEntries(jsm);
     const cpuSeconds = (after?.cpuSeconds ?? Number.NaN) - (before?.cpuSeconds ?? Number.NaN);
     return {
       ...empty,
       connections: 1,
       expected: scenario.lines,
-      linesPerSec: acked / seconds,
+      linesPerSec: endUs === 0 ? Number.NaN : report.written / seconds,
       loss: Math.max(0, scenario.lines - stored),
       duplicates: Math.max(0, stored - scenario.lines),
       cpuSeconds,
@@ -145,6 +160,7 @@ export async function measureNats(
   } catch (error) {
     return { ...empty, error: error instanceof Error ? error.message.split("\n")[0] : String(error) };
   } finally {
+    await closeClient?.();
     await server?.stop();
     await nats?.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -94,8 +94,11 @@ export class Service {
           })
         : undefined;
     if (nats && host !== undefined) this.nats = { host, publisher };
-    // publishing and serving: this instance's lines reach its clients through the stream, like every host's
-    const toHub = !(nats && config.nats.publish && config.nats.serve);
+    // publishing and serving: this instance's lines reach its clients through the stream, like every host's;
+    // an agent with no server of its own keeps no ring either
+    const toHub =
+      !(nats && config.nats.publish && config.nats.serve) &&
+      (!nats || tcpserver.enabled || httpserver.enabled);
     this.files = new LocalFiles(runtime, monitor, this.hub, { host, publisher, toHub });
     if (nats && config.nats.serve) {
       this.natsSource = new NatsSource(this.hub, {

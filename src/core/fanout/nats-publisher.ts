@@ -26,7 +26,7 @@ export interface NatsPublisherOptions {
   readonly maxEntries?: number;
   /** Bytes of entry text per message at most (default 256 KiB); a single larger entry goes alone. */
   readonly maxBytes?: number;
-  /** Messages published and not yet acked (default 16). */
+  /** Messages published and not yet acked (default 32): room for a scheduler hiccup on a loaded host. */
   readonly window?: number;
   /** Sealed messages waiting for the window (default 16); beyond it the Monitor waits. */
   readonly queueLimit?: number;
@@ -141,7 +141,7 @@ export class NatsPublisher {
   constructor(private readonly options: NatsPublisherOptions) {
     this.maxEntries = options.maxEntries ?? 500;
     this.maxBytes = options.maxBytes ?? 256 * 1024;
-    this.window = options.window ?? 16;
+    this.window = options.window ?? 32;
     this.queueLimit = options.queueLimit ?? 16;
   }
 
