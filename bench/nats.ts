@@ -3,14 +3,7 @@
 // appends the lines as fast as it can and times them until the stream's newest message of the file ends at
 // the file's end (every byte acked), then reads the stream back and counts what it holds (lost, doubled).
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monotonicMicros } from "./histogram.ts";
