@@ -45,12 +45,12 @@ export interface RunResult {
 const TSX = ["--import", "tsx"];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface ClientProcess {
+export interface ClientProcess {
   readonly child: ChildProcess;
   last: Extract<ClientMessage, { type: "progress" }> | undefined;
 }
 
-function startClients(scenario: Scenario, server: RunningServer, system: SystemName): ClientProcess[] {
+export function startClients(scenario: Scenario, server: RunningServer, system: SystemName): ClientProcess[] {
   const processes: ClientProcess[] = [];
   const n = scenario.clientProcesses;
   const floor = system === "floor" || system === "socat";
@@ -88,7 +88,7 @@ function startClients(scenario: Scenario, server: RunningServer, system: SystemN
   return processes;
 }
 
-function clientCpu(clients: ClientProcess[]): number {
+export function clientCpu(clients: ClientProcess[]): number {
   return clients.reduce((acc, { child }) => acc + (sampleProcess(child.pid ?? 0)?.cpuSeconds ?? 0), 0);
 }
 
@@ -96,7 +96,7 @@ function share(total: number, parts: number, i: number): number {
   return Math.floor(total / parts) + (i < total % parts ? 1 : 0);
 }
 
-function sum(clients: ClientProcess[], key: "ready" | "distinct" | "failed"): number {
+export function sum(clients: ClientProcess[], key: "ready" | "distinct" | "failed"): number {
   return clients.reduce((acc, c) => acc + (c.last?.[key] ?? 0), 0);
 }
 
@@ -107,7 +107,7 @@ function warmupLine(scenario: Scenario, n: number, padding?: string): string {
 }
 
 /** Appends warm-up lines until every connection has seen one: then every subscriber exists. */
-async function warmUp(
+export async function warmUp(
   scenario: Scenario,
   file: string,
   clients: ClientProcess[],
@@ -156,7 +156,7 @@ export async function runWriter(spec: WriterSpec): Promise<WriterReport> {
 }
 
 /** Waits until every client has every line, progress stalls for stallMs, or the deadline passes. */
-async function awaitDelivery(
+export async function awaitDelivery(
   clients: ClientProcess[],
   lines: number,
   stallMs: number,
@@ -176,7 +176,7 @@ async function awaitDelivery(
   }
 }
 
-async function collect(clients: ClientProcess[]) {
+export async function collect(clients: ClientProcess[]) {
   const reports = await Promise.all(
     clients.map(
       ({ child }) =>
@@ -200,7 +200,7 @@ async function collect(clients: ClientProcess[]) {
   return { latency, connections };
 }
 
-async function stopClients(clients: ClientProcess[]): Promise<void> {
+export async function stopClients(clients: ClientProcess[]): Promise<void> {
   await Promise.all(
     clients.map(async ({ child }) => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -16,6 +16,7 @@ import { limitsCases } from "../cases/limits.ts";
 import { liveViewCases } from "../cases/live-view.ts";
 import { metricsCases } from "../cases/metrics.ts";
 import { natsPublishCases } from "../cases/nats-publish.ts";
+import { natsServeCases } from "../cases/nats-serve.ts";
 import { packagingCliCases } from "../cases/packaging-cli.ts";
 import { reliabilityGigabyteCases } from "../cases/reliability-gigabyte.ts";
 import { reliabilityHalfOpenCases } from "../cases/reliability-half-open.ts";
@@ -71,6 +72,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...reloadCases,
   ...packagingCliCases,
   ...liveViewCases,
+  ...natsServeCases,
 ];
 
 /**

@@ -10,6 +10,7 @@ import { Hub, type Transport } from "./fanout/hub.ts";
 import { LocalFiles } from "./fanout/local-files.ts";
 import { natsConnectOptions, natsEnabled, natsStreamConfig, openNatsLink } from "./fanout/nats-link.ts";
 import { NatsPublisher } from "./fanout/nats-publisher.ts";
+import { NatsSource } from "./fanout/nats-source.ts";
 import { runIdOf } from "./fanout/replay.ts";
 import { StateKeeper } from "./fanout/state-keeper.ts";
 import { NatsAuthError, type NatsLink, type NatsStreamInfo } from "./nats-port.ts";
@@ -93,6 +94,10 @@ export class Service {
   private reloading: Promise<void> = Promise.resolve();
   private reloader: { load: () => Promise<ReloadedConfig>; configFile: string | undefined } | undefined;
   private configWatch: ConfigFileWatch | undefined;
+  /** With `[nats] serve`: where the hub's entries come from, every host's (the stream's consumer). */
+  private readonly natsSource: NatsSource | undefined;
+  /** Waiting for the NATS connection (the consumer): answered when it is made, or undefined at shutdown. */
+  private natsLinkWaiters: ((link: NatsLink | undefined) => void)[] = [];
   /** NATS ([nats] url set): the connection once made, the publisher, the stream as last read. */
   private readonly nats:
     | {
@@ -152,6 +157,14 @@ export class Service {
       },
       { host, publisher, toHub },
     );
+    if (nats && config.nats.serve) {
+      this.natsSource = new NatsSource(this.hub, {
+        link: () => this.natsLink(),
+        streamConfig: natsStreamConfig(config),
+        replaySize: monitor.replay_size,
+        log: (line) => runtime.log(line),
+      });
+    }
     if (tcpserver.enabled) this.tcp = this.streamServer("tcp", tcpserver, encodeTcpHeartbeat);
     if (httpserver.enabled) this.sse = this.streamServer("sse", httpserver, encodeSseHeartbeat);
     this.descriptors = new DescriptorBudget(runtime.descriptorLimit?.(), (line) => runtime.log(line));
@@ -195,7 +208,13 @@ export class Service {
    */
   async start(): Promise<void> {
     try {
-      this.state = await StateKeeper.open(this.runtime, this.config, this.hub, this.startedAtMs);
+      this.state = await StateKeeper.open(
+        this.runtime,
+        this.config,
+        this.hub,
+        this.startedAtMs,
+        this.natsSource !== undefined,
+      );
       const sse = this.sse;
       if (sse) {
         this.httpApp = this.buildHttpApp(sse, this.config, this.auth);
@@ -222,6 +241,7 @@ export class Service {
       this.warnIfOpen();
       await this.startNats();
       await this.files.start();
+      await this.natsSource?.start();
     } catch (error) {
       await this.stop();
       throw error;
@@ -239,6 +259,8 @@ export class Service {
       // the Monitor may be waiting for the publisher's room: no more waiting, it is stopping
       publisher?.release();
       await this.files.stop();
+      this.answerNatsLinkWaiters(undefined);
+      await this.natsSource?.stop();
       await this.stopNats();
       // saved before the clients' grace (and after the publisher's last acks): what was published is kept
       // even if the stop is cut short
@@ -286,6 +308,7 @@ export class Service {
       return;
     }
     nats.link = link;
+    this.answerNatsLinkWaiters(link);
     link.onState((state, detail) => {
       if (state === "reconnecting") this.runtime.log(`NATS: connection lost (${detail}); reconnecting`);
       else if (state === "connected") this.runtime.log(`NATS: reconnected to ${detail}`);
@@ -307,6 +330,19 @@ export class Service {
       );
     }, STREAM_INFO_INTERVAL_MS);
     nats.publisher?.attach(link);
+  }
+
+  /** The NATS connection once made (at once when it is); undefined when the instance stops first. */
+  private natsLink(): Promise<NatsLink | undefined> {
+    const link = this.nats?.link;
+    if (link !== undefined || this.stopping !== undefined) return Promise.resolve(link);
+    return new Promise((resolve) => this.natsLinkWaiters.push(resolve));
+  }
+
+  private answerNatsLinkWaiters(link: NatsLink | undefined): void {
+    const waiters = this.natsLinkWaiters;
+    this.natsLinkWaiters = [];
+    for (const waiter of waiters) waiter(link);
   }
 
   /** What was read is sent and acked (within the grace), then the connection is closed. */
@@ -651,7 +687,8 @@ export class Service {
       },
       reload: this.reloads,
     });
-    return nats === undefined ? status : { ...status, nats: buildNatsStatus(nats) };
+    if (nats === undefined) return status;
+    return { ...status, nats: { ...buildNatsStatus(nats), serve: this.natsSource?.serveStatus() ?? null } };
   }
 
   /** The Prometheus text of GET /metrics. */
@@ -665,6 +702,7 @@ export class Service {
       state: this.state?.status(),
       servers: [this.tcp, this.sse].filter((server) => server !== undefined),
       nats: this.natsStatusInput(),
+      natsServe: this.natsSource?.serveStatus(),
     });
   }
 }

@@ -148,6 +148,7 @@ test("ids, retry delays, gap texts and error bodies", () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 9].map(retryDelayMs), [250, 500, 1000, 2000, 4000, 5000, 5000]);
   assert.match(gapText('{"missed":1200,"reason":"evicted"}'), /^1,200 entries missed/);
   assert.match(gapText('{"missed":null,"reason":"restart"}'), /restarted/);
+  assert.match(gapText('{"missed":7,"reason":"retention"}'), /^7 stream messages missed/);
   assert.match(gapText("not json"), /entries missed/);
   assert.equal(errorDetail('{"error":"invalid filter","detail":"q: bad"}'), "invalid filter: q: bad");
   assert.equal(errorDetail("<html>"), "<html>");

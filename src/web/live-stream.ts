@@ -115,6 +115,10 @@ export function gapText(data: string): string {
   // a gap whose details are unreadable is still a gap
   const { missed, reason } = eventPayload("gap", data);
   if (reason === "restart") return "logwisp restarted: lines it read while this page was away are not shown";
+  if (reason === "retention") {
+    const count = typeof missed === "number" ? `${missed.toLocaleString("en")} ` : "";
+    return `${count}stream messages missed: the NATS stream no longer holds them`;
+  }
   if (typeof missed === "number") {
     return `${missed.toLocaleString("en")} ${missed === 1 ? "entry" : "entries"} missed: the server no longer held them`;
   }

@@ -33,3 +33,22 @@ export interface ResumeStore {
   readonly oldestSeq: number;
   get(seq: number): PublishedEntry | undefined;
 }
+
+/**
+ * The second place a resume reads from: a JetStream stream's messages by sequence (the entries of one
+ * message are a batch). A client whose resume point or backlog lies before the ring reads here, then
+ * joins the ring, then the live entries.
+ */
+export interface StreamHistory {
+  /** The stream's identity in ids (entry-id.ts streamIdentity). */
+  readonly identity: string;
+  /** The entries (JSON texts) of message `seq`, or why there are none; rejects while NATS is away. */
+  read(seq: number): Promise<HistoryMessage>;
+}
+
+export type HistoryMessage =
+  | { readonly kind: "entries"; readonly jsons: readonly string[] }
+  /** Not held, but later ones may be (deleted, or not yet written). */
+  | { readonly kind: "missing" }
+  /** Before the first message the stream holds (its retention removed it). */
+  | { readonly kind: "gone"; readonly firstSeq: number };

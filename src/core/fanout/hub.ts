@@ -4,8 +4,12 @@
 
 import type { LogEntry } from "../entry/entry.ts";
 import { encodeJsonLines, encodeSseDataFrames } from "../wire/framing.ts";
-import type { PublishedEntry } from "../wire/published-entry.ts";
-import { type EntryId, ReplayRing, type RingExport, runIdOf } from "./replay.ts";
+import type { PublishedEntry, StreamPosition } from "../wire/published-entry.ts";
+import { describeJson } from "./describe-json.ts";
+import { type EntryId, runIdOf } from "./entry-id.ts";
+import type { StreamHistory } from "./entry-source.ts";
+import { ReplayRing, type RingExport } from "./replay.ts";
+import { planStreamStart, StreamCatchUp, type StreamReplayHost } from "./stream-catch-up.ts";
 import { levelIndex, type StreamFilter } from "./stream-filter.ts";
 import {
   type ReplaySource,
@@ -89,7 +93,7 @@ export interface EarlierRun {
 /** Earlier runs remembered at most (each crash in a row adds one). */
 const EARLIER_RUNS_KEPT = 16;
 
-export class Hub {
+export class Hub implements StreamReplayHost {
   readonly counters: Record<Transport, TransportCounters> = {
     tcp: { connections: 0, delivered: 0, dropped: 0 },
     sse: { connections: 0, delivered: 0, dropped: 0 },
@@ -101,6 +105,9 @@ export class Hub {
   private earlier: EarlierRun[] = [];
   /** The newest seq of a ring restored at start (see restore). */
   private restoredSeq = 0;
+  /** Served from NATS: the stream, and how far the hub has been fed from it. */
+  private served: StreamHistory | undefined;
+  private newestServed: StreamPosition | undefined;
   private readonly subscribers = new Set<Subscriber>();
   /** The reader's waits for room in the current one-second window (see ROOM_WAIT_BUDGET_MS_PER_SECOND). */
   private waitWindowStart = 0;
@@ -117,6 +124,7 @@ export class Hub {
         return hub.ring;
       },
       encode: (entries, transport) => this.encode(entries, transport),
+      streamReaderFrom: (next) => (this.served ? new StreamCatchUp(this, next) : undefined),
     };
     this.run = options.runId ?? runIdOf(Date.now());
     this.idPrefix = `${this.run}-`;
@@ -160,7 +168,30 @@ export class Hub {
 
   /** The SSE id of an entry. */
   idOf(seq: number): string {
-    return `${this.idPrefix}${seq}`;
+    const position = this.served && this.ring.positionOf(seq);
+    return position ? `${this.idPrefix}${position.seq}.${position.index}` : `${this.idPrefix}${seq}`;
+  }
+
+  /** The stream served (from NATS), once reached. */
+  get history(): StreamHistory | undefined {
+    return this.served;
+  }
+
+  /** Served from NATS: everything up to here was published (index Infinity: all of that message). */
+  get newestPosition(): StreamPosition | undefined {
+    return this.newestServed;
+  }
+
+  /**
+   * From now on entries come from `history` (NATS), the next one after `consumedThrough`: ids name stream
+   * positions, and a resume before the ring reads the stream. Another stream than before (deleted and
+   * made again) empties the ring: its positions are not this stream's.
+   */
+  serveStream(history: StreamHistory, consumedThrough: StreamPosition): void {
+    if (this.served && this.served.identity !== history.identity) this.ring.clear();
+    this.served = history;
+    this.newestServed = consumedThrough;
+    this.idPrefix = `${history.identity}-`;
   }
 
   /**
@@ -194,6 +225,10 @@ export class Hub {
   }
 
   private startFrom(subscriber: Subscriber, start: StreamStart, connectedSinceStart: boolean): void {
+    if (this.served) {
+      this.startFromStream(subscriber, start);
+      return;
+    }
     const { ring } = this;
     const newest = ring.newestSeq;
     let from = newest + 1;
@@ -225,6 +260,23 @@ export class Hub {
     }
     if (history !== undefined) from = Math.min(from, history);
     if (from <= newest) subscriber.catchUpFrom(from);
+  }
+
+  /**
+   * Served from NATS: an id of this stream resumes after its position, from the ring or the stream; one of
+   * this run (a TCP client given time for its options line) after the entry the hub numbered so; any other
+   * is treated as absent.
+   */
+  private startFromStream(subscriber: Subscriber, start: StreamStart): void {
+    const { after } = start;
+    let position: StreamPosition | undefined;
+    if (after?.index !== undefined && after.run === this.served?.identity)
+      position = { seq: after.seq, index: after.index };
+    else if (after && after.index === undefined && after.run === this.runId)
+      position = after.seq >= this.ring.newestSeq ? this.newestServed : this.ring.positionOf(after.seq);
+    const plan = planStreamStart(this, position, start.backlog ?? 0, subscriber.filter);
+    if (plan.kind === "ring") subscriber.catchUpFrom(plan.seq, plan.next);
+    else if (plan.kind === "stream") subscriber.catchUpFromStream(plan.reader);
   }
 
   /** The seq from which the last `count` held entries up to `upTo` that pass `filter` begin. */
@@ -264,10 +316,15 @@ export class Hub {
    * client one queue push per batch, not per entry. Filtered clients share one encoding per distinct
    * filter. `parsed` (same order) spares filters re-reading the JSON; without it, it is read from `jsons`.
    */
-  publishBatch(jsons: readonly string[], parsed?: readonly LogEntry[]): void {
+  publishBatch(
+    jsons: readonly string[],
+    parsed?: readonly LogEntry[],
+    positions?: readonly StreamPosition[],
+  ): void {
     const count = jsons.length;
     if (count === 0) return;
-    const entries = this.number(jsons, parsed);
+    const entries = this.number(jsons, parsed, positions);
+    if (positions) this.newestServed = positions[count - 1];
     let sse: Uint8Array | undefined;
     let jsonLines: Uint8Array | undefined;
     if (this.replays) {
@@ -284,10 +341,10 @@ export class Hub {
       if (filter === undefined) {
         if (transport === "sse") {
           sse ??= this.encode(entries, "sse");
-          subscriber.offerEntries(sse, count);
+          subscriber.offerEntries(sse, count, entries);
         } else {
           jsonLines ??= this.encode(entries, "tcp");
-          subscriber.offerEntries(jsonLines, count);
+          subscriber.offerEntries(jsonLines, count, entries);
         }
         continue;
       }
@@ -305,18 +362,24 @@ export class Hub {
         bytes = this.encode(subset, transport);
         encoded.set(key, bytes);
       }
-      subscriber.offerEntries(bytes, subset.length);
+      subscriber.offerEntries(bytes, subset.length, subset);
     }
   }
 
   /** Gives each entry the next sequence number (the ring takes it when the entry is pushed). */
-  private number(jsons: readonly string[], parsed: readonly LogEntry[] | undefined): PublishedEntry[] {
+  private number(
+    jsons: readonly string[],
+    parsed: readonly LogEntry[] | undefined,
+    positions: readonly StreamPosition[] | undefined,
+  ): PublishedEntry[] {
     const entries: PublishedEntry[] = new Array(jsons.length);
     let seq = this.ring.peekSeq();
     for (let i = 0; i < jsons.length; i++) {
       const json = jsons[i] as string;
       const entry = parsed?.[i] ?? describeJson(json);
-      entries[i] = { seq: seq++, json, source: entry.source, level: levelIndex(entry.level) };
+      entries[i] = positions
+        ? { seq: seq++, json, source: entry.source, level: levelIndex(entry.level), position: positions[i] }
+        : { seq: seq++, json, source: entry.source, level: levelIndex(entry.level) };
     }
     return entries;
   }
@@ -379,7 +442,10 @@ export class Hub {
     ring.skip(first - 1);
     for (let seq = first; seq <= old.newestSeq; seq++) {
       const entry = old.get(seq);
-      if (entry) ring.push({ seq, json: entry.json, source: entry.source, level: entry.level });
+      if (entry === undefined) continue;
+      const { json, source, level, position } = entry;
+      // served from NATS, each entry keeps its stream position (its id)
+      ring.push(position ? { seq, json, source, level, position } : { seq, json, source, level });
     }
     this.ring = ring;
   }
@@ -396,21 +462,4 @@ export class Hub {
       newest_id: ring.size > 0 ? this.idOf(ring.newestSeq) : null,
     };
   }
-}
-
-/** Source and level of an entry given only as JSON text (a caller without the parsed entry). */
-function describeJson(json: string): { source: string; level?: string | undefined } {
-  try {
-    const value: unknown = JSON.parse(json);
-    if (typeof value === "object" && value !== null) {
-      const { source, level } = value as { source?: unknown; level?: unknown };
-      return {
-        source: typeof source === "string" ? source : "",
-        level: typeof level === "string" ? level : undefined,
-      };
-    }
-  } catch {
-    // not JSON: no source, no level
-  }
-  return { source: "" };
 }

@@ -2,8 +2,11 @@
 // JSON text and what filters read first) whatever the number of clients. A client that reconnects, or asks
 // for a backlog, is served from here. Sequence numbers are contiguous: every published entry has one.
 
-import type { PublishedEntry } from "../wire/published-entry.ts";
+import type { PublishedEntry, StreamPosition } from "../wire/published-entry.ts";
+import { comparePositions } from "./entry-id.ts";
 import type { ResumeStore } from "./entry-source.ts";
+
+export { type EntryId, parseEntryId, runIdOf } from "./entry-id.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -32,6 +35,7 @@ class HeldEntry implements PublishedEntry {
     readonly source: string,
     readonly level: number,
     private readonly bytes: Uint8Array,
+    readonly position?: StreamPosition,
   ) {}
 
   get json(): string {
@@ -52,6 +56,9 @@ export class ReplayRing implements ResumeStore {
   private readonly lengths: Uint32Array;
   private readonly levels: Int8Array;
   private readonly sourceIds: Uint32Array;
+  /** Entries served from a stream: each one's place there (allocated with the first such entry). */
+  private streamSeqs: Float64Array | undefined;
+  private streamIndexes: Uint32Array | undefined;
   /** Sources by id: few (one per file ever followed), so kept for the run. */
   private readonly sources: string[] = [];
   private readonly sourceIdOf = new Map<string, number>();
@@ -142,6 +149,7 @@ export class ReplayRing implements ResumeStore {
     this.lengths[slot] = written;
     this.levels[slot] = entry.level;
     this.sourceIds[slot] = this.sourceId(entry.source);
+    if (entry.position) this.keepPosition(slot, entry.position);
     this.held++;
     this.heldBytes += written;
     this.writeAt = at + written;
@@ -187,6 +195,7 @@ export class ReplayRing implements ResumeStore {
       this.lengths[slot] = end - start;
       this.levels[slot] = entry.level;
       this.sourceIds[slot] = this.sourceId(entry.source);
+      if (entry.position) this.keepPosition(slot, entry.position);
       this.held++;
       this.heldBytes += end - start;
       start = end + 1;
@@ -221,7 +230,47 @@ export class ReplayRing implements ResumeStore {
       this.sources[this.sourceIds[slot] as number] as string,
       this.levels[slot] as number,
       this.buffer.subarray(at, at + (this.lengths[slot] as number)),
+      this.positionAt(slot),
     );
+  }
+
+  /** The stream position of the held entry `seq` (entries served from NATS); undefined when not held. */
+  positionOf(seq: number): StreamPosition | undefined {
+    const offset = seq - this.oldestSeq;
+    if (offset < 0 || offset >= this.held) return undefined;
+    return this.positionAt((this.first + offset) % this.capacity);
+  }
+
+  /**
+   * The seq of the first held entry at or after `position` in the stream: the ring holds what follows
+   * `position` from there on. `newestSeq + 1` when everything held is before it; undefined when the ring
+   * does not reach back to it (empty, or its oldest entry is after `position`).
+   */
+  seqAtOrAfter(position: StreamPosition): number | undefined {
+    if (this.held === 0) return undefined;
+    const oldest = this.positionOf(this.oldestSeq);
+    if (!oldest || comparePositions(oldest, position) > 0) return undefined;
+    // binary search: held positions increase with seq
+    let low = this.oldestSeq;
+    let high = this.newestSeq + 1;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      if (comparePositions(this.positionOf(middle) as StreamPosition, position) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private keepPosition(slot: number, position: StreamPosition): void {
+    this.streamSeqs ??= new Float64Array(this.capacity);
+    this.streamIndexes ??= new Uint32Array(this.capacity);
+    this.streamSeqs[slot] = position.seq;
+    this.streamIndexes[slot] = position.index;
+  }
+
+  private positionAt(slot: number): StreamPosition | undefined {
+    if (!this.streamSeqs || !this.streamIndexes) return undefined;
+    return { seq: this.streamSeqs[slot] as number, index: this.streamIndexes[slot] as number };
   }
 
   /**
@@ -401,7 +450,8 @@ export class ReplayRing implements ResumeStore {
     }
   }
 
-  private clear(): void {
+  /** Lets go of everything held (the stream it came from is not the one served any more). */
+  clear(): void {
     this.first = 0;
     this.held = 0;
     this.heldBytes = 0;
@@ -426,23 +476,4 @@ export interface RingExport {
   readonly levels: readonly number[];
   /** The entries' JSON text, one line each, newline-terminated. */
   readonly text: Uint8Array;
-}
-
-/** An SSE id: `<run>-<seq>`, `<run>` the server run's start time in ms, base 36. */
-export interface EntryId {
-  readonly run: string;
-  readonly seq: number;
-}
-
-export function runIdOf(startedAtMs: number): string {
-  return Math.floor(startedAtMs).toString(36);
-}
-
-const ID = /^([0-9a-z]{1,16})-([0-9]{1,15})$/;
-
-/** A `Last-Event-ID` as sent back by a client; undefined when malformed (treated as absent, never an error). */
-export function parseEntryId(text: string | undefined | null): EntryId | undefined {
-  const match = ID.exec(text?.trim() ?? "");
-  if (!match) return undefined;
-  return { run: match[1] as string, seq: Number(match[2]) };
 }

@@ -80,6 +80,8 @@ export class StateKeeper implements PublishedPositions {
     config: Config,
     hub: Hub,
     startedAtMs: number,
+    /** Served from NATS: the ring is filled from the stream (its ids are stream positions), not restored. */
+    ringFromStream = false,
   ): Promise<StateKeeper> {
     const interval = config.state.checkpoint_interval_ms;
     const base = stateBaseDir(runtime, config);
@@ -104,7 +106,7 @@ export class StateKeeper implements PublishedPositions {
       return new StateKeeper(runtime, hub, interval, undefined, undefined, true, problem);
     }
     const loaded = await StateKeeper.load(runtime, dir);
-    if (loaded) StateKeeper.restore(hub, loaded);
+    if (loaded && !ringFromStream) StateKeeper.restore(hub, loaded);
     runtime.log(
       `state in ${dir.dir}${loaded ? ` (resuming after a ${loaded.clean ? "clean stop" : "crash"}, ${loaded.ring.levels.length} entries of the ring)` : " (none yet: files start at their end)"}`,
     );

@@ -7,8 +7,10 @@
 import { concatBytes } from "../util/bytes.ts";
 import type { GapReason } from "../wire/contract.ts";
 import { encodeNamedEvent, endOfFrames } from "../wire/framing.ts";
-import type { PublishedEntry } from "../wire/published-entry.ts";
+import type { PublishedEntry, StreamPosition } from "../wire/published-entry.ts";
+import { successorOf } from "./entry-id.ts";
 import type { ReplayRing } from "./replay.ts";
+import type { StreamCatchUp } from "./stream-catch-up.ts";
 import type { StreamFilter } from "./stream-filter.ts";
 
 export type Transport = "tcp" | "sse";
@@ -23,6 +25,11 @@ export const SLOW_CLIENT_COOLDOWN_MS = 10_000;
 
 /** Ring entries looked at per batch while catching up: a filter that rarely matches cannot hog the loop. */
 export const REPLAY_SCAN_PER_TURN = 4096;
+
+/** How long a client catching up from a stream that cannot be reached waits before trying again. */
+export const STREAM_RETRY_MS = 500;
+/** How long a client ahead of the hub's consumer (resuming from a faster instance) waits before looking again. */
+export const STREAM_BEHIND_RETRY_MS = 20;
 
 /** Counters of one transport, including clients that already left. */
 export interface TransportCounters {
@@ -41,6 +48,8 @@ export interface Batch {
 export interface ReplaySource {
   readonly ring: ReplayRing;
   encode(entries: readonly PublishedEntry[], transport: Transport): Uint8Array;
+  /** Served from NATS: a reader of the stream from `next` on, for a client the ring let go past. */
+  streamReaderFrom(next: StreamPosition): StreamCatchUp | undefined;
 }
 
 /** SSE `event: gap`: entries this client will not get, before filtering (null: unknown, after a restart). */
@@ -77,6 +86,10 @@ export class Subscriber {
   private queuedEntries = 0;
   /** The next ring entry to deliver while catching up; undefined once live. */
   private replayFrom: number | undefined;
+  /** Served from NATS: the stream position of the ring entry `replayFrom` (where to read if it is let go). */
+  private replayPosition: StreamPosition | undefined;
+  /** Served from NATS, catching up from before the ring: reads the stream until it joins the ring or live. */
+  private streamReader: StreamCatchUp | undefined;
   private waiter: (() => void) | undefined;
   /** Woken when the session takes the queue: the reader waiting for room may go on. */
   private progressWaiters: Array<(moved: boolean) => void> = [];
@@ -111,7 +124,7 @@ export class Subscriber {
    * them, or it has not started).
    */
   get isCatchingUp(): boolean {
-    return this.replayFrom !== undefined || this.held;
+    return this.replayFrom !== undefined || this.held || this.streamReader !== undefined;
   }
 
   /**
@@ -132,9 +145,19 @@ export class Subscriber {
     this.slowUntil = 0;
   }
 
-  /** Starts by delivering the ring's entries from `seq` on (those that pass the filter), then live ones. */
-  catchUpFrom(seq: number): void {
+  /**
+   * Starts by delivering the ring's entries from `seq` on (those that pass the filter), then live ones.
+   * `position` (served from NATS) is entry `seq`'s place in the stream: where to read if the ring lets it go.
+   */
+  catchUpFrom(seq: number, position?: StreamPosition): void {
     this.replayFrom = seq;
+    this.replayPosition = position;
+    this.wakeWaiter();
+  }
+
+  /** Starts by reading the stream (served from NATS), then the ring, then live entries. */
+  catchUpFromStream(reader: StreamCatchUp): void {
+    this.streamReader = reader;
     this.wakeWaiter();
   }
 
@@ -164,13 +187,20 @@ export class Subscriber {
   /**
    * Queues `count` entries encoded back to back (bytes shared with every subscriber of this framing). What
    * does not fit is dropped from the end, as if offered one by one: the same entries arrive, the same count.
+   * Served from a stream (`published` carry their positions), what does not fit is not dropped: the client
+   * reads it back from the ring, or the stream, at its own pace, and then goes on live.
    */
-  offerEntries(bytes: Uint8Array, count: number): void {
-    if (this.ending || this.replayFrom !== undefined || this.held) return;
+  offerEntries(bytes: Uint8Array, count: number, published?: readonly PublishedEntry[]): void {
+    if (this.ending || this.isCatchingUp) return;
     const room = this.capacity - this.queuedFrames;
     let taken = bytes;
     let entries = count;
     if (room < count) {
+      const firstLeft = published?.[Math.max(room, 0)];
+      if (firstLeft?.position !== undefined) {
+        this.fallBehind(bytes, room, firstLeft);
+        return;
+      }
       this.drop(count - Math.max(room, 0));
       if (room <= 0) return;
       taken = bytes.subarray(0, endOfFrames(bytes, room, this.transport === "sse" ? "sse" : "json-lines"));
@@ -179,6 +209,20 @@ export class Subscriber {
     this.items.push(taken);
     this.queuedFrames += entries;
     this.queuedEntries += entries;
+    this.wakeWaiter();
+  }
+
+  /** Queues the first `room` entries of a batch; the rest, from `firstLeft` on, it catches up on. */
+  private fallBehind(bytes: Uint8Array, room: number, firstLeft: PublishedEntry): void {
+    if (room > 0) {
+      this.items.push(
+        bytes.subarray(0, endOfFrames(bytes, room, this.transport === "sse" ? "sse" : "json-lines")),
+      );
+      this.queuedFrames += room;
+      this.queuedEntries += room;
+    }
+    this.replayFrom = firstLeft.seq;
+    this.replayPosition = firstLeft.position;
     this.wakeWaiter();
   }
 
@@ -193,6 +237,10 @@ export class Subscriber {
    */
   async next(): Promise<Batch | undefined> {
     for (;;) {
+      if (this.streamReader !== undefined && !this.ending && !this.held) {
+        if (await this.readStream()) break;
+        continue;
+      }
       if (this.replayFrom !== undefined && !this.ending && !this.held) {
         if (this.readReplay()) break;
         // a stretch of the ring without a match: let the loop breathe before the next stretch
@@ -221,8 +269,18 @@ export class Subscriber {
    * True when something is queued.
    */
   private readReplay(): boolean {
+    // a full queue goes out first (what fell behind from a live batch may have filled it)
+    if (this.queuedFrames >= this.capacity) return true;
     const { ring } = this.init.replay;
     let seq = this.replayFrom as number;
+    const reader =
+      seq < ring.oldestSeq && this.replayPosition && this.init.replay.streamReaderFrom(this.replayPosition);
+    if (reader) {
+      // served from NATS: what the ring let go is still in the stream
+      this.replayFrom = undefined;
+      this.streamReader = reader;
+      return false;
+    }
     if (seq < ring.oldestSeq) {
       this.reportGap(ring.oldestSeq - seq, "evicted", true);
       seq = ring.oldestSeq;
@@ -231,10 +289,13 @@ export class Subscriber {
     const last = Math.min(newest, seq + REPLAY_SCAN_PER_TURN - 1);
     const room = Math.max(1, this.capacity - this.queuedFrames);
     const taken: PublishedEntry[] = [];
+    let position: StreamPosition | undefined;
     for (; seq <= last && taken.length < room; seq++) {
       const entry = ring.get(seq) as PublishedEntry;
+      position = entry.position;
       if (!this.entryFilter || this.entryFilter.matches(entry)) taken.push(entry);
     }
+    if (position) this.replayPosition = successorOf(position);
     // caught up: from here on the hub queues live batches for it (nothing can be published in between)
     this.replayFrom = seq > newest ? undefined : seq;
     if (taken.length > 0) {
@@ -243,6 +304,56 @@ export class Subscriber {
       this.queuedEntries += taken.length;
     }
     return this.items.length > 0;
+  }
+
+  /**
+   * One step of reading the stream: queues what it read, reports a gap, or moves on to the ring or to
+   * live. True when something is queued (heartbeats too: a client waiting for NATS still gets them).
+   */
+  private async readStream(): Promise<boolean> {
+    if (this.queuedFrames >= this.capacity) return true;
+    const reader = this.streamReader as StreamCatchUp;
+    const step = await reader.step(Math.max(1, this.capacity - this.queuedFrames), this.entryFilter);
+    // closed, or released elsewhere, while it read
+    if (this.streamReader !== reader || this.ending) return this.items.length > 0;
+    switch (step.kind) {
+      case "entries":
+        this.items.push(this.init.replay.encode(step.entries, this.transport));
+        this.queuedFrames += step.entries.length;
+        this.queuedEntries += step.entries.length;
+        break;
+      case "gap":
+        this.reportGap(step.missed, "retention", false);
+        break;
+      case "ring":
+        this.streamReader = undefined;
+        this.catchUpFrom(step.seq, this.init.replay.ring.positionOf(step.seq));
+        break;
+      case "live":
+        this.streamReader = undefined;
+        break;
+      case "waiting":
+        if (this.items.length === 0) await this.pause(STREAM_RETRY_MS);
+        break;
+      case "behind":
+        if (this.items.length === 0) await this.pause(STREAM_BEHIND_RETRY_MS);
+        break;
+    }
+    return this.items.length > 0;
+  }
+
+  /** Waits `ms`, or less when something is queued meanwhile (a heartbeat) or the client ends. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve();
+      }, ms);
+      this.waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Called by the session once a batch was handed to the transport. */
@@ -282,7 +393,7 @@ export class Subscriber {
    * client catching up from the ring needs the ring not to evict what it has yet to read.
    */
   needsRoomFor(entries: number, nowMs: number): boolean {
-    if (this.ending || nowMs < this.slowUntil) return false;
+    if (this.ending || nowMs < this.slowUntil || this.streamReader !== undefined) return false;
     // catching up (or held): its queue is the ring, so the room it needs is the ring not turning over past it
     if (this.replayFrom !== undefined) return this.init.replay.ring.wouldEvict(this.replayFrom, entries);
     return entries <= this.capacity && this.queuedFrames + entries > this.capacity;

@@ -243,3 +243,23 @@ test("with state on, its saves and failed saves are counters; with state off the
   const off = parse(encodeMetrics({ ...input(hub, []), state: { ...state, enabled: false } }));
   assert.equal(off.has("logwisp_state_writes_total"), false);
 });
+
+test("served from NATS: the consumer's messages, entries and lag as series; none without it", () => {
+  const hub = new Hub();
+  const natsServe = {
+    state: "connected" as const,
+    server: "127.0.0.1:4222",
+    stream: "LOGWISP",
+    stream_id: "LOGWISP.abc",
+    consumer_seq: 40,
+    lag: 2,
+    consumed_messages: 40,
+    consumed_entries: 2000,
+  };
+  const families = parse(encodeMetrics({ ...input(hub, []), natsServe }));
+  assert.equal(families.get("logwisp_nats_consumed_messages_total")?.samples.get(""), 40);
+  assert.equal(families.get("logwisp_nats_consumed_entries_total")?.samples.get(""), 2000);
+  assert.equal(families.get("logwisp_nats_consumer_lag_messages")?.samples.get(""), 2);
+  const off = parse(encodeMetrics(input(hub, [])));
+  assert.ok(![...off.keys()].some((name) => name.startsWith("logwisp_nats_")));
+});

@@ -7,6 +7,7 @@
 
 import type { SourceFileStatus } from "../fanout/entry-source.ts";
 import type { Hub } from "../fanout/hub.ts";
+import type { NatsServeStatus } from "../fanout/nats-source.ts";
 import type { StateStatus } from "../fanout/state-keeper.ts";
 import type { Runtime } from "../runtime.ts";
 import { type NatsStatusInput, natsMetricFamilies } from "./nats-status.ts";
@@ -26,6 +27,8 @@ export interface MetricsInput {
   readonly state?: StateStatus | undefined;
   /** With [nats]: the connection, stream and publish counts. */
   readonly nats?: NatsStatusInput | undefined;
+  /** With `[nats] serve`: the consumer feeding the hub (no series without it). */
+  readonly natsServe?: NatsServeStatus | undefined;
 }
 
 /** The metrics document, in the text format (see prometheus-text.ts). */
@@ -40,6 +43,31 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
     ...serverFamilies(input),
     ...fileFamilies(input.files),
     ...(input.nats === undefined ? [] : natsMetricFamilies(input.nats)),
+    ...natsServeFamilies(input.natsServe),
+  ];
+}
+
+function natsServeFamilies(serve: NatsServeStatus | undefined): MetricFamily[] {
+  if (!serve) return [];
+  return [
+    one(
+      "logwisp_nats_consumed_messages_total",
+      "counter",
+      "Stream messages the NATS consumer handed to the hub (each a batch of entries).",
+      serve.consumed_messages,
+    ),
+    one(
+      "logwisp_nats_consumed_entries_total",
+      "counter",
+      "Entries the NATS consumer handed to the hub.",
+      serve.consumed_entries,
+    ),
+    one(
+      "logwisp_nats_consumer_lag_messages",
+      "gauge",
+      "Messages the stream holds after the last one the consumer handed on.",
+      serve.lag,
+    ),
   ];
 }
 

@@ -10,8 +10,12 @@ export type Level = (typeof LEVELS)[number];
 /** The longest `/regex/` pattern a filter (`q=/…/`) may carry: it is cheap to send and runs on every entry. */
 export const MAX_REGEX_PATTERN_CHARS = 256;
 
-/** Why a client was told it will not get some entries. */
-export type GapReason = "evicted" | "restart";
+/**
+ * Why a client was told it will not get some entries: the server's ring let them go, the server restarted,
+ * or (served from NATS) the stream's retention removed them — then `missed` counts stream messages, each a
+ * batch of entries.
+ */
+export type GapReason = "evicted" | "restart" | "retention";
 
 /** What a followed file went through, as `event: rotation` says it. */
 export type RotationKind = "rotated" | "deleted" | "truncated";

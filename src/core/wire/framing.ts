@@ -1,7 +1,7 @@
 // Bytes on the wire. Each entry is encoded once per framing and the same bytes go to every client.
 
 import type { SseEventName, SseEvents } from "./contract.ts";
-import type { PublishedEntry } from "./published-entry.ts";
+import type { PublishedEntry, StreamPosition } from "./published-entry.ts";
 
 // One encoder for the process: TextEncoder holds no state between calls.
 const encoder = new TextEncoder();
@@ -27,6 +27,15 @@ export function encodeJsonLines(entries: readonly PublishedEntry[]): Uint8Array 
  */
 export function encodeSseDataFrames(entries: readonly PublishedEntry[], idPrefix: string): Uint8Array {
   let text = "";
+  // entries served from a stream are named by their position there (`<stream>-<seq>.<index>`); a batch
+  // is all of one kind, so the local path keeps its one-branch loop
+  if (entries[0]?.position !== undefined) {
+    for (const entry of entries) {
+      const { seq, index } = entry.position as StreamPosition;
+      text += `id: ${idPrefix}${seq}.${index}\n${prefixLines("data: ", entry.json)}\n`;
+    }
+    return encoder.encode(flat(text));
+  }
   for (const entry of entries) text += `id: ${idPrefix}${entry.seq}\n${prefixLines("data: ", entry.json)}\n`;
   return encoder.encode(flat(text));
 }

@@ -8,4 +8,12 @@ export interface PublishedEntry {
   readonly source: string;
   /** Index in LEVELS (wire/contract.ts); -1 when the entry names no level. */
   readonly level: number;
+  /** Where a NATS JetStream stream holds it (served from NATS); its SSE id then names this, not `seq`. */
+  readonly position?: StreamPosition | undefined;
+}
+
+/** An entry's place in a JetStream stream: the message's sequence and the entry's index in its batch. */
+export interface StreamPosition {
+  readonly seq: number;
+  readonly index: number;
 }
