@@ -258,6 +258,8 @@ describe("the live view at GET /", { concurrency: false }, () => {
   test("screenshots in light, dark and phone width (artifacts/)", async () => {
     await page.click("#spacer .row:has-text('payment provider timeout')");
     await screenshot("live-view-light.png");
+    // the README's first picture: the toolbar, rows of three files and the open entry's fields
+    await docsScreenshot("live-view.png", 460);
     await page.keyboard.press("t");
     assert.equal(await page.getAttribute("html", "data-theme"), "dark");
     await screenshot("live-view-dark.png");
