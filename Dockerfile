@@ -18,10 +18,13 @@ RUN mkdir /pkg && npm pack --pack-destination /pkg && mv /pkg/logwisp-*.tgz /pkg
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY --from=build /pkg/logwisp.tgz /tmp/logwisp.tgz
-RUN npm install --omit=dev --no-audit --no-fund /tmp/logwisp.tgz && rm /tmp/logwisp.tgz && npm cache clean --force
+RUN npm install --omit=dev --no-audit --no-fund /tmp/logwisp.tgz && rm /tmp/logwisp.tgz && npm cache clean --force \
+  && mkdir /state && chown node:node /state
+# checkpoints and the saved replay ring: mount a volume here so a new container goes on where the last stopped
+ENV LOGWISP_STATE_DIR=/state
 USER node
 EXPOSE 8080 9090
-VOLUME ["/logs"]
+VOLUME ["/logs", "/state"]
 # The slim image has no curl: node itself asks /status (on LOGWISP_HTTPSERVER_PORT when that is set).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.LOGWISP_HTTPSERVER_PORT || 8080) + '/status').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "/app/node_modules/logwisp/dist/cli.js"]
