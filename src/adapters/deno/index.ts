@@ -20,6 +20,27 @@ function writeAll(stream: { writeSync(bytes: Uint8Array): number }, text: string
   for (let offset = 0; offset < bytes.length; ) offset += stream.writeSync(bytes.subarray(offset));
 }
 
+let orphanResetsIgnored = false;
+
+/**
+ * The NATS client runs on Deno's node:net. A connection it already gave up on (refused credentials, a
+ * server gone) may still report a reset from the socket, with no listener left: on Deno that is an uncaught
+ * error that ends the process before logwisp can say what happened. A reset or broken pipe nobody listens
+ * for names nothing to act on, so it is said once and not fatal; any other uncaught error still is.
+ */
+function ignoreOrphanSocketResets(log: (line: string) => void): void {
+  if (orphanResetsIgnored) return;
+  orphanResetsIgnored = true;
+  let said = false;
+  globalThis.addEventListener("error", (event: ErrorEvent) => {
+    const code: unknown = (event.error as { code?: unknown } | null | undefined)?.code;
+    if (code !== "ECONNRESET" && code !== "EPIPE") return;
+    event.preventDefault();
+    if (!said) log(`a connection the NATS client had let go of was reset (${code}); ignored`);
+    said = true;
+  });
+}
+
 export function createDenoRuntime(): Runtime {
   const log = (line: string): void => writeAll(Deno.stderr, `logwisp: ${line}\n`);
   /**
@@ -78,7 +99,10 @@ export function createDenoRuntime(): Runtime {
         return Deno.exit(2);
       }
     },
-    loadNats,
+    loadNats: () => {
+      ignoreOrphanSocketResets(log);
+      return loadNats();
+    },
     onSignal(listener) {
       for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const satisfies DenoSignal[]) {
         Deno.addSignalListener(signal, () => listener(signal));
