@@ -325,6 +325,8 @@ export class Monitor {
         confinement: confinedTo === undefined ? undefined : new Confinement(confinedTo, fs, dirname),
         buffer: this.buffer,
         yieldToEventLoop: this.options.yieldToEventLoop ?? yieldToEventLoop,
+        // a busy file's first KiB once per interval, not at every poll (a third of a poll's reads)
+        prefixCheckIntervalMs: () => this.options.checkIntervalMs,
         startOffset: this.options.startOffset,
       },
       {

@@ -5,7 +5,7 @@ import type { FileHandle, FileKind, FileStat, FileSystem, FsError } from "../run
 import type { Confinement } from "./confinement.ts";
 import { comparePrefix, type Prefix, readPrefix } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
-import { FileReader, type ReaderOptions, type ReadOutcome } from "./reader.ts";
+import { FileReader, type ReaderOptions, type ReadOutcome, type Truncation } from "./reader.ts";
 
 /** Asked when a file that was there at start is opened: where to start instead of after its last newline. */
 export type StartOffsetHook = (
@@ -176,18 +176,27 @@ export class Tailer {
     for (const { reader } of this.retired) if ((await this.readDetached(reader)) === "more") outcome = "more";
     if ((await this.finishExpired(now)) === "more") outcome = "more";
     if (this.current && stat)
-      outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
+      outcome = (await this.readCurrent(this.current, stat, now)) === "more" ? "more" : outcome;
     else if (stat?.kind === "file" && (await this.open(fromEnd, stat))) {
-      if (this.current && (await this.current.read()) === "more") outcome = "more";
+      if (this.current && (await this.readOn(this.current, stat)) === "more") outcome = "more";
     } else if (stat && stat.kind !== "file" && stat.kind !== "directory")
       this.reportError(notRegular(stat.kind));
     return outcome;
   }
 
-  private async readCurrent(reader: FileReader, stat: FileStat): Promise<ReadOutcome> {
-    await this.restartIfTruncated(reader, stat);
+  private async readCurrent(reader: FileReader, stat: FileStat, now: number): Promise<ReadOutcome> {
+    await this.restartIfTruncated(reader, stat, now, false);
     if (stat.size <= reader.offset) return "eof";
-    return reader.read();
+    return this.readOn(reader, stat);
+  }
+
+  /** Reads on; a truncate-and-regrow past the offset that the read itself found restarts at 0 first. */
+  private async readOn(reader: FileReader, stat: FileStat): Promise<ReadOutcome> {
+    const outcome = await reader.read();
+    if (outcome !== "regrown") return outcome;
+    await this.restart(reader, "regrown", stat);
+    const again = await reader.read();
+    return again === "regrown" ? "more" : again;
   }
 
   /**
@@ -196,27 +205,39 @@ export class Tailer {
    */
   private async readDetached(reader: FileReader): Promise<ReadOutcome> {
     const stat = await reader.handle.stat();
-    await this.restartIfTruncated(reader, stat);
+    // a file that left the path is rarely written: its prefix is checked at every change, as it leaves too
+    await this.restartIfTruncated(reader, stat, 0, true);
     // nothing new: the stat says so, and a read would only find the end (each poll of a rotate grace,
     // for every file retired in it: a file rotated every second has five)
     if (stat.size <= reader.offset) return "eof";
-    return reader.read();
+    return this.readOn(reader, stat);
   }
 
-  private async restartIfTruncated(reader: FileReader, stat: FileStat): Promise<void> {
-    const truncation = await reader.detectTruncation(stat);
-    if (truncation !== "none") {
-      this.truncations++;
-      // the same first bytes after a shrink may be a rewrite of lines already sent: they go out again
-      if (truncation === "shrunk-same-prefix") this.duplicatesRisked++;
-      this.events.notice(
-        this,
-        "truncated",
-        `${this.path} truncated at offset ${reader.offset}; reading from 0`,
-      );
-      await reader.restartAfterTruncation(stat);
-      this.reportPosition(reader);
-    }
+  private async restartIfTruncated(
+    reader: FileReader,
+    stat: FileStat,
+    now: number,
+    force: boolean,
+  ): Promise<void> {
+    const truncation = await reader.detectTruncation(stat, now, force);
+    if (truncation !== "none") await this.restart(reader, truncation, stat);
+  }
+
+  private async restart(
+    reader: FileReader,
+    truncation: Exclude<Truncation, "none">,
+    stat: FileStat,
+  ): Promise<void> {
+    this.truncations++;
+    // the same first bytes after a shrink may be a rewrite of lines already sent: they go out again
+    if (truncation === "shrunk-same-prefix") this.duplicatesRisked++;
+    this.events.notice(
+      this,
+      "truncated",
+      `${this.path} truncated at offset ${reader.offset}; reading from 0`,
+    );
+    await reader.restartAfterTruncation(stat);
+    this.reportPosition(reader);
   }
 
   private reportPosition(reader: FileReader): void {
