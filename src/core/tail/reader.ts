@@ -173,20 +173,21 @@ export class FileReader {
   }
 
   /** Restart at 0 after a truncation: the held partial line is dropped, a leading hole of NULs skipped. */
-  async restartAfterTruncation(stat: FileStat): Promise<void> {
+  async restartAfterTruncation(size: number): Promise<void> {
     this.offset = 0;
     this.tailLength = 0;
     this.splitter.resetAfterTruncation();
-    await this.rememberPrefix(stat.size);
+    await this.rememberPrefix(size);
   }
 
   /**
    * Reads from the offset to the end of the file, or until this poll's byte budget is spent. The first read
    * starts up to TAIL_CHECK_BYTES before the offset: when those bytes are no longer the ones read there and
    * the first KiB changed too, the file was truncated and regrown past the offset, and nothing is read
-   * ("regrown": the caller restarts at 0).
+   * ("regrown": the caller restarts at 0); when they are no longer all there, neither ("shrunk": the file is
+   * shorter than what was read, for a stat of it to tell).
    */
-  async read(): Promise<ReadOutcome | "regrown"> {
+  async read(): Promise<ReadOutcome | "regrown" | "shrunk"> {
     const { buffer, maxBytesPerPoll } = this.options;
     let readThisPoll = 0;
     // at most half the buffer, so that a read always has room for new bytes
@@ -195,8 +196,7 @@ export class FileReader {
       const got = await this.handle.read(buffer, this.offset - back);
       const skip = back;
       back = 0;
-      // shorter than what was read: shrunk since the stat, which the next poll's stat shows
-      if (got < skip) return "eof";
+      if (got < skip) return "shrunk";
       if (skip > 0 && !sameBytes(buffer, this.tail.subarray(this.tailLength - skip), skip)) {
         if (!(await this.checkPrefix(PREFIX_BYTES))) return "regrown";
         // the same first bytes: rewritten in the middle, read on from the offset (the prefix read took the buffer)

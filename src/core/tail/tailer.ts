@@ -3,7 +3,7 @@
 
 import type { FileHandle, FileKind, FileStat, FileSystem, FsError } from "../runtime.ts";
 import type { Confinement } from "./confinement.ts";
-import { comparePrefix, type Prefix, readPrefix } from "./fingerprint.ts";
+import { comparePrefix, PREFIX_BYTES, type Prefix, readPrefix } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
 import { FileReader, type ReaderOptions, type ReadOutcome, type Truncation } from "./reader.ts";
 
@@ -178,7 +178,7 @@ export class Tailer {
     if (this.current && stat)
       outcome = (await this.readCurrent(this.current, stat, now)) === "more" ? "more" : outcome;
     else if (stat?.kind === "file" && (await this.open(fromEnd, stat))) {
-      if (this.current && (await this.readOn(this.current, stat)) === "more") outcome = "more";
+      if (this.current && (await this.readOn(this.current)) === "more") outcome = "more";
     } else if (stat && stat.kind !== "file" && stat.kind !== "directory")
       this.reportError(notRegular(stat.kind));
     return outcome;
@@ -187,16 +187,43 @@ export class Tailer {
   private async readCurrent(reader: FileReader, stat: FileStat, now: number): Promise<ReadOutcome> {
     await this.restartIfTruncated(reader, stat, now, false);
     if (stat.size <= reader.offset) return "eof";
-    return this.readOn(reader, stat);
+    return this.readOn(reader);
   }
 
-  /** Reads on; a truncate-and-regrow past the offset that the read itself found restarts at 0 first. */
-  private async readOn(reader: FileReader, stat: FileStat): Promise<ReadOutcome> {
+  /** After a stat that found new bytes: read them (the file cannot have shrunk since but by a race). */
+  private async readOn(reader: FileReader): Promise<ReadOutcome> {
+    const outcome = await this.readChecked(reader);
+    return outcome === "shrunk" ? "eof" : outcome;
+  }
+
+  /**
+   * Reads on; a truncate-and-regrow past the offset that the read itself found restarts at 0 first.
+   * "shrunk": nothing read, the file is now shorter than what was read of it.
+   */
+  private async readChecked(reader: FileReader): Promise<ReadOutcome | "shrunk"> {
     const outcome = await reader.read();
     if (outcome !== "regrown") return outcome;
-    await this.restart(reader, "regrown", stat);
-    const again = await reader.read();
-    return again === "regrown" ? "more" : again;
+    await this.restart(reader, "regrown", PREFIX_BYTES);
+    // from 0, with no bytes before the offset to check: neither regrown nor shrunk
+    return (await reader.read()) === "more" ? "more" : "eof";
+  }
+
+  /** A file is open, nothing is drained and no error pending: a content hint may be answered by readOnly. */
+  get canReadOn(): boolean {
+    return this.current !== undefined && this.settled;
+  }
+
+  /**
+   * For a hint that only the content of the file changed: reads on from the open file without a stat of
+   * the path (the monitor stats it at least every check_interval_ms, and at every other hint). "stat":
+   * nothing was read, the file is shorter than what was read of it (or none is open); a poll with a stat
+   * must look.
+   */
+  async readOnly(): Promise<ReadOutcome | "stat"> {
+    const reader = this.current;
+    if (reader === undefined || !this.settled) return "stat";
+    const outcome = await this.readChecked(reader);
+    return outcome === "shrunk" ? "stat" : outcome;
   }
 
   /**
@@ -210,7 +237,7 @@ export class Tailer {
     // nothing new: the stat says so, and a read would only find the end (each poll of a rotate grace,
     // for every file retired in it: a file rotated every second has five)
     if (stat.size <= reader.offset) return "eof";
-    return this.readOn(reader, stat);
+    return this.readOn(reader);
   }
 
   private async restartIfTruncated(
@@ -220,13 +247,13 @@ export class Tailer {
     force: boolean,
   ): Promise<void> {
     const truncation = await reader.detectTruncation(stat, now, force);
-    if (truncation !== "none") await this.restart(reader, truncation, stat);
+    if (truncation !== "none") await this.restart(reader, truncation, stat.size);
   }
 
   private async restart(
     reader: FileReader,
     truncation: Exclude<Truncation, "none">,
-    stat: FileStat,
+    size: number,
   ): Promise<void> {
     this.truncations++;
     // the same first bytes after a shrink may be a rewrite of lines already sent: they go out again
@@ -236,7 +263,7 @@ export class Tailer {
       "truncated",
       `${this.path} truncated at offset ${reader.offset}; reading from 0`,
     );
-    await reader.restartAfterTruncation(stat);
+    await reader.restartAfterTruncation(size);
     this.reportPosition(reader);
   }
 
