@@ -2,7 +2,14 @@
 // path it was opened by: after a rename it keeps reading the old inode until the grace window ends.
 
 import type { FileHandle, FileStat } from "../runtime.ts";
-import { comparePrefix, EMPTY_PREFIX, PREFIX_BYTES, type Prefix, readPrefix } from "./fingerprint.ts";
+import {
+  comparePrefix,
+  EMPTY_PREFIX,
+  extendPrefix,
+  PREFIX_BYTES,
+  type Prefix,
+  readPrefix,
+} from "./fingerprint.ts";
 import { type LineFlags, LineSplitter } from "./lines.ts";
 
 /** Receives each complete line. */
@@ -203,6 +210,7 @@ export class FileReader {
         continue;
       }
       this.rememberTail(got);
+      this.growPrefix(this.offset - skip, got);
       const n = got - skip;
       if (n === 0) return "eof";
       this.offset += n;
@@ -220,6 +228,18 @@ export class FileReader {
       if (got < buffer.length) return "eof";
     }
     return "more";
+  }
+
+  /**
+   * A read of `got` bytes at `position` that reaches past the end of the remembered prefix (shorter than a
+   * KiB: the file was shorter when it was last taken) grows it, so that the prefix stays as long as what
+   * was read of the first KiB without a read of its own while its re-check waits (see detectTruncation).
+   */
+  private growPrefix(position: number, got: number): void {
+    const { prefix } = this;
+    const limit = Math.min(PREFIX_BYTES, this.options.buffer.length);
+    if (position > prefix.length || prefix.length >= limit || position + got <= prefix.length) return;
+    this.prefix = extendPrefix(prefix, this.options.buffer.subarray(prefix.length - position, got), limit);
   }
 
   /** Keeps the last bytes of a read of `got` bytes into the buffer: they end at the offset. */

@@ -619,3 +619,30 @@ test("with the prefix re-check spaced, a rewrite to the same size is caught at t
   assert.deepEqual(await poll(false, 100), ["bbbb"], "the interval is over: the prefix is re-checked");
   assert.equal(tailer.status().truncations, 1);
 });
+
+test("read on without a stat (readOnly), the prefix grows with what was read: a regrow past the offset is caught, then a rename", async () => {
+  tailer = makeTailer({ buffer: new Uint8Array(4096), prefixCheckIntervalMs: () => 60_000 });
+  const readOnly = async (): Promise<string[]> => {
+    const before = lines.length;
+    assert.equal(tailer.canReadOn, true);
+    await tailer.readOnly();
+    return lines.slice(before).map(([text]) => text);
+  };
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "a1\n");
+  assert.deepEqual(await readOnly(), ["a1"]);
+  appendFileSync(path, "a2\n");
+  assert.deepEqual(await readOnly(), ["a2"]);
+  assert.equal(tailer.status().identity?.prefix_bytes, 6, "the prefix is what was read");
+  writeFileSync(path, "regrown line number 1\n");
+  assert.deepEqual(await readOnly(), ["regrown line number 1"]);
+  assert.equal(tailer.status().truncations, 1);
+  // truncated, regrown and renamed away before the next look: drained from 0, the new file from 0
+  truncateSync(path, 0);
+  appendFileSync(path, "c1 after the truncation\n");
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, "b1\n");
+  assert.deepEqual(await poll(), ["c1 after the truncation", "b1"]);
+  assert.equal(tailer.status().truncations, 2);
+});
