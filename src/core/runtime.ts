@@ -69,7 +69,12 @@ export interface FileSystem {
 }
 
 /** A wake-up hint: the monitor polls now instead of at its next tick. Never the source of truth. */
-export type WatchHint = (path: string) => void;
+/**
+ * A watch hint: the path that changed, and `"modify"` when the runtime says only its content changed
+ * (written, truncated; node:fs `change`, Deno `modify`), not its name (created, renamed, deleted). The
+ * monitor may answer a content change by reading on from the open file without a stat of the path.
+ */
+export type WatchHint = (path: string, kind?: "modify") => void;
 
 export interface Watcher {
   close(): Promise<void>;

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import type { Watcher, WatchHint } from "../../core/runtime.ts";
 
 export function watch(path: string, onHint: WatchHint): Watcher {
-  const watcher = fsWatch(path, { persistent: false }, (_event, name) =>
-    onHint(name ? join(path, name) : path),
+  const watcher = fsWatch(path, { persistent: false }, (event, name) =>
+    onHint(name ? join(path, name) : path, event === "change" ? "modify" : undefined),
   );
   // a watch error (e.g. out of inotify watches) only costs latency: polling still finds every line
   watcher.on("error", () => undefined);

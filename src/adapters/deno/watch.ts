@@ -6,7 +6,10 @@ export function watch(path: string, onHint: WatchHint): Watcher {
   const watcher = Deno.watchFs(path, { recursive: false });
   void (async () => {
     try {
-      for await (const event of watcher) for (const changed of event.paths) onHint(changed);
+      for await (const event of watcher) {
+        const kind = event.kind === "modify" ? "modify" : undefined;
+        for (const changed of event.paths) onHint(changed, kind);
+      }
     } catch {
       // a failed watch only costs latency: polling still finds every line
     }

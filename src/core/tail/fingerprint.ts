@@ -14,8 +14,8 @@ export interface Prefix {
 export const EMPTY_PREFIX: Prefix = { length: 0, hash: fnv1a(new Uint8Array(0)) };
 
 /** 32-bit FNV-1a: cheap, and collisions only matter for two different first KiBs at one inode. */
-export function fnv1a(bytes: Uint8Array): number {
-  let hash = 0x811c9dc5;
+export function fnv1a(bytes: Uint8Array, from = 0x811c9dc5): number {
+  let hash = from;
   for (let i = 0; i < bytes.length; i++) {
     hash ^= bytes[i] as number;
     hash = Math.imul(hash, 0x01000193);
@@ -42,4 +42,14 @@ export async function readPrefix(handle: FileHandle, size: number, scratch: Uint
 export function comparePrefix(old: Prefix, current: Uint8Array): { same: boolean; prefix: Prefix } {
   const same = current.length >= old.length && fnv1a(current.subarray(0, old.length)) === old.hash;
   return { same, prefix: { length: current.length, hash: fnv1a(current) } };
+}
+
+/**
+ * The prefix grown by the bytes that follow it (as read from the file), up to `limit` bytes in all: the same
+ * as hashing the longer prefix at once (FNV-1a goes on from where it stopped).
+ */
+export function extendPrefix(prefix: Prefix, following: Uint8Array, limit: number): Prefix {
+  const take = Math.min(following.length, limit - prefix.length);
+  if (take <= 0) return prefix;
+  return { length: prefix.length + take, hash: fnv1a(following.subarray(0, take), prefix.hash) };
 }

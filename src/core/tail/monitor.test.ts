@@ -257,7 +257,8 @@ test("followSymlinks follows a link out of a directory target; a target's own fo
 async function startWithHints(
   path: string,
   hintWindowMs: number,
-): Promise<{ hint: () => void; stats: () => number }> {
+  checkIntervalMs = 60_000,
+): Promise<{ hint: (kind?: "modify") => void; stats: () => number }> {
   const runtime = createNodeRuntime();
   let onHint: WatchHint | undefined;
   let stats = 0;
@@ -278,7 +279,7 @@ async function startWithHints(
       },
     },
     {
-      checkIntervalMs: 60_000,
+      checkIntervalMs,
       rotateWaitMs: 50,
       maxLineBytes: 4096,
       targets: [{ path: dir, pattern: "*.log" }],
@@ -290,7 +291,7 @@ async function startWithHints(
     },
   );
   await monitor.start();
-  return { hint: () => onHint?.(path), stats: () => stats };
+  return { hint: (kind) => onHint?.(path, kind), stats: () => stats };
 }
 
 /** Lets real file I/O finish while the (mocked) clock stands still, until `done` or a deadline. */
@@ -458,4 +459,59 @@ test("reconfigure: a file no target names any more is drained to its end, then r
   appendFileSync(join(dir, "b.log"), "not followed\n");
   appendFileSync(join(dir, "a.log"), "a line\n");
   await waitFor(["b.log: b last", "a.log: a line"]);
+});
+
+test("a content hint reads on from the open file without a stat; a name hint, or an interval since the last stat, stats the path", async (t) => {
+  freezeClock(t);
+  const path = join(dir, "app.log");
+  writeFileSync(path, "");
+  const { hint, stats } = await startWithHints(path, 0, 40);
+  const before = stats();
+  for (const text of ["a", "b", "c"]) {
+    appendFileSync(path, `${text}\n`);
+    hint("modify");
+    await settleUntil(() => received.at(-1) === `app.log: ${text}`);
+    t.mock.timers.tick(MIN_POLL_SPACING_MS);
+  }
+  assert.deepEqual(received, ["app.log: a", "app.log: b", "app.log: c"]);
+  assert.equal(stats(), before, "content hints: read on, no stat of the path");
+  // a content hint and a name hint before one poll: stat'ed
+  appendFileSync(path, "d\n");
+  hint("modify");
+  await settleUntil(() => received.at(-1) === "app.log: d");
+  appendFileSync(path, "e\n");
+  hint("modify");
+  hint();
+  t.mock.timers.tick(MIN_POLL_SPACING_MS);
+  await settleUntil(() => received.at(-1) === "app.log: e");
+  assert.equal(stats(), before + 1, "a name hint stats the path");
+  // content hints only, one every MIN_POLL_SPACING_MS: stat'ed once check_interval_ms (40 ms) since the last stat
+  for (let i = 0; i < 12; i++) {
+    t.mock.timers.tick(MIN_POLL_SPACING_MS);
+    appendFileSync(path, `f${i}\n`);
+    hint("modify");
+    await settleUntil(() => received.at(-1) === `app.log: f${i}`);
+  }
+  assert.equal(stats(), before + 2, "40 ms of content hints: one stat");
+});
+
+test("a content hint for a file truncated below what was read stats it in the same poll, and reads it from 0", async (t) => {
+  freezeClock(t);
+  const path = join(dir, "app.log");
+  writeFileSync(path, "");
+  const { hint, stats } = await startWithHints(path, 0);
+  appendFileSync(path, "a line longer than what follows\n");
+  hint("modify");
+  await settleUntil(() => received.length === 1);
+  t.mock.timers.tick(MIN_POLL_SPACING_MS);
+  const before = stats();
+  writeFileSync(path, "short\n");
+  hint("modify");
+  await settleUntil(() => received.length === 2);
+  assert.deepEqual(received, ["app.log: a line longer than what follows", "app.log: short"]);
+  assert.equal(stats(), before + 1, "the read found it shorter: stat'ed at once");
+  assert.ok(
+    notices.some((notice) => notice.startsWith("truncated:")),
+    notices.join("; "),
+  );
 });

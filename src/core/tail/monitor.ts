@@ -90,6 +90,13 @@ interface Followed {
   /** Polls in a row that saw no change; the gap grows with it. */
   quietPolls: number;
   last: FileStat | undefined;
+  /** When the path was last stat'ed (epoch ms): a content hint is read on without a stat within checkIntervalMs. */
+  statAt: number;
+  /**
+   * The hints since the last poll: none, only content changes (answered by reading on from the open file),
+   * or another (a name appeared, went or moved: the path is stat'ed).
+   */
+  hinted: "none" | "modify" | "other";
   /** Found by the first listing after a reload: opened at its end, like a file there at start. */
   fromEnd?: boolean;
 }
@@ -143,11 +150,17 @@ export class Monitor {
     return this.followed.size;
   }
 
-  /** A watch hint: poll the named path (or everything) now rather than at its next turn. */
-  wake(path?: string): void {
+  /**
+   * A watch hint: poll the named path (or everything) now rather than at its next turn. `kind` "modify":
+   * only its content changed (see WatchHint), and the open file is read on without a stat of the path.
+   */
+  wake(path?: string, kind?: "modify"): void {
     if (this.stopped) return;
     const followed = path === undefined ? undefined : this.followed.get(path);
-    if (followed) followed.dueAt = 0;
+    if (followed) {
+      followed.dueAt = 0;
+      followed.hinted = kind === "modify" && followed.hinted !== "other" ? "modify" : "other";
+    }
     // a path we do not know, or one the last listing did not show: something was created or renamed
     if (!followed || !this.listed.has(path as string)) this.discoverAt = 0;
     if (this.polling) {
@@ -258,21 +271,45 @@ export class Monitor {
       // paths due within the next interval are polled now too, so quiet paths share one wake-up
       if (!listed.has(entry[0]) || entry[1].dueAt <= now + this.options.checkIntervalMs) due.push(entry);
     }
+    // a path whose hints since the last poll all said "content changed", stat'ed less than an interval ago,
+    // is read on from its open file: one round trip to the runtime's I/O threads instead of two
+    const readOnly = due.map(
+      ([path, followed]) =>
+        listed.has(path) &&
+        followed.hinted === "modify" &&
+        now - followed.statAt < this.options.checkIntervalMs &&
+        followed.tailer.canReadOn,
+    );
+    for (const [, followed] of due) followed.hinted = "none";
     // one batch of stats: a round trip to the runtime's I/O threads per poll, not per file
     const stats = await Promise.all(
-      due.map(([path, { tailer }]) => (listed.has(path) ? this.statQuietly(tailer, path) : undefined)),
+      due.map(([path, { tailer }], i) =>
+        listed.has(path) && !readOnly[i] ? this.statQuietly(tailer, path) : undefined,
+      ),
     );
     let more = false;
     let bytes = 0;
     for (const [i, [path, followed]] of due.entries()) {
-      const stat = stats[i];
-      const fromEnd = initial || followed.fromEnd === true;
-      followed.fromEnd = false;
-      const before = followed.tailer.bytesRead;
-      const behind = (await followed.tailer.poll(stat, fromEnd, now)) === "more";
-      bytes += followed.tailer.bytesRead - before;
+      const { tailer } = followed;
+      const before = tailer.bytesRead;
+      let behind: boolean;
+      const read = readOnly[i] ? await tailer.readOnly() : "stat";
+      if (read === "stat") {
+        // read on from the open file, it was shorter than what was read of it: a stat tells why
+        const stat = readOnly[i] ? await this.statQuietly(tailer, path) : stats[i];
+        const fromEnd = initial || followed.fromEnd === true;
+        followed.fromEnd = false;
+        followed.statAt = now;
+        behind = (await tailer.poll(stat, fromEnd, now)) === "more";
+        this.reschedule(followed, stat, now, behind);
+      } else {
+        behind = read === "more";
+        // the hint said it changed: the short interval, as after a stat that saw it change
+        followed.quietPolls = 0;
+        followed.dueAt = behind ? now : now + this.options.checkIntervalMs;
+      }
+      bytes += tailer.bytesRead - before;
       if (behind) more = true;
-      this.reschedule(followed, stat, now, behind);
       if (!listed.has(path) && followed.tailer.idle) {
         this.followed.delete(path);
         this.events.forgotten?.(path);
@@ -325,6 +362,8 @@ export class Monitor {
         confinement: confinedTo === undefined ? undefined : new Confinement(confinedTo, fs, dirname),
         buffer: this.buffer,
         yieldToEventLoop: this.options.yieldToEventLoop ?? yieldToEventLoop,
+        // a busy file's first KiB once per interval, not at every poll (a third of a poll's reads)
+        prefixCheckIntervalMs: () => this.options.checkIntervalMs,
         startOffset: this.options.startOffset,
       },
       {
@@ -338,7 +377,15 @@ export class Monitor {
           this.events.released === undefined ? undefined : (t, file) => this.events.released?.(t.path, file),
       },
     );
-    this.followed.set(path, { tailer, dueAt: 0, quietPolls: 0, last: undefined, fromEnd });
+    this.followed.set(path, {
+      tailer,
+      dueAt: 0,
+      quietPolls: 0,
+      last: undefined,
+      statAt: Number.NEGATIVE_INFINITY,
+      hinted: "none",
+      fromEnd,
+    });
     return tailer;
   }
 
@@ -405,7 +452,7 @@ export class Monitor {
       try {
         this.watchers.set(
           dir,
-          watch.call(this.runtime, dir, (path) => this.wake(path)),
+          watch.call(this.runtime, dir, (path, kind) => this.wake(path, kind)),
         );
       } catch {
         // no watch for this directory (missing, or no inotify slots): polling alone still finds everything

@@ -2,7 +2,14 @@
 // path it was opened by: after a rename it keeps reading the old inode until the grace window ends.
 
 import type { FileHandle, FileStat } from "../runtime.ts";
-import { comparePrefix, EMPTY_PREFIX, type Prefix, readPrefix } from "./fingerprint.ts";
+import {
+  comparePrefix,
+  EMPTY_PREFIX,
+  extendPrefix,
+  PREFIX_BYTES,
+  type Prefix,
+  readPrefix,
+} from "./fingerprint.ts";
 import { type LineFlags, LineSplitter } from "./lines.ts";
 
 /** Receives each complete line. */
@@ -24,6 +31,13 @@ export interface ReaderOptions {
   readonly buffer: Uint8Array;
   /** Gives the event loop a turn (I/O included) so client queues drain during a burst. */
   readonly yieldToEventLoop: () => Promise<void>;
+  /**
+   * Shortest gap (ms) between two re-checks of the first KiB of a file that grows (the monitor's
+   * check_interval_ms); 0 or absent: at every poll that saw the size or mtime change. A shrink below the
+   * offset is checked at once whatever the gap, and a truncate-and-regrow past the offset shows at once in
+   * the bytes just before the offset (see TAIL_CHECK_BYTES).
+   */
+  readonly prefixCheckIntervalMs?: () => number;
 }
 
 export type ReadOutcome = "eof" | "more";
@@ -40,6 +54,13 @@ const SPLIT_PIECE_BYTES = 32 * 1024;
 /** How far back one read looks for the last newline of a file that was there before logwisp started. */
 const BACKWARD_WINDOW_BYTES = 16 * 1024;
 
+/**
+ * Bytes just before the offset read again with each poll's first read (one read(2) all the same) and compared
+ * with the bytes read there: an append leaves them as they were, a truncate-and-regrow past the offset
+ * almost never does. What lets the prefix re-check (a read of its own) wait for check_interval_ms.
+ */
+export const TAIL_CHECK_BYTES = 64;
+
 /** How a file was truncated under the reader, if it was. */
 export type Truncation = "none" | "shrunk" | "shrunk-same-prefix" | "regrown";
 
@@ -52,6 +73,13 @@ export class FileReader {
   /** Last size and mtime seen at the path, to know when the prefix must be checked again. */
   private lastSize: number;
   private lastMtimeMs: number;
+  /** The size or mtime changed since the prefix was last read: it is re-checked once its gap is over. */
+  private prefixStale = false;
+  /** When the prefix was last read to check it (the poll's clock). */
+  private prefixCheckedAt = Number.NEGATIVE_INFINITY;
+  /** The last bytes read, ending at the offset (the first tailLength bytes of tail); 0: none known. */
+  private readonly tail = new Uint8Array(TAIL_CHECK_BYTES);
+  private tailLength = 0;
   private readonly splitter: LineSplitter;
   /** Lines split from the last chunk, not yet handed on; parallel arrays so a line costs no tuple. */
   private readonly pendingTexts: string[] = [];
@@ -116,18 +144,31 @@ export class FileReader {
 
   /**
    * Was the file truncated under us? Size below the offset, or (when size or mtime changed) a first KiB
-   * that differs from the one remembered: a truncate-and-regrow between two polls.
+   * that differs from the one remembered: a truncate-and-regrow between two polls. A file that grows has its
+   * prefix re-checked at most once per prefixCheckIntervalMs (at `now`, the poll's clock) unless `force`d;
+   * in between, read() catches a regrow past the offset by the bytes before it.
    */
-  async detectTruncation(stat: FileStat): Promise<Truncation> {
-    const changed = stat.size !== this.lastSize || stat.mtimeMs !== this.lastMtimeMs;
+  async detectTruncation(stat: FileStat, now: number, force = false): Promise<Truncation> {
+    if (stat.size !== this.lastSize || stat.mtimeMs !== this.lastMtimeMs) this.prefixStale = true;
     this.lastSize = stat.size;
     this.lastMtimeMs = stat.mtimeMs;
-    if (!changed && stat.size >= this.offset) return "none";
-    const current = await readPrefix(this.handle, stat.size, this.options.buffer);
+    const shrunk = stat.size < this.offset;
+    if (!shrunk && !this.prefixStale) return "none";
+    const gapMs = this.options.prefixCheckIntervalMs?.() ?? 0;
+    if (!shrunk && !force && now - this.prefixCheckedAt < gapMs) return "none";
+    this.prefixStale = false;
+    this.prefixCheckedAt = now;
+    const same = await this.checkPrefix(stat.size);
+    if (shrunk) return same ? "shrunk-same-prefix" : "shrunk";
+    return same ? "none" : "regrown";
+  }
+
+  /** Reads the first bytes again: do they still start as remembered? The prefix grows with the file. */
+  private async checkPrefix(size: number): Promise<boolean> {
+    const current = await readPrefix(this.handle, size, this.options.buffer);
     const { same, prefix } = comparePrefix(this.prefix, current);
     this.prefix = prefix;
-    if (stat.size < this.offset) return same ? "shrunk-same-prefix" : "shrunk";
-    return same ? "none" : "regrown";
+    return same;
   }
 
   /** Remembers the file's first bytes as they are now: its fingerprint from here on. */
@@ -139,18 +180,38 @@ export class FileReader {
   }
 
   /** Restart at 0 after a truncation: the held partial line is dropped, a leading hole of NULs skipped. */
-  async restartAfterTruncation(stat: FileStat): Promise<void> {
+  async restartAfterTruncation(size: number): Promise<void> {
     this.offset = 0;
+    this.tailLength = 0;
     this.splitter.resetAfterTruncation();
-    await this.rememberPrefix(stat.size);
+    await this.rememberPrefix(size);
   }
 
-  /** Reads from the offset to the end of the file, or until this poll's byte budget is spent. */
-  async read(): Promise<ReadOutcome> {
+  /**
+   * Reads from the offset to the end of the file, or until this poll's byte budget is spent. The first read
+   * starts up to TAIL_CHECK_BYTES before the offset: when those bytes are no longer the ones read there and
+   * the first KiB changed too, the file was truncated and regrown past the offset, and nothing is read
+   * ("regrown": the caller restarts at 0); when they are no longer all there, neither ("shrunk": the file is
+   * shorter than what was read, for a stat of it to tell).
+   */
+  async read(): Promise<ReadOutcome | "regrown" | "shrunk"> {
     const { buffer, maxBytesPerPoll } = this.options;
     let readThisPoll = 0;
+    // at most half the buffer, so that a read always has room for new bytes
+    let back = Math.min(this.tailLength, buffer.length >> 1);
     while (readThisPoll < maxBytesPerPoll) {
-      const n = await this.handle.read(buffer, this.offset);
+      const got = await this.handle.read(buffer, this.offset - back);
+      const skip = back;
+      back = 0;
+      if (got < skip) return "shrunk";
+      if (skip > 0 && !sameBytes(buffer, this.tail.subarray(this.tailLength - skip), skip)) {
+        if (!(await this.checkPrefix(PREFIX_BYTES))) return "regrown";
+        // the same first bytes: rewritten in the middle, read on from the offset (the prefix read took the buffer)
+        continue;
+      }
+      this.rememberTail(got);
+      this.growPrefix(this.offset - skip, got);
+      const n = got - skip;
       if (n === 0) return "eof";
       this.offset += n;
       this.bytesRead += n;
@@ -160,13 +221,32 @@ export class FileReader {
       const readAt = this.offset - n;
       for (let at = 0; at < n; at += SPLIT_PIECE_BYTES) {
         const pieceEnd = Math.min(n, at + SPLIT_PIECE_BYTES);
-        this.splitter.push(buffer.subarray(at, pieceEnd));
+        this.splitter.push(buffer.subarray(skip + at, skip + pieceEnd));
         await this.handOnLines();
         this.reportPosition(readAt + pieceEnd);
       }
-      if (n < buffer.length) return "eof";
+      if (got < buffer.length) return "eof";
     }
     return "more";
+  }
+
+  /**
+   * A read of `got` bytes at `position` that reaches past the end of the remembered prefix (shorter than a
+   * KiB: the file was shorter when it was last taken) grows it, so that the prefix stays as long as what
+   * was read of the first KiB without a read of its own while its re-check waits (see detectTruncation).
+   */
+  private growPrefix(position: number, got: number): void {
+    const { prefix } = this;
+    const limit = Math.min(PREFIX_BYTES, this.options.buffer.length);
+    if (position > prefix.length || prefix.length >= limit || position + got <= prefix.length) return;
+    this.prefix = extendPrefix(prefix, this.options.buffer.subarray(prefix.length - position, got), limit);
+  }
+
+  /** Keeps the last bytes of a read of `got` bytes into the buffer: they end at the offset. */
+  private rememberTail(got: number): void {
+    const length = Math.min(got, TAIL_CHECK_BYTES);
+    this.tail.set(this.options.buffer.subarray(got - length, got));
+    this.tailLength = length;
   }
 
   /** Hands the split lines on, LINES_PER_TURN at a time, with an event-loop turn between two slices. */
@@ -208,4 +288,10 @@ export class FileReader {
       // already closed, or the runtime lost it: nothing left to release
     }
   }
+}
+
+/** The first `length` bytes of `a` and `b` are equal. */
+function sameBytes(a: Uint8Array, b: Uint8Array, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

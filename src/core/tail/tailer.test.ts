@@ -546,3 +546,103 @@ test("bytes_read never goes back (truncation, rotation, end of a grace); unread_
   assert.equal(tailer.status().draining, 0, "the grace window is over");
   assert.deepEqual([tailer.status().bytes_read, tailer.status().unread_bytes], [109, 0]);
 });
+
+/** The node file system, counting the reads of opened files and where each started. */
+function countingReads(): { fs: FileSystem; positions: number[] } {
+  const positions: number[] = [];
+  const fs: FileSystem = {
+    ...nodeFileSystem,
+    async open(p) {
+      const handle = await nodeFileSystem.open(p);
+      return {
+        ...handle,
+        read(buffer, position) {
+          positions.push(position);
+          return handle.read(buffer, position);
+        },
+      };
+    },
+  };
+  return { fs, positions };
+}
+
+test("a growing file's first KiB is re-checked once per prefixCheckIntervalMs, not at every poll: one read a poll", async () => {
+  const { fs, positions } = countingReads();
+  tailer = makeTailer({ fs, buffer: new Uint8Array(4096), prefixCheckIntervalMs: () => 100 });
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "line 0\n");
+  assert.deepEqual(await poll(), ["line 0"]);
+  positions.length = 0;
+  for (let i = 1; i <= 9; i++) {
+    appendFileSync(path, `line ${i}\n`);
+    utimesSync(path, 1_000_000 + i, 1_000_000 + i);
+    assert.deepEqual(await poll(), [`line ${i}`]);
+  }
+  assert.equal(positions.length, 9, `one read a poll, at the offset: ${positions.join(", ")}`);
+  appendFileSync(path, "line 10\n");
+  utimesSync(path, 1_000_100, 1_000_100);
+  assert.deepEqual(await poll(), ["line 10"]);
+  assert.deepEqual(
+    positions.slice(9),
+    [0, 70 - 64],
+    "100 ms on: the prefix, then the read (with the bytes before the offset)",
+  );
+});
+
+test("with the prefix re-check spaced, a truncate-and-regrow past the offset is still caught at once (the bytes before the offset)", async () => {
+  tailer = makeTailer({ buffer: new Uint8Array(4096), prefixCheckIntervalMs: () => 60_000 });
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "first line of the old content\nsecond line of the old content\n");
+  assert.deepEqual(await poll(), ["first line of the old content", "second line of the old content"]);
+  appendFileSync(path, "third\n");
+  assert.deepEqual(await poll(), ["third"]);
+  writeFileSync(path, "new content, longer than what was read before it\nand a second line of it\nthird\n");
+  assert.deepEqual(await poll(), [
+    "new content, longer than what was read before it",
+    "and a second line of it",
+    "third",
+  ]);
+  assert.equal(tailer.status().truncations, 1);
+});
+
+test("with the prefix re-check spaced, a rewrite to the same size is caught at the first poll after the interval", async () => {
+  tailer = makeTailer({ prefixCheckIntervalMs: () => 100 });
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "aaaa\n");
+  assert.deepEqual(await poll(), ["aaaa"]);
+  writeFileSync(path, "bbbb\n");
+  utimesSync(path, 2_000_000, 2_000_000);
+  assert.deepEqual(await poll(false, 10), [], "within the interval: stat alone cannot tell");
+  assert.deepEqual(await poll(false, 100), ["bbbb"], "the interval is over: the prefix is re-checked");
+  assert.equal(tailer.status().truncations, 1);
+});
+
+test("read on without a stat (readOnly), the prefix grows with what was read: a regrow past the offset is caught, then a rename", async () => {
+  tailer = makeTailer({ buffer: new Uint8Array(4096), prefixCheckIntervalMs: () => 60_000 });
+  const readOnly = async (): Promise<string[]> => {
+    const before = lines.length;
+    assert.equal(tailer.canReadOn, true);
+    await tailer.readOnly();
+    return lines.slice(before).map(([text]) => text);
+  };
+  writeFileSync(path, "");
+  await poll(true);
+  appendFileSync(path, "a1\n");
+  assert.deepEqual(await readOnly(), ["a1"]);
+  appendFileSync(path, "a2\n");
+  assert.deepEqual(await readOnly(), ["a2"]);
+  assert.equal(tailer.status().identity?.prefix_bytes, 6, "the prefix is what was read");
+  writeFileSync(path, "regrown line number 1\n");
+  assert.deepEqual(await readOnly(), ["regrown line number 1"]);
+  assert.equal(tailer.status().truncations, 1);
+  // truncated, regrown and renamed away before the next look: drained from 0, the new file from 0
+  truncateSync(path, 0);
+  appendFileSync(path, "c1 after the truncation\n");
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, "b1\n");
+  assert.deepEqual(await poll(), ["c1 after the truncation", "b1"]);
+  assert.equal(tailer.status().truncations, 2);
+});

@@ -3,9 +3,9 @@
 
 import type { FileHandle, FileKind, FileStat, FileSystem, FsError } from "../runtime.ts";
 import type { Confinement } from "./confinement.ts";
-import { comparePrefix, type Prefix, readPrefix } from "./fingerprint.ts";
+import { comparePrefix, PREFIX_BYTES, type Prefix, readPrefix } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
-import { FileReader, type ReaderOptions, type ReadOutcome } from "./reader.ts";
+import { FileReader, type ReaderOptions, type ReadOutcome, type Truncation } from "./reader.ts";
 
 /** Asked when a file that was there at start is opened: where to start instead of after its last newline. */
 export type StartOffsetHook = (
@@ -176,18 +176,54 @@ export class Tailer {
     for (const { reader } of this.retired) if ((await this.readDetached(reader)) === "more") outcome = "more";
     if ((await this.finishExpired(now)) === "more") outcome = "more";
     if (this.current && stat)
-      outcome = (await this.readCurrent(this.current, stat)) === "more" ? "more" : outcome;
+      outcome = (await this.readCurrent(this.current, stat, now)) === "more" ? "more" : outcome;
     else if (stat?.kind === "file" && (await this.open(fromEnd, stat))) {
-      if (this.current && (await this.current.read()) === "more") outcome = "more";
+      if (this.current && (await this.readOn(this.current)) === "more") outcome = "more";
     } else if (stat && stat.kind !== "file" && stat.kind !== "directory")
       this.reportError(notRegular(stat.kind));
     return outcome;
   }
 
-  private async readCurrent(reader: FileReader, stat: FileStat): Promise<ReadOutcome> {
-    await this.restartIfTruncated(reader, stat);
+  private async readCurrent(reader: FileReader, stat: FileStat, now: number): Promise<ReadOutcome> {
+    await this.restartIfTruncated(reader, stat, now, false);
     if (stat.size <= reader.offset) return "eof";
-    return reader.read();
+    return this.readOn(reader);
+  }
+
+  /** After a stat that found new bytes: read them (the file cannot have shrunk since but by a race). */
+  private async readOn(reader: FileReader): Promise<ReadOutcome> {
+    const outcome = await this.readChecked(reader);
+    return outcome === "shrunk" ? "eof" : outcome;
+  }
+
+  /**
+   * Reads on; a truncate-and-regrow past the offset that the read itself found restarts at 0 first.
+   * "shrunk": nothing read, the file is now shorter than what was read of it.
+   */
+  private async readChecked(reader: FileReader): Promise<ReadOutcome | "shrunk"> {
+    const outcome = await reader.read();
+    if (outcome !== "regrown") return outcome;
+    await this.restart(reader, "regrown", PREFIX_BYTES);
+    // from 0, with no bytes before the offset to check: neither regrown nor shrunk
+    return (await reader.read()) === "more" ? "more" : "eof";
+  }
+
+  /** A file is open, nothing is drained and no error pending: a content hint may be answered by readOnly. */
+  get canReadOn(): boolean {
+    return this.current !== undefined && this.settled;
+  }
+
+  /**
+   * For a hint that only the content of the file changed: reads on from the open file without a stat of
+   * the path (the monitor stats it at least every check_interval_ms, and at every other hint). "stat":
+   * nothing was read, the file is shorter than what was read of it (or none is open); a poll with a stat
+   * must look.
+   */
+  async readOnly(): Promise<ReadOutcome | "stat"> {
+    const reader = this.current;
+    if (reader === undefined || !this.settled) return "stat";
+    const outcome = await this.readChecked(reader);
+    return outcome === "shrunk" ? "stat" : outcome;
   }
 
   /**
@@ -196,27 +232,39 @@ export class Tailer {
    */
   private async readDetached(reader: FileReader): Promise<ReadOutcome> {
     const stat = await reader.handle.stat();
-    await this.restartIfTruncated(reader, stat);
+    // a file that left the path is rarely written: its prefix is checked at every change, as it leaves too
+    await this.restartIfTruncated(reader, stat, 0, true);
     // nothing new: the stat says so, and a read would only find the end (each poll of a rotate grace,
     // for every file retired in it: a file rotated every second has five)
     if (stat.size <= reader.offset) return "eof";
-    return reader.read();
+    return this.readOn(reader);
   }
 
-  private async restartIfTruncated(reader: FileReader, stat: FileStat): Promise<void> {
-    const truncation = await reader.detectTruncation(stat);
-    if (truncation !== "none") {
-      this.truncations++;
-      // the same first bytes after a shrink may be a rewrite of lines already sent: they go out again
-      if (truncation === "shrunk-same-prefix") this.duplicatesRisked++;
-      this.events.notice(
-        this,
-        "truncated",
-        `${this.path} truncated at offset ${reader.offset}; reading from 0`,
-      );
-      await reader.restartAfterTruncation(stat);
-      this.reportPosition(reader);
-    }
+  private async restartIfTruncated(
+    reader: FileReader,
+    stat: FileStat,
+    now: number,
+    force: boolean,
+  ): Promise<void> {
+    const truncation = await reader.detectTruncation(stat, now, force);
+    if (truncation !== "none") await this.restart(reader, truncation, stat.size);
+  }
+
+  private async restart(
+    reader: FileReader,
+    truncation: Exclude<Truncation, "none">,
+    size: number,
+  ): Promise<void> {
+    this.truncations++;
+    // the same first bytes after a shrink may be a rewrite of lines already sent: they go out again
+    if (truncation === "shrunk-same-prefix") this.duplicatesRisked++;
+    this.events.notice(
+      this,
+      "truncated",
+      `${this.path} truncated at offset ${reader.offset}; reading from 0`,
+    );
+    await reader.restartAfterTruncation(size);
+    this.reportPosition(reader);
   }
 
   private reportPosition(reader: FileReader): void {
