@@ -515,3 +515,23 @@ test("a content hint for a file truncated below what was read stats it in the sa
     notices.join("; "),
   );
 });
+
+test("a hint naming a file wakes a followed symlink to it too (a current.log beside the file it names)", async () => {
+  const file = join(dir, "app-2024.log");
+  writeFileSync(file, "");
+  symlinkSync("app-2024.log", join(dir, "current.log"));
+  // the watch names the real file only (as inotify does); polls 5 s apart, a quiet file's 10 s (the cap), so
+  // without a hint the link's line comes after waitFor's 3 s
+  const { hint, stats } = await startWithHints(file, 0, 5000);
+  await settleUntil(() => (monitor?.status() ?? []).filter((f) => f.identity !== null).length === 2);
+  // a quiet poll of both: the link's next turn is now beyond one interval, out of reach of the next pass
+  const before = stats();
+  hint();
+  await settleUntil(() => stats() > before);
+  // (if that pass were still running, the append below would be read by it: the test could only pass
+  // wrongly, never fail wrongly)
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  appendFileSync(file, "inside\n");
+  hint("modify");
+  await waitFor(["app-2024.log: inside", "current.log: inside"], { anyOrder: true });
+});

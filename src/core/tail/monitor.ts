@@ -106,6 +106,12 @@ export class Monitor {
   /** Set by reconfigure(): the paths the next listing finds are followed from their end. */
   private reconfigured = false;
   private readonly followed = new Map<string, Followed>();
+  /**
+   * Followed paths by the real file they name, where two or more share one (a `current.log` symlink beside
+   * the file it names): a watch hint names the real file only, and wakes its links too.
+   */
+  private readonly realPathOf = new Map<string, string>();
+  private readonly pathsByReal = new Map<string, Set<string>>();
   /** The paths the targets named at the last listing. */
   private listed: DiscoveredPaths = new Map();
   /** One watcher per directory that exists; a directory that went away is watched again when it is back. */
@@ -160,6 +166,7 @@ export class Monitor {
     if (followed) {
       followed.dueAt = 0;
       followed.hinted = kind === "modify" && followed.hinted !== "other" ? "modify" : "other";
+      this.wakeLinks(path as string);
     }
     // a path we do not know, or one the last listing did not show: something was created or renamed
     if (!followed || !this.listed.has(path as string)) this.discoverAt = 0;
@@ -311,7 +318,7 @@ export class Monitor {
       bytes += tailer.bytesRead - before;
       if (behind) more = true;
       if (!listed.has(path) && followed.tailer.idle) {
-        this.followed.delete(path);
+        this.unfollow(path);
         this.events.forgotten?.(path);
       }
     }
@@ -336,7 +343,7 @@ export class Monitor {
       // a path no target lists now (its file is gone) still drains the file it named, then is let go
       const tailer = this.followed.get(path)?.tailer ?? this.follow(path, undefined);
       if (!(await tailer.adoptRotated(from, position, now)) && !this.listed.has(path))
-        this.followed.delete(path);
+        this.unfollow(path);
     }
     for (const { path, position } of plan.gone) {
       this.events.notice(
@@ -349,6 +356,42 @@ export class Monitor {
   }
 
   /** `confinedTo`: the directory the path's real path must stay inside (undefined: anywhere). */
+  /** The other followed paths naming the same real file as `path` are polled now too, with a stat. */
+  private wakeLinks(path: string): void {
+    const real = this.realPathOf.get(path);
+    const sharing = real === undefined ? undefined : this.pathsByReal.get(real);
+    if (sharing === undefined || sharing.size < 2) return;
+    for (const other of sharing) {
+      const link = other === path ? undefined : this.followed.get(other);
+      if (link === undefined) continue;
+      link.dueAt = 0;
+      link.hinted = "other";
+    }
+  }
+
+  /** Learns which real file a newly followed path names (one realpath per path, once). */
+  private async noteRealPath(path: string): Promise<void> {
+    const real = await this.runtime.fs.realPath(path).catch(() => undefined);
+    if (real === undefined || !this.followed.has(path)) return;
+    this.realPathOf.set(path, real);
+    let paths = this.pathsByReal.get(real);
+    if (paths === undefined) {
+      paths = new Set();
+      this.pathsByReal.set(real, paths);
+    }
+    paths.add(path);
+  }
+
+  private unfollow(path: string): void {
+    this.followed.delete(path);
+    const real = this.realPathOf.get(path);
+    if (real === undefined) return;
+    this.realPathOf.delete(path);
+    const paths = this.pathsByReal.get(real);
+    paths?.delete(path);
+    if (paths?.size === 0) this.pathsByReal.delete(real);
+  }
+
   private follow(path: string, confinedTo: string | undefined, fromEnd = false): Tailer {
     const { fs, dirname } = this.runtime;
     const tailer = new Tailer(
@@ -386,6 +429,7 @@ export class Monitor {
       hinted: "none",
       fromEnd,
     });
+    void this.noteRealPath(path);
     return tailer;
   }
 
