@@ -37,6 +37,8 @@ afterEach(async () => {
 function config(input: Record<string, unknown>): Config {
   return v.parse(ConfigSchema, {
     monitor: { check_interval_ms: 20, targets: [{ path: dir, pattern: "*.log" }] },
+    // the state in the test's own directory, never the user's ~/.local/state
+    state: { dir: join(dir, "state") },
     ...input,
   });
 }
