@@ -342,8 +342,7 @@ export class Monitor {
     for (const { path, from, position } of plan.rotated) {
       // a path no target lists now (its file is gone) still drains the file it named, then is let go
       const tailer = this.followed.get(path)?.tailer ?? this.follow(path, undefined);
-      if (!(await tailer.adoptRotated(from, position, now)) && !this.listed.has(path))
-        this.unfollow(path);
+      if (!(await tailer.adoptRotated(from, position, now)) && !this.listed.has(path)) this.unfollow(path);
     }
     for (const { path, position } of plan.gone) {
       this.events.notice(
