@@ -30,6 +30,12 @@ export interface FileStat {
 export interface FileHandle {
   /** Reads up to `buffer.length` bytes at `position`; resolves with the number of bytes read (0 at EOF). */
   read(buffer: Uint8Array, position: number): Promise<number>;
+  /**
+   * The same read done on the calling thread, without a round trip to the runtime's I/O threads; throws
+   * what `read` rejects with. Where a runtime has it; the core uses it only for bytes just written to a file
+   * on a local filesystem (see tail/direct-reads.ts), as it blocks every client while it waits.
+   */
+  readNow?(buffer: Uint8Array, position: number): number;
   /** Stat of the open file (fstat), which still answers after the path was renamed or deleted. */
   stat(): Promise<FileStat>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 // https://nodejs.org/api/fs.html#promises-api — the file system side of the port for Node, and for Bun, which
 // implements node:fs/promises natively (https://bun.sh/docs/runtime/nodejs-apis#node-fs).
 
-import type { Stats } from "node:fs";
+import { readSync, type Stats } from "node:fs";
 import { mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle, FileKind, FileStat, FileSystem } from "../../core/runtime.ts";
 
@@ -36,6 +36,8 @@ export const nodeFileSystem: FileSystem = {
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
         return bytesRead;
       },
+      // https://nodejs.org/api/fs.html#fsreadsyncfd-buffer-offset-length-position
+      readNow: (buffer, position) => readSync(handle.fd, buffer, 0, buffer.length, position),
       async stat() {
         return toFileStat(await handle.stat());
       },

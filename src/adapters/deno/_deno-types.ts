@@ -25,6 +25,8 @@ export interface DenoFsFile {
   /** flock(2): resolves once the lock is granted (it waits while another process holds it). */
   lock(exclusive?: boolean): Promise<void>;
   seek(offset: number, whence: DenoSeekMode): Promise<number>;
+  readSync(buffer: Uint8Array): number | null;
+  seekSync(offset: number, whence: DenoSeekMode): number;
   stat(): Promise<DenoFileInfo>;
   close(): void;
 }

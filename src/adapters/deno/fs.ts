@@ -94,6 +94,11 @@ export const denoFileSystem: FileSystem = {
         await file.seek(position, SEEK_START);
         return (await file.read(buffer)) ?? 0;
       },
+      // https://docs.deno.com/api/deno/~/Deno.FsFile.prototype.readSync
+      readNow(buffer, position) {
+        file.seekSync(position, SEEK_START);
+        return file.readSync(buffer) ?? 0;
+      },
       stat: async () => toFileStat(await file.stat()),
       close: async () => file.close(),
     };

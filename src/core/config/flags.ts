@@ -38,6 +38,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "replay-size", valueName: "N", action: set("monitor.replay_size") },
   { name: "replay-max-bytes", valueName: "N", action: set("monitor.replay_max_bytes") },
   { name: "read-from", valueName: "WHERE", action: set("monitor.read_from") },
+  { name: "direct-reads", action: set("monitor.direct_reads") },
   { name: "state", action: set("state.enabled") },
   { name: "state-dir", valueName: "DIR", action: set("state.dir") },
   { name: "checkpoint-interval", valueName: "MS", action: set("state.checkpoint_interval_ms") },

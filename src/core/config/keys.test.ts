@@ -15,6 +15,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
       ["monitor.replay_size", "LOGWISP_MONITOR_REPLAY_SIZE", "integer"],
       ["monitor.replay_max_bytes", "LOGWISP_MONITOR_REPLAY_MAX_BYTES", "integer"],
       ["monitor.hostname", "LOGWISP_MONITOR_HOSTNAME", "string"],
+      ["monitor.direct_reads", "LOGWISP_MONITOR_DIRECT_READS", "boolean"],
       ["monitor.read_from", "LOGWISP_MONITOR_READ_FROM", "choice"],
       ...(["TCP", "HTTP"] as const).flatMap((protocol) => {
         const section = `${protocol.toLowerCase()}server`;

@@ -14,6 +14,7 @@ test("defaultConfig has every key with the documented default", () => {
       targets: [{ path: "./", pattern: "*.log" }],
       replay_size: 10000,
       replay_max_bytes: 16777216,
+      direct_reads: true,
       read_from: "checkpoint",
     },
     tcpserver: {

@@ -183,6 +183,10 @@ const MonitorSchema = v.strictObject(
         v.description("This host's name in entries (\"host\") and NATS subjects; default: the machine's"),
       ),
     ),
+    direct_reads: booleanKey(
+      true,
+      "Read a caught-up file on a local filesystem on the event loop's thread, not through the I/O threads; false: always through them",
+    ),
     read_from: choiceKey(
       READ_FROM,
       "checkpoint",

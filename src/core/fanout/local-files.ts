@@ -87,6 +87,7 @@ export class LocalFiles implements EntrySource {
         },
         hintWindowMs: () => hintWindowMs(this.hub.activeClients()),
         readFrom: monitor.read_from,
+        directReads: monitor.direct_reads,
         startOffset: options.publisher?.startOffset.bind(options.publisher),
       },
       {
@@ -150,6 +151,7 @@ export class LocalFiles implements EntrySource {
       maxLineBytes: monitor.max_line_bytes,
       targets: monitor.targets,
       followSymlinks: monitor.follow_symlinks,
+      directReads: monitor.direct_reads,
     });
   }
 

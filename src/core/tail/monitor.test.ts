@@ -14,7 +14,13 @@ import type { TestContext } from "node:test";
 import { afterEach, beforeEach, test } from "node:test";
 import { createNodeRuntime } from "../../adapters/node/index.ts";
 import type { WatchHint } from "../runtime.ts";
-import { BURST_POLL_BYTES, MIN_POLL_SPACING_MS, Monitor, type MonitorTarget } from "./monitor.ts";
+import {
+  BURST_POLL_BYTES,
+  HINT_GRACE_MS,
+  MIN_POLL_SPACING_MS,
+  Monitor,
+  type MonitorTarget,
+} from "./monitor.ts";
 
 let dir: string;
 let monitor: Monitor | undefined;
@@ -323,8 +329,8 @@ test("with a hint window, hints that follow a poll within it are gathered into o
   hint();
   hint();
   assert.equal(stats(), before + 1, "no poll within the window");
-  t.mock.timers.tick(19);
-  assert.equal(stats(), before + 1, "no poll before the window ends");
+  t.mock.timers.tick(19 + HINT_GRACE_MS);
+  assert.equal(stats(), before + 1, "no poll before the window and its grace end");
   t.mock.timers.tick(1);
   assert.equal(stats(), before + 2, "one poll for the three hints");
   await settleUntil(() => received.length === 3);
@@ -336,6 +342,37 @@ test("with a hint window, hints that follow a poll within it are gathered into o
   assert.equal(stats(), before + 3, "polled at once after the window");
   await settleUntil(() => received.length === 4);
   assert.equal(received.at(-1), "app.log: d");
+});
+
+test("in a steady stream the hint after the spacing polls in its own wake-up: the window's timer waits its grace and is dropped", async (t) => {
+  freezeClock(t);
+  const path = join(dir, "app.log");
+  writeFileSync(path, "");
+  const { hint, stats } = await startWithHints(path, 0);
+  appendFileSync(path, "a\n");
+  const before = stats();
+  hint();
+  assert.equal(stats(), before + 1, "polled at once for a");
+  await settleUntil(() => received.at(-1) === "app.log: a");
+  // a line a millisecond: gathered while the spacing runs; the timer would fire only after its grace
+  for (let ms = 1; ms < MIN_POLL_SPACING_MS; ms++) {
+    t.mock.timers.tick(1);
+    appendFileSync(path, `line ${ms}\n`);
+    hint();
+  }
+  t.mock.timers.tick(1);
+  assert.equal(
+    stats(),
+    before + 1,
+    "the spacing is over, but no timer fired: it waits for a hint or its grace",
+  );
+  appendFileSync(path, "next\n");
+  hint();
+  assert.equal(stats(), before + 2, "the hint polled");
+  await settleUntil(() => received.at(-1) === "app.log: next");
+  // the timer was dropped: nothing more when its grace would have ended
+  t.mock.timers.tick(HINT_GRACE_MS);
+  assert.equal(stats(), before + 2);
 });
 
 test("without a hint window, hints still wait MIN_POLL_SPACING_MS after a poll: one poll, not one per line", async (t) => {
@@ -354,8 +391,8 @@ test("without a hint window, hints still wait MIN_POLL_SPACING_MS after a poll: 
     appendFileSync(path, `${text}\n`);
     hint();
   }
-  t.mock.timers.tick(MIN_POLL_SPACING_MS - 1);
-  assert.equal(stats(), before + 1, "no poll within the spacing");
+  t.mock.timers.tick(MIN_POLL_SPACING_MS + HINT_GRACE_MS - 1);
+  assert.equal(stats(), before + 1, "no poll within the spacing and its grace");
   t.mock.timers.tick(1);
   assert.equal(stats(), before + 2, "one poll for the three hints");
   await settleUntil(() => received.length === 4);
@@ -482,7 +519,7 @@ test("a content hint reads on from the open file without a stat; a name hint, or
   appendFileSync(path, "e\n");
   hint("modify");
   hint();
-  t.mock.timers.tick(MIN_POLL_SPACING_MS);
+  t.mock.timers.tick(MIN_POLL_SPACING_MS + HINT_GRACE_MS);
   await settleUntil(() => received.at(-1) === "app.log: e");
   assert.equal(stats(), before + 1, "a name hint stats the path");
   // content hints only, one every MIN_POLL_SPACING_MS: stat'ed once check_interval_ms (40 ms) since the last stat

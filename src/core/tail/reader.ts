@@ -2,6 +2,7 @@
 // path it was opened by: after a rename it keeps reading the old inode until the grace window ends.
 
 import type { FileHandle, FileStat } from "../runtime.ts";
+import type { DirectReads } from "./direct-reads.ts";
 import {
   comparePrefix,
   EMPTY_PREFIX,
@@ -38,6 +39,8 @@ export interface ReaderOptions {
    * the bytes just before the offset (see TAIL_CHECK_BYTES).
    */
   readonly prefixCheckIntervalMs?: () => number;
+  /** Which files may be read on the event loop's thread once caught up (see direct-reads.ts); none: never. */
+  readonly directReads?: DirectReads | undefined;
 }
 
 export type ReadOutcome = "eof" | "more";
@@ -86,6 +89,12 @@ export class FileReader {
   private readonly pendingFlags: Array<LineFlags | undefined> = [];
   /** Lines handed on since the last event-loop turn, across chunks: a burst yields every LINES_PER_TURN. */
   private linesSinceYield = 0;
+  /**
+   * The last read found the end of the file: what the next one reads was written since, most likely just
+   * now and still in the page cache, and may be read directly (see readAt). A read that fills the buffer
+   * (a burst, a catch-up) clears it until the end is reached again.
+   */
+  private caughtUp = false;
 
   constructor(
     readonly handle: FileHandle,
@@ -200,9 +209,10 @@ export class FileReader {
     // at most half the buffer, so that a read always has room for new bytes
     let back = Math.min(this.tailLength, buffer.length >> 1);
     while (readThisPoll < maxBytesPerPoll) {
-      const got = await this.handle.read(buffer, this.offset - back);
+      const got = await this.readAt(this.offset - back);
       const skip = back;
       back = 0;
+      this.caughtUp = got < buffer.length;
       if (got < skip) return "shrunk";
       if (skip > 0 && !sameBytes(buffer, this.tail.subarray(this.tailLength - skip), skip)) {
         if (!(await this.checkPrefix(PREFIX_BYTES))) return "regrown";
@@ -228,6 +238,21 @@ export class FileReader {
       if (got < buffer.length) return "eof";
     }
     return "more";
+  }
+
+  /**
+   * Reads into the shared buffer at `position`: on the event loop's own thread when the file was caught up
+   * and its filesystem is local (a steady stream's few new bytes: no round trip to an I/O thread), else
+   * through the runtime's I/O threads (a burst, a catch-up, a network filesystem: a read that may wait).
+   */
+  private readAt(position: number): Promise<number> | number {
+    const { buffer, directReads } = this.options;
+    if (!this.caughtUp || this.handle.readNow === undefined || directReads?.allowed(this.dev) !== true)
+      return this.handle.read(buffer, position);
+    const started = performance.now();
+    const got = this.handle.readNow(buffer, position);
+    directReads.took(this.dev, performance.now() - started);
+    return got;
   }
 
   /**

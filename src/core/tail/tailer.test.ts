@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { nodeFileSystem } from "../../adapters/_shared/node-fs.ts";
 import type { FileSystem } from "../runtime.ts";
+import { DirectReads, deviceNumbers } from "./direct-reads.ts";
 import { fnv1a } from "./fingerprint.ts";
 import type { LineFlags } from "./lines.ts";
 import { LINES_PER_TURN } from "./reader.ts";
@@ -645,4 +646,65 @@ test("read on without a stat (readOnly), the prefix grows with what was read: a 
   writeFileSync(path, "b1\n");
   assert.deepEqual(await poll(), ["c1 after the truncation", "b1"]);
   assert.equal(tailer.status().truncations, 2);
+});
+
+test("a caught-up file is read directly (readNow) where its filesystem allows it; a burst goes through read", async () => {
+  const calls: string[] = [];
+  const fs: FileSystem = {
+    ...nodeFileSystem,
+    async open(opened) {
+      const handle = await nodeFileSystem.open(opened);
+      return {
+        ...handle,
+        read: (buffer, position) => {
+          calls.push(`read@${position}`);
+          return handle.read(buffer, position);
+        },
+        readNow: (buffer, position) => {
+          calls.push(`readNow@${position}`);
+          return handle.readNow?.(buffer, position) ?? 0;
+        },
+      };
+    },
+  };
+  const local = `1 1 ${deviceNumbers(statSync(dir).dev)} / / rw - ext4 /dev/x rw\n`;
+  const directReads = new DirectReads({ readText: async () => local, notice: () => undefined });
+  await directReads.load();
+  await tailer.close();
+  tailer = makeTailer({ fs, directReads });
+  // a first line of 50 bytes: the prefix reads are at 0, the data reads after it (32 bytes before the offset)
+  const first = "a".repeat(49);
+  writeFileSync(path, `${first}\n`);
+  assert.deepEqual(await poll(false), [first]);
+  assert.deepEqual(calls, ["read@0", "read@0"], "prefix, then data: not known to be caught up, I/O threads");
+  const dataReads = () => calls.filter((call) => !call.endsWith("@0"));
+  calls.length = 0;
+  appendFileSync(path, "b\n");
+  assert.deepEqual(await poll(), ["b"]);
+  assert.deepEqual(dataReads(), ["readNow@18"], "caught up: the new bytes read directly");
+  calls.length = 0;
+  // more than the 64-byte buffer: the first read fills it, the rest goes through the I/O threads
+  const long = ["c".repeat(40), "d".repeat(40), "e".repeat(40)];
+  appendFileSync(path, `${long.join("\n")}\n`);
+  assert.deepEqual(await poll(), long);
+  const burst = dataReads();
+  assert.equal(burst[0]?.startsWith("readNow@"), true, burst.join(","));
+  assert.ok(burst.length > 2 && burst.slice(1).every((call) => call.startsWith("read@")), burst.join(","));
+  calls.length = 0;
+  appendFileSync(path, "f\n");
+  assert.deepEqual(await poll(), ["f"]);
+  assert.deepEqual(
+    dataReads().map((call) => call.split("@")[0]),
+    ["readNow"],
+    "caught up again",
+  );
+  // off: every read through the I/O threads
+  calls.length = 0;
+  directReads.enabled = false;
+  appendFileSync(path, "g\n");
+  assert.deepEqual(await poll(), ["g"]);
+  assert.deepEqual(
+    dataReads().map((call) => call.split("@")[0]),
+    ["read"],
+  );
 });
