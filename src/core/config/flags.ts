@@ -31,6 +31,7 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: "watch-config", action: set("config.watch") },
   { name: "check-interval", valueName: "MS", action: set("monitor.check_interval_ms") },
+  { name: "batch-ms", valueName: "MS", action: set("monitor.batch_ms") },
   { name: "rotate-wait", valueName: "MS", action: set("monitor.rotate_wait_ms") },
   { name: "max-line-bytes", valueName: "N", action: set("monitor.max_line_bytes") },
   { name: "follow-symlinks", action: set("monitor.follow_symlinks") },

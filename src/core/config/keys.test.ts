@@ -8,6 +8,7 @@ test("the catalogue lists every leaf key with its env name and kind", () => {
     [
       ["monitor.check_interval_ms", "LOGWISP_MONITOR_CHECK_INTERVAL_MS", "integer"],
       ["monitor.rotate_wait_ms", "LOGWISP_MONITOR_ROTATE_WAIT_MS", "integer"],
+      ["monitor.batch_ms", "LOGWISP_MONITOR_BATCH_MS", "integer"],
       ["monitor.max_line_bytes", "LOGWISP_MONITOR_MAX_LINE_BYTES", "integer"],
       ["monitor.follow_symlinks", "LOGWISP_MONITOR_FOLLOW_SYMLINKS", "boolean"],
       ["monitor.format", "LOGWISP_MONITOR_FORMAT", "choice"],

@@ -14,7 +14,7 @@ test("no settings gives the defaults, every key from default", () => {
   const result = mergeSettings([]);
   assert.ok(result.ok);
   assert.deepEqual(result.config, defaultConfig());
-  assert.equal(Object.keys(result.sources).length, 63);
+  assert.equal(Object.keys(result.sources).length, 64);
   assert.ok(Object.values(result.sources).every((source) => source === "default"));
 });
 

@@ -15,6 +15,7 @@ test("defaultConfig has every key with the documented default", () => {
       replay_size: 10000,
       replay_max_bytes: 16777216,
       direct_reads: true,
+      batch_ms: 4,
       read_from: "checkpoint",
     },
     tcpserver: {

@@ -140,6 +140,13 @@ const MonitorSchema = v.strictObject(
   {
     check_interval_ms: atLeast(10, 100, "File check interval in ms"),
     rotate_wait_ms: atLeast(0, 5000, "How long in ms to keep reading a rotated-away file"),
+    // the monitor's MIN_POLL_SPACING_MS
+    batch_ms: integerKey(
+      0,
+      1000,
+      4,
+      "While a file is written steadily, it is read at most every this many ms (its new lines go out together); higher: less CPU, more latency",
+    ),
     max_line_bytes: atLeast(
       1024,
       1048576,

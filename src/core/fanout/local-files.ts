@@ -88,6 +88,7 @@ export class LocalFiles implements EntrySource {
         hintWindowMs: () => hintWindowMs(this.hub.activeClients()),
         readFrom: monitor.read_from,
         directReads: monitor.direct_reads,
+        batchMs: monitor.batch_ms,
         startOffset: options.publisher?.startOffset.bind(options.publisher),
       },
       {
@@ -152,6 +153,7 @@ export class LocalFiles implements EntrySource {
       targets: monitor.targets,
       followSymlinks: monitor.follow_symlinks,
       directReads: monitor.direct_reads,
+      batchMs: monitor.batch_ms,
     });
   }
 

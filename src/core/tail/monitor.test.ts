@@ -264,6 +264,7 @@ async function startWithHints(
   path: string,
   hintWindowMs: number,
   checkIntervalMs = 60_000,
+  batchMs?: number,
 ): Promise<{ hint: (kind?: "modify") => void; stats: () => number }> {
   const runtime = createNodeRuntime();
   let onHint: WatchHint | undefined;
@@ -290,6 +291,7 @@ async function startWithHints(
       maxLineBytes: 4096,
       targets: [{ path: dir, pattern: "*.log" }],
       hintWindowMs: () => hintWindowMs,
+      batchMs,
     },
     {
       line: (source, _path, text) => received.push(`${source}: ${text}`),
@@ -373,6 +375,35 @@ test("in a steady stream the hint after the spacing polls in its own wake-up: th
   // the timer was dropped: nothing more when its grace would have ended
   t.mock.timers.tick(HINT_GRACE_MS);
   assert.equal(stats(), before + 2);
+});
+
+test("batch_ms sets the spacing: hints within it after a poll wait for its end (and the grace), 0 polls at each", async (t) => {
+  freezeClock(t);
+  const path = join(dir, "app.log");
+  writeFileSync(path, "");
+  const { hint, stats } = await startWithHints(path, 0, 60_000, 10);
+  appendFileSync(path, "a\n");
+  const before = stats();
+  hint();
+  assert.equal(stats(), before + 1, "polled at once after a quiet spell");
+  await settleUntil(() => received.at(-1) === "app.log: a");
+  appendFileSync(path, "b\n");
+  hint();
+  t.mock.timers.tick(10 + HINT_GRACE_MS - 1);
+  assert.equal(stats(), before + 1, "no poll within 10 ms and the grace");
+  t.mock.timers.tick(1);
+  assert.equal(stats(), before + 2);
+  await settleUntil(() => received.at(-1) === "app.log: b");
+  await monitor?.stop();
+  monitor = undefined;
+  const zero = await startWithHints(path, 0, 60_000, 0);
+  const start = zero.stats();
+  for (const text of ["c", "d"]) {
+    appendFileSync(path, `${text}\n`);
+    zero.hint();
+    await settleUntil(() => received.at(-1) === `app.log: ${text}`);
+  }
+  assert.equal(zero.stats(), start + 2, "batch_ms 0: a poll per hint");
 });
 
 test("without a hint window, hints still wait MIN_POLL_SPACING_MS after a poll: one poll, not one per line", async (t) => {

@@ -47,6 +47,8 @@ export interface MonitorOptions {
    * loop's thread (see direct-reads.ts); false: every read goes through the runtime's I/O threads.
    */
   readonly directReads?: boolean;
+  /** `[monitor] batch_ms`: the least gap between two hint-driven polls (default MIN_POLL_SPACING_MS). */
+  readonly batchMs?: number;
 }
 
 export type NoticeKind = "rotated" | "deleted" | "truncated" | "error" | "recovered";
@@ -237,7 +239,8 @@ export class Monitor {
   }
 
   private hintWindow(): number {
-    const spacingMs = this.lastPollBytes >= BURST_POLL_BYTES ? 0 : MIN_POLL_SPACING_MS;
+    const spacingMs =
+      this.lastPollBytes >= BURST_POLL_BYTES ? 0 : (this.options.batchMs ?? MIN_POLL_SPACING_MS);
     const windowMs = Math.max(this.options.hintWindowMs?.() ?? 0, spacingMs);
     return Math.min(windowMs, this.options.checkIntervalMs);
   }
