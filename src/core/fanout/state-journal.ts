@@ -1,7 +1,7 @@
 // The state journal (`state.journal`): the checkpoints and the replay ring as a log of saves, so that a save
 // costs what was published since the last one, not the whole ring. Each save appends one record:
 //
-//   #<payload bytes> <FNV-1a of the payload, 8 hex digits>\n
+//   #<payload bytes> <checksum of the payload, 8 hex digits>\n
 //   <JSON header: format, clean, run ids, checkpoints, the ring's oldest seq, and its new entries' seqs,
 //    levels and sources>\n
 //   <each new entry's JSON text, one line each, oldest first>
@@ -14,7 +14,6 @@
 // a consistent pair. The keeper writes a fresh journal holding the whole ring (atomically) at its first
 // save, after a failed append, and when the journal has grown past about twice what the ring holds.
 
-import { fnv1a } from "../tail/fingerprint.ts";
 import type { FilePosition } from "../tail/tailer.ts";
 import type { EarlierRun } from "./hub.ts";
 import type { RingExport } from "./replay.ts";
@@ -64,6 +63,20 @@ const decoder = new TextDecoder();
 const FRAME_LINE_MAX = 32;
 const FRAME = /^#(\d{1,16}) ([0-9a-f]{8})$/;
 
+/**
+ * FNV-1a over 32-bit little-endian words (then the last bytes one by one): four times faster than bytewise,
+ * and each step, an XOR and an odd multiply, is a bijection, so a change in any one word always changes the
+ * result (a torn end: zeros or missing bytes, a flipped bit). A save hashes every byte it writes.
+ */
+export function checksum(bytes: Uint8Array, from = 0x811c9dc5): number {
+  let hash = from;
+  const words = bytes.length & ~3;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let i = 0; i < words; i += 4) hash = Math.imul(hash ^ view.getUint32(i, true), 0x01000193);
+  for (let i = words; i < bytes.length; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  return hash >>> 0;
+}
+
 /** One record's bytes: its new entries' text is copied once, and hashed once. */
 export function encodeRecord(record: JournalRecord): Uint8Array {
   const { entries } = record;
@@ -99,7 +112,8 @@ export function encodeRecord(record: JournalRecord): Uint8Array {
     },
   };
   const head = encoder.encode(`${JSON.stringify(header)}\n`);
-  const hash = fnv1a(entries.text, fnv1a(head));
+  // the header's, then the text's (hashed where it is, not copied to be hashed with the header)
+  const hash = checksum(entries.text, checksum(head));
   const frame = encoder.encode(
     `#${head.length + entries.text.length} ${hash.toString(16).padStart(8, "0")}\n`,
   );
@@ -160,9 +174,11 @@ function readRecord(
   const end = start + Number(frame[1]);
   if (end > bytes.length) return `cut short (${bytes.length - start} of ${frame[1]} bytes)`;
   const payload = bytes.subarray(start, end);
-  if (fnv1a(payload) !== Number.parseInt(frame[2] as string, 16)) return "checksum mismatch";
   const headEnd = payload.indexOf(0x0a);
   if (headEnd === -1) return "no header line";
+  const text = payload.subarray(headEnd + 1);
+  if (checksum(text, checksum(payload.subarray(0, headEnd + 1))) !== Number.parseInt(frame[2] as string, 16))
+    return "checksum mismatch";
   let header: Partial<Header>;
   try {
     header = JSON.parse(decoder.decode(payload.subarray(0, headEnd))) as Partial<Header>;
@@ -173,7 +189,6 @@ function readRecord(
   const ring = header.ring;
   if (typeof header.run !== "string" || ring === undefined || !Array.isArray(ring.levels))
     return "header without run or ring";
-  const text = payload.subarray(headEnd + 1);
   const lines = countLines(text);
   if (lines !== ring.levels.length || ring.source_ids.length !== lines)
     return `${lines} entries, the header says ${ring.levels.length}`;
