@@ -82,15 +82,15 @@ export function encodeRecord(record: JournalRecord): Uint8Array {
   const { entries } = record;
   // sources numbered for this record: a restored ring numbers its sources afresh, so the ring's ids are
   // not the same from one run to the next
-  const local = new Map<number, number>();
+  const local = new Int32Array(entries.sources.length).fill(-1);
   const sources: string[] = [];
   const sourceIds: number[] = new Array(entries.sourceIds.length);
   for (let i = 0; i < entries.sourceIds.length; i++) {
     const ringId = entries.sourceIds[i] as number;
-    let id = local.get(ringId);
-    if (id === undefined) {
+    let id = local[ringId] as number;
+    if (id === -1) {
       id = sources.length;
-      local.set(ringId, id);
+      local[ringId] = id;
       sources.push(entries.sources[ringId] ?? "");
     }
     sourceIds[i] = id;
