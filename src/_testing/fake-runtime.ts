@@ -37,6 +37,7 @@ export function fakeRuntime(options: {
       realPath: unused,
       // the state directory's needs, on the real file system as everything else here
       writeFileAtomic: nodeFileSystem.writeFileAtomic,
+      appendAndSync: nodeFileSystem.appendAndSync,
       createExclusive: nodeFileSystem.createExclusive,
       makeDir: nodeFileSystem.makeDir,
       remove: nodeFileSystem.remove,

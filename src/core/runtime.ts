@@ -66,6 +66,12 @@ export interface FileSystem {
    * half of one. Rejects with an FsError (ENOSPC, EROFS, EACCES …); the temporary file is then removed.
    */
   writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Appends `bytes` to the file at `path` (created when missing) and flushes them to the disk (fdatasync)
+   * before resolving. A crash may leave only part of them at the file's end: the caller must be able to
+   * tell (a length or checksum). Rejects with an FsError (ENOSPC, EROFS, EACCES …).
+   */
+  appendAndSync(path: string, bytes: Uint8Array): Promise<void>;
   /** Creates a file that must not exist yet (O_EXCL) holding `text`; false when something is already there. */
   createExclusive(path: string, text: string): Promise<boolean>;
   /** Creates a directory and its missing parents; nothing when it exists. */

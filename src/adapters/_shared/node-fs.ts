@@ -72,6 +72,16 @@ export const nodeFileSystem: FileSystem = {
       throw error;
     }
   },
+  // https://nodejs.org/api/fs.html#file-system-flags ("a": O_APPEND | O_CREAT) · https://nodejs.org/api/fs.html#filehandledatasync
+  async appendAndSync(path, bytes) {
+    const handle = await open(path, "a");
+    try {
+      await handle.writeFile(bytes);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  },
   // https://nodejs.org/api/fs.html#file-system-flags ("wx": fails when the path exists)
   async createExclusive(path, text) {
     let handle: Awaited<ReturnType<typeof open>>;

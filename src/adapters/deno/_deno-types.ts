@@ -22,6 +22,8 @@ export interface DenoFsFile {
   write(bytes: Uint8Array): Promise<number>;
   /** fsync(2): the data and metadata reach the disk. */
   sync(): Promise<void>;
+  /** fdatasync(2): the data (and the size) reach the disk. */
+  syncData(): Promise<void>;
   /** flock(2): resolves once the lock is granted (it waits while another process holds it). */
   lock(exclusive?: boolean): Promise<void>;
   seek(offset: number, whence: DenoSeekMode): Promise<number>;
@@ -128,7 +130,7 @@ export interface DenoApi {
     path: string,
     options:
       | { read: true; write?: boolean }
-      | { write: true; create?: boolean; createNew?: boolean; truncate?: boolean },
+      | { write: true; append?: boolean; create?: boolean; createNew?: boolean; truncate?: boolean },
   ): Promise<DenoFsFile>;
   rename(from: string, to: string): Promise<void>;
   mkdir(path: string, options: { recursive: boolean }): Promise<void>;

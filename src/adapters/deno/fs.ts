@@ -45,11 +45,14 @@ async function writable<T>(path: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Writes every byte (a write may take only part), then flushes them to the disk, and closes. */
-async function writeAllAndSync(file: DenoFsFile, bytes: Uint8Array): Promise<void> {
+/**
+ * Writes every byte (a write may take only part), then flushes them to the disk (the data only when
+ * `dataOnly`: fdatasync), and closes.
+ */
+async function writeAllAndSync(file: DenoFsFile, bytes: Uint8Array, dataOnly = false): Promise<void> {
   try {
     for (let offset = 0; offset < bytes.length; ) offset += await file.write(bytes.subarray(offset));
-    await file.sync();
+    await (dataOnly ? file.syncData() : file.sync());
   } finally {
     file.close();
   }
@@ -131,6 +134,12 @@ export const denoFileSystem: FileSystem = {
       throw error;
     }
   },
+  // https://docs.deno.com/api/deno/~/Deno.OpenOptions (append: O_APPEND) · https://docs.deno.com/api/deno/~/Deno.FsFile.prototype.syncData
+  appendAndSync: (path, bytes) =>
+    writable(path, async () => {
+      const file = await Deno.open(path, { write: true, append: true, create: true });
+      await writeAllAndSync(file, bytes, true);
+    }),
   async createExclusive(path, text) {
     let file: DenoFsFile;
     try {

@@ -362,19 +362,28 @@ export class ReplayRing implements ResumeStore {
   /**
    * What the ring holds, for saving: its entries' text as JSON lines (each ending with a newline), with
    * their levels and sources. One copy of the held text and no object per entry: 10,000 entries take about
-   * a millisecond, and it is synchronous, so it is exactly the ring as of this turn.
+   * a millisecond, and it is synchronous, so it is exactly the ring as of this turn. From `fromSeq` on when
+   * given (a save of what was added since the last one): the held entries at or after it, no others.
    */
-  exportEntries(): RingExport {
-    const text = new Uint8Array(this.heldBytes + this.held);
-    const levels: number[] = new Array(this.held);
-    const sourceIds: number[] = new Array(this.held);
+  exportEntries(fromSeq = this.oldestSeq): RingExport {
+    const skipped = Math.min(this.held, Math.max(0, fromSeq - this.oldestSeq));
+    const count = this.held - skipped;
+    let textBytes = this.heldBytes + this.held;
+    if (skipped > 0) {
+      textBytes = count;
+      for (let i = skipped; i < this.held; i++)
+        textBytes += this.lengths[(this.first + i) % this.capacity] as number;
+    }
+    const text = new Uint8Array(textBytes);
+    const levels: number[] = new Array(count);
+    const sourceIds: number[] = new Array(count);
     const buffer = this.buffer;
     let at = 0;
     // entries pushed as a batch lie back to back with their newlines: a run of them is copied in one piece
     let runStart = -1;
     let runEnd = -1;
-    for (let i = 0; i < this.held; i++) {
-      const slot = (this.first + i) % this.capacity;
+    for (let i = 0; i < count; i++) {
+      const slot = (this.first + skipped + i) % this.capacity;
       const offset = this.offsets[slot] as number;
       const end = offset + (this.lengths[slot] as number);
       levels[i] = this.levels[slot] as number;
@@ -395,7 +404,7 @@ export class ReplayRing implements ResumeStore {
     }
     if (runStart !== -1) at = copyInto(text, at, buffer, runStart, runEnd);
     return {
-      oldestSeq: this.oldestSeq,
+      oldestSeq: this.oldestSeq + skipped,
       nextSeq: this.nextSeq,
       sources: [...this.sources],
       sourceIds,
@@ -467,6 +476,7 @@ function copyInto(to: Uint8Array, at: number, from: Uint8Array, start: number, e
 
 /** The ring's entries as saved in the state directory (see exportEntries). */
 export interface RingExport {
+  /** The seq of the first entry exported (`nextSeq` when there is none). */
   readonly oldestSeq: number;
   /** The seq the next published entry gets (entries skipped after the newest held count too). */
   readonly nextSeq: number;

@@ -9,7 +9,10 @@ import type { FsError, Runtime } from "../runtime.ts";
 import { fnv1a } from "../tail/fingerprint.ts";
 import { asFsError } from "../tail/tailer.ts";
 
+/** The state as saved by logwisp before the journal (format 1): read once, then replaced by the journal. */
 export const STATE_FILE_NAME = "state.jsonl";
+/** The state: a log of saves (state-journal.ts). */
+export const STATE_JOURNAL_NAME = "state.journal";
 export const LOCK_FILE_NAME = "lock";
 
 type StateRuntime = Pick<
@@ -73,8 +76,13 @@ export class StateDir {
     readonly instance: string,
   ) {}
 
+  /** The format-1 state file of an earlier logwisp (see STATE_FILE_NAME). */
   get stateFile(): string {
     return this.runtime.joinPath(this.dir, STATE_FILE_NAME);
+  }
+
+  get journalFile(): string {
+    return this.runtime.joinPath(this.dir, STATE_JOURNAL_NAME);
   }
 
   /**

@@ -1,7 +1,8 @@
-// The state file: the checkpoints and the replay ring in one file, written in one atomic rename, so they
-// are always a consistent pair (the ring's newest entry is the last line before the checkpoints' offsets).
-// Line 1 is a JSON header (format, run ids, checkpoints, the ring's seqs, levels and sources); each line
-// after it is one held entry's JSON text, oldest first, exactly as the ring holds it.
+// The state file of format 1 (`state.jsonl`, before the journal of state-journal.ts): the checkpoints and
+// the replay ring in one file, written in one atomic rename, so they are always a consistent pair (the ring's
+// newest entry is the last line before the checkpoints' offsets). Line 1 is a JSON header (format, run ids,
+// checkpoints, the ring's seqs, levels and sources); each line after it is one held entry's JSON text,
+// oldest first, exactly as the ring holds it. Read once when found (then replaced by the journal).
 
 import type { Prefix } from "../tail/fingerprint.ts";
 import type { FilePosition } from "../tail/tailer.ts";
@@ -27,12 +28,50 @@ interface Header {
   saved_at_ms: number;
   run: string;
   earlier_runs: Array<{ run: string; up_to_seq: number }>;
-  checkpoints: Record<string, Array<{ dev: number; ino: number; prefix: [number, number]; offset: number }>>;
+  checkpoints: SavedCheckpoints;
   ring: { oldest_seq: number; next_seq: number; sources: string[]; source_ids: number[]; levels: number[] };
 }
 
+/** The checkpoints as saved: per path, its files' identities and offsets. */
+export type SavedCheckpoints = Record<
+  string,
+  Array<{ dev: number; ino: number; prefix: [number, number]; offset: number }>
+>;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+export function encodeCheckpoints(
+  checkpoints: ReadonlyMap<string, readonly FilePosition[]>,
+): SavedCheckpoints {
+  return Object.fromEntries(
+    [...checkpoints].map(([path, positions]) => [
+      path,
+      positions.map(({ dev, ino, prefix, offset }) => ({
+        dev,
+        ino,
+        prefix: [prefix.length, prefix.hash] as [number, number],
+        offset,
+      })),
+    ]),
+  );
+}
+
+export function decodeCheckpoints(saved: SavedCheckpoints | undefined): Map<string, FilePosition[]> {
+  const checkpoints = new Map<string, FilePosition[]>();
+  for (const [path, positions] of Object.entries(saved ?? {})) {
+    checkpoints.set(
+      path,
+      positions.map(({ dev, ino, prefix, offset }) => ({
+        dev,
+        ino,
+        prefix: { length: prefix[0], hash: prefix[1] } satisfies Prefix,
+        offset,
+      })),
+    );
+  }
+  return checkpoints;
+}
 
 /** The bytes of a state file. The ring's text is copied once more; the header is one JSON.stringify. */
 export function encodeState(state: SavedState): Uint8Array {
@@ -43,17 +82,7 @@ export function encodeState(state: SavedState): Uint8Array {
     saved_at_ms: state.savedAtMs,
     run: state.run,
     earlier_runs: state.earlierRuns.map(({ run, upToSeq }) => ({ run, up_to_seq: upToSeq })),
-    checkpoints: Object.fromEntries(
-      [...state.checkpoints].map(([path, positions]) => [
-        path,
-        positions.map(({ dev, ino, prefix, offset }) => ({
-          dev,
-          ino,
-          prefix: [prefix.length, prefix.hash],
-          offset,
-        })),
-      ]),
-    ),
+    checkpoints: encodeCheckpoints(state.checkpoints),
     ring: {
       oldest_seq: ring.oldestSeq,
       next_seq: ring.nextSeq,
@@ -84,18 +113,7 @@ export function decodeState(bytes: Uint8Array): SavedState {
   for (let at = text.indexOf(0x0a); at !== -1; at = text.indexOf(0x0a, at + 1)) lines++;
   if (lines !== ring.levels.length || ring.source_ids.length !== lines)
     throw new Error(`${lines} entries, the header says ${ring.levels.length}`);
-  const checkpoints = new Map<string, FilePosition[]>();
-  for (const [path, positions] of Object.entries(header.checkpoints ?? {})) {
-    checkpoints.set(
-      path,
-      positions.map(({ dev, ino, prefix, offset }) => ({
-        dev,
-        ino,
-        prefix: { length: prefix[0], hash: prefix[1] } satisfies Prefix,
-        offset,
-      })),
-    );
-  }
+  const checkpoints = decodeCheckpoints(header.checkpoints);
   return {
     clean: header.clean === true,
     savedAtMs: Number(header.saved_at_ms ?? 0),

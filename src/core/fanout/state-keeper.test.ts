@@ -1,7 +1,7 @@
 // The state directory: where it is, one per instance, its lock, and saves that fail without stopping
 // anything. On the real file system (node's adapter), in a temp dir.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
@@ -10,7 +10,8 @@ import { type Config, defaultConfig } from "../config/schema.ts";
 import type { Runtime } from "../runtime.ts";
 import { Hub } from "./hub.ts";
 import { instanceName, StateDir, StateLockedError, stateBaseDir } from "./state-dir.ts";
-import { StateKeeper } from "./state-keeper.ts";
+import { encodeState } from "./state-file.ts";
+import { MIN_COMPACTION_BYTES, StateKeeper } from "./state-keeper.ts";
 
 let dir: string;
 let logged: string[];
@@ -166,4 +167,192 @@ test("the pause of a save with 10,000 entries held (figure, not asserted)", asyn
   );
   assert.equal(keeper.status().ring_saved_entries, 10_000);
   await keeper.stop();
+});
+
+test("the pause of a save after 1,000 new entries with 10,000 held (figure, not asserted)", async (t) => {
+  const hub = new Hub({ replaySize: 10_000, runId: "bench" });
+  const line = (i: number) =>
+    JSON.stringify({
+      source: "app.log",
+      level: "info",
+      message: `GET /api/items/${i} 200 ${"x".repeat(120)}`,
+    });
+  let published = 0;
+  const publish = (count: number) => {
+    for (let end = published + count; published < end; published += 500)
+      hub.publishBatch(Array.from({ length: 500 }, (_, j) => line(published + j)));
+  };
+  publish(10_000);
+  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  const pauses: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    // a second of a 1,000 lines/s stream between two saves
+    publish(1000);
+    keeper.advance("/a.log", { dev: 1, ino: 2, prefix: { length: 0, hash: 0 }, offset: i + 1 });
+    await keeper.save(false);
+    if (i > 0) pauses.push(keeper.status().last_save_pause_ms ?? Number.NaN);
+  }
+  pauses.sort((a, b) => a - b);
+  t.diagnostic(
+    `save pause after 1,000 new entries, ${hub.ring.size} held: median ${pauses[10]} ms, max ${pauses[19]} ms`,
+  );
+  assert.equal(keeper.status().ring_saved_entries, 10_000);
+  await keeper.stop();
+});
+
+const journalOf = () =>
+  join(dir, "state", instanceName(runtime(), config().monitor.targets), "state.journal");
+const journalSize = () => statSync(journalOf()).size;
+const padded = (i: number, pad = 100) =>
+  JSON.stringify({ source: `f${i % 3}.log`, level: "info", message: `line ${i} ${"x".repeat(pad)}` });
+let offset = 0;
+const advance = (keeper: StateKeeper) =>
+  keeper.advance("/a.log", { dev: 1, ino: 2, prefix: { length: 0, hash: 0 }, offset: ++offset });
+
+/** The ring's entries as `seq source level text`, for comparing two rings. */
+function entriesOf(hub: Hub): string[] {
+  const lines: string[] = [];
+  for (let seq = hub.ring.oldestSeq; seq <= hub.ring.newestSeq; seq++) {
+    const entry = hub.ring.get(seq);
+    lines.push(`${seq} ${entry?.source} ${entry?.level} ${entry?.json}`);
+  }
+  return lines;
+}
+
+/** What a new start restores from the state directory: its hub and keeper (stopped: nothing is saved). */
+async function reopen(replaySize: number): Promise<{ hub: Hub; keeper: StateKeeper }> {
+  const hub = new Hub({ replaySize, runId: "next" });
+  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  return { hub, keeper };
+}
+
+test("a save appends what was published since the last one, not the ring; a new start loads the last save", async () => {
+  const hub = new Hub({ replaySize: 10_000, runId: "first" });
+  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  hub.publishBatch(Array.from({ length: 5000 }, (_, i) => padded(i)));
+  advance(keeper);
+  await keeper.save(false);
+  const whole = journalSize();
+  assert.ok(whole > 5000 * 100, `the first save holds the ring (${whole} bytes)`);
+  for (let round = 0; round < 3; round++) {
+    const before = journalSize();
+    hub.publishBatch(Array.from({ length: 100 }, (_, i) => padded(5000 + round * 100 + i)));
+    advance(keeper);
+    await keeper.save(false);
+    const added = journalSize() - before;
+    const entryBytes = padded(1).length + 1;
+    // the entries' text, plus a level and a source id each and the header with its checkpoints
+    assert.ok(added >= 100 * entryBytes && added < 100 * (entryBytes + 8) + 1024, `appended ${added} bytes`);
+  }
+  assert.equal(keeper.status().ring_saved_entries, 5300);
+  // a crash (no stop): the next start has the ring and the checkpoint of the last save
+  const next = await reopen(10_000);
+  assert.deepEqual(entriesOf(next.hub), entriesOf(hub));
+  assert.equal(next.keeper.saved?.get("/a.log")?.[0]?.offset, offset);
+  assert.equal(next.keeper.status().resumed_from, "crash");
+});
+
+test("past about twice the ring the journal is written afresh, holding the ring, and loads the same", async () => {
+  const hub = new Hub({ replaySize: 200, runId: "first" });
+  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  let published = 0;
+  const sizes: number[] = [];
+  for (let round = 0; round < 40; round++) {
+    hub.publishBatch(Array.from({ length: 50 }, () => padded(published++, 500)));
+    advance(keeper);
+    await keeper.save(false);
+    sizes.push(journalSize());
+  }
+  const ringBytes = hub.ring.bytes + hub.ring.size;
+  const shrunk = sizes.filter((size, i) => i > 0 && size < (sizes[i - 1] as number)).length;
+  assert.ok(shrunk >= 2, `written afresh ${shrunk} times: ${sizes.join(" ")}`);
+  assert.ok(Math.max(...sizes) < 2 * ringBytes + MIN_COMPACTION_BYTES, `sizes ${sizes.join(" ")}`);
+  const next = await reopen(200);
+  assert.deepEqual(entriesOf(next.hub), entriesOf(hub));
+  assert.equal(next.hub.ring.oldestSeq, published - 199);
+});
+
+test("a save cut short by a crash is left out: the save before it is resumed, and the next save starts afresh", async () => {
+  const hub = new Hub({ replaySize: 100, runId: "first" });
+  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  hub.publishBatch(Array.from({ length: 30 }, (_, i) => padded(i)));
+  advance(keeper);
+  await keeper.save(false);
+  const expected = entriesOf(hub);
+  const savedOffset = offset;
+  // what a crash in the middle of an append leaves: the start of the next record
+  hub.publishBatch(Array.from({ length: 10 }, (_, i) => padded(30 + i)));
+  advance(keeper);
+  const sizeBefore = journalSize();
+  await keeper.save(false);
+  const whole = readFileSync(journalOf());
+  writeFileSync(journalOf(), whole.subarray(0, sizeBefore + Math.floor((whole.length - sizeBefore) / 2)));
+  const next = await reopen(100);
+  assert.deepEqual(entriesOf(next.hub), expected);
+  assert.equal(next.keeper.saved?.get("/a.log")?.[0]?.offset, savedOffset);
+  assert.match(
+    logged.join("\n"),
+    /the state journal .* ends with a save cut short .*record 2.*resuming from the save before it/,
+  );
+  // the next run's first save replaces the journal: nothing torn stays in the middle of it
+  logged.length = 0;
+  advance(next.keeper);
+  await next.keeper.stop();
+  await reopen(100);
+  assert.doesNotMatch(logged.join("\n"), /cut short/);
+});
+
+test("a failed append (part of a record written) is followed by a journal written afresh", async () => {
+  const rt = runtime();
+  let failNext = false;
+  const fs = {
+    ...rt.fs,
+    appendAndSync: async (path: string, bytes: Uint8Array) => {
+      if (!failNext) return rt.fs.appendAndSync(path, bytes);
+      failNext = false;
+      await rt.fs.appendAndSync(path, bytes.subarray(0, bytes.length >> 1));
+      throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    },
+  };
+  const hub = new Hub({ replaySize: 100, runId: "first" });
+  const keeper = await StateKeeper.open({ ...rt, fs }, config(), hub, Date.now());
+  for (const fail of [false, false, true, false]) {
+    failNext = fail;
+    hub.publishBatch(Array.from({ length: 5 }, (_, i) => padded(i)));
+    advance(keeper);
+    await keeper.save(false);
+  }
+  assert.equal(keeper.status().write_failures, 1);
+  logged.length = 0;
+  const next = await reopen(100);
+  assert.deepEqual(entriesOf(next.hub), entriesOf(hub));
+  assert.doesNotMatch(logged.join("\n"), /cut short/);
+});
+
+test("a state file of an earlier logwisp (format 1) is read once, then replaced by the journal", async () => {
+  const old = new Hub({ replaySize: 10, runId: "old" });
+  old.publishBatch([padded(1), padded(2), padded(3)]);
+  const instance = join(dir, "state", instanceName(runtime(), config().monitor.targets));
+  mkdirSync(instance, { recursive: true });
+  const position = { dev: 1, ino: 2, prefix: { length: 0, hash: 0 }, offset: 42 };
+  writeFileSync(
+    join(instance, "state.jsonl"),
+    encodeState({
+      clean: true,
+      savedAtMs: 1,
+      run: "old",
+      earlierRuns: [],
+      checkpoints: new Map([["/a.log", [position]]]),
+      ring: old.ring.exportEntries(),
+    }),
+  );
+  const { hub, keeper } = await reopen(10);
+  assert.equal(hub.runId, "old");
+  assert.deepEqual(entriesOf(hub), entriesOf(old));
+  assert.equal(keeper.saved?.get("/a.log")?.[0]?.offset, 42);
+  await keeper.stop();
+  assert.equal(existsSync(join(instance, "state.jsonl")), false);
+  const again = await reopen(10);
+  assert.deepEqual(entriesOf(again.hub), entriesOf(old));
+  assert.equal(again.keeper.saved?.get("/a.log")?.[0]?.offset, 42);
 });

@@ -1,6 +1,9 @@
 // The state that outlives the process, for one run: opened (locked, loaded, the ring and its ids restored)
 // before anything is read, saved at most every checkpoint_interval_ms while positions move and once more at
-// a clean stop. A save that fails (full or read-only disk) is said once and counted; streaming goes on.
+// a clean stop. A save appends to the state journal what the ring got since the last save, with the
+// checkpoints (state-journal.ts); the journal is written afresh, whole, at the run's first save, after a
+// failed save and when it has grown past about twice the ring. A save that fails (full or read-only disk) is
+// said once and counted; streaming goes on.
 
 import type { Config } from "../config/schema.ts";
 import type { Runtime } from "../runtime.ts";
@@ -8,8 +11,10 @@ import type { Checkpoints } from "../tail/resume.ts";
 import type { FilePosition } from "../tail/tailer.ts";
 import { CheckpointStore, type PublishedPositions } from "./checkpoints.ts";
 import type { EarlierRun, Hub } from "./hub.ts";
+import type { ReplayRing } from "./replay.ts";
 import { describeFsError, instanceName, StateDir, StateLockedError, stateBaseDir } from "./state-dir.ts";
-import { decodeState, encodeState, type SavedState } from "./state-file.ts";
+import { decodeState, type SavedState } from "./state-file.ts";
+import { decodeJournal, encodeRecord } from "./state-journal.ts";
 
 type KeeperRuntime = Pick<
   Runtime,
@@ -26,6 +31,14 @@ type KeeperRuntime = Pick<
 >;
 
 const encoder = new TextEncoder();
+
+/** A journal smaller than this is not written afresh, whatever the ring holds (few entries, or replay off). */
+export const MIN_COMPACTION_BYTES = 256 * 1024;
+
+/** The journal is written afresh, holding only the ring, once it is past about twice what the ring holds. */
+function compactionBound(ring: ReplayRing): number {
+  return Math.max(MIN_COMPACTION_BYTES, 2 * (ring.bytes + ring.size));
+}
 
 export interface StateStatus {
   enabled: boolean;
@@ -54,6 +67,12 @@ export class StateKeeper implements PublishedPositions {
   private failures = 0;
   private lastSaveMs: number | undefined;
   private ringSaved = 0;
+  /** Bytes of the journal as written by this run; undefined until its first save or after a failed one. */
+  private journalBytes: number | undefined;
+  /** The seq after the newest entry the journal holds: the next save appends the entries from there. */
+  private savedNextSeq = 0;
+  /** A format-1 state file may still be there (removed once the journal has been written). */
+  private formerFile = true;
   private problem: string | undefined;
   private stopped = false;
 
@@ -113,13 +132,23 @@ export class StateKeeper implements PublishedPositions {
     return new StateKeeper(runtime, hub, interval, dir, loaded, true, undefined);
   }
 
+  /** The journal's state; else a format-1 state file's (an earlier logwisp's, replaced at the first save). */
   private static async load(runtime: KeeperRuntime, dir: StateDir): Promise<SavedState | undefined> {
-    if ((await runtime.fs.stat(dir.stateFile).catch(() => undefined)) === undefined) return undefined;
     try {
+      const bytes = await readWholeFile(runtime.fs, dir.journalFile);
+      if (bytes !== undefined) {
+        const { state, damaged } = decodeJournal(bytes);
+        if (damaged !== undefined)
+          runtime.log(
+            `warning: the state journal ${dir.journalFile} ends with a save cut short or damaged (${damaged}); ${state ? "resuming from the save before it" : "starting without it"}`,
+          );
+        if (state !== undefined) return state;
+      }
+      if ((await runtime.fs.stat(dir.stateFile).catch(() => undefined)) === undefined) return undefined;
       return decodeState(encoder.encode(await runtime.fs.readText(dir.stateFile)));
     } catch (error) {
       runtime.log(
-        `warning: the state file ${dir.stateFile} cannot be read (${error instanceof Error ? error.message : String(error)}); starting without it`,
+        `warning: the state in ${dir.dir} cannot be read (${error instanceof Error ? error.message : describeFsError(error)}); starting without it`,
       );
       return undefined;
     }
@@ -172,8 +201,9 @@ export class StateKeeper implements PublishedPositions {
   }
 
   /**
-   * Copies the ring and the checkpoints in one synchronous step (so they are a consistent pair: no line
-   * can be published in between), then writes them while the stream goes on.
+   * Copies the ring's new entries and the checkpoints in one synchronous step (so they are a consistent
+   * pair: no line can be published in between), then appends them to the journal while the stream goes on;
+   * or writes the journal afresh, holding the whole ring, when it is due (see the top of this file).
    */
   save(clean: boolean): Promise<void> {
     const dir = this.dir;
@@ -182,29 +212,43 @@ export class StateKeeper implements PublishedPositions {
       if (!clean && this.checkpoints.version === this.savedVersion) return;
       const started = performance.now();
       const version = this.checkpoints.version;
-      const ring = this.hub.ring.exportEntries();
-      const bytes = encodeState({
+      const ring = this.hub.ring;
+      const fresh = this.journalBytes === undefined || this.journalBytes > compactionBound(ring);
+      const entries = ring.exportEntries(fresh ? ring.oldestSeq : this.savedNextSeq);
+      const held = ring.size;
+      const bytes = encodeRecord({
         clean,
         savedAtMs: Date.now(),
         run: this.hub.runId,
         earlierRuns: this.hub.earlierRuns,
         checkpoints: this.checkpoints.snapshot(),
-        ring,
+        ringOldestSeq: ring.oldestSeq,
+        entries,
       });
       this.lastSaveMs = performance.now() - started;
       this.lastSaveAtMs = Date.now();
       try {
-        await this.runtime.fs.writeFileAtomic(dir.stateFile, bytes);
+        if (fresh) await this.runtime.fs.writeFileAtomic(dir.journalFile, bytes);
+        else await this.runtime.fs.appendAndSync(dir.journalFile, bytes);
+        this.journalBytes = (fresh ? 0 : (this.journalBytes ?? 0)) + bytes.length;
+        this.savedNextSeq = entries.nextSeq;
         this.writes++;
         this.savedVersion = version;
-        this.ringSaved = ring.levels.length;
+        this.ringSaved = held;
+        if (fresh && this.formerFile) {
+          this.formerFile = false;
+          // the journal holds all it had: the format-1 file of an earlier logwisp is not needed any more
+          await this.runtime.fs.remove(dir.stateFile).catch(() => undefined);
+        }
         if (this.problem !== undefined) {
           this.runtime.log(`state: saving to ${dir.dir} works again`);
           this.problem = undefined;
         }
       } catch (error) {
         this.failures++;
-        const problem = `cannot save the state to ${dir.stateFile} (${describeFsError(error)})`;
+        // an append may have left part of a record at the journal's end: the next save writes it afresh
+        this.journalBytes = undefined;
+        const problem = `cannot save the state to ${dir.journalFile} (${describeFsError(error)})`;
         if (problem !== this.problem)
           this.runtime.log(`warning: ${problem}; streaming goes on, retried at the next checkpoint`);
         this.problem = problem;
@@ -238,5 +282,23 @@ export class StateKeeper implements PublishedPositions {
       ring_loaded_entries: this.loaded?.ring.levels.length ?? 0,
       resumed_from: this.loaded === undefined ? "none" : this.loaded.clean ? "clean" : "crash",
     };
+  }
+}
+
+/** A whole file's bytes (undefined when it is not there), read through the port's handle. */
+async function readWholeFile(fs: Runtime["fs"], path: string): Promise<Uint8Array | undefined> {
+  if ((await fs.stat(path)) === undefined) return undefined;
+  const handle = await fs.open(path);
+  try {
+    const bytes = new Uint8Array((await handle.stat()).size);
+    let got = 0;
+    while (got < bytes.length) {
+      const read = await handle.read(bytes.subarray(got), got);
+      if (read === 0) break;
+      got += read;
+    }
+    return bytes.subarray(0, got);
+  } finally {
+    await handle.close();
   }
 }
