@@ -136,8 +136,7 @@ function sseResponse(
     ? { after: request.resume }
     : { backlog: request.backlog, since: request.since };
   const subscriber = server.open(info.remoteAddress, { filter: request.filter, start });
-  const body = new SseBody(subscriber, releaseSlot);
-  server.track(subscriber, body.session, body.hangUp);
+  const body = new SseBody(server, subscriber, releaseSlot);
   if (info.pipeBody) {
     body.attach(info.pipeBody(body));
     return new Response(null, { status: 200, headers: SSE_HEADERS });

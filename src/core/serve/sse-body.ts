@@ -7,26 +7,24 @@
 import type { Batch, Subscriber } from "../fanout/hub.ts";
 import type { PulledBody } from "../runtime.ts";
 import { encodeNamedEvent } from "../wire/framing.ts";
+import type { StreamServer } from "./stream-server.ts";
 
 const nothing = (): void => undefined;
 
 export class SseBody implements PulledBody<Batch> {
-  /** Settles once the client is gone: what a shutdown waits for (StreamServer.track). */
-  readonly session: Promise<void>;
-  private finish: () => void = nothing;
   private first: Batch | undefined;
   private over = false;
   /** How the transport closes the connection at once (set by attach). */
   private hangUpConnection: () => void = nothing;
 
+  /** Opens the client's session: the server's shutdown waits for it, and may hang up on it. */
   constructor(
+    private readonly server: StreamServer,
     private readonly subscriber: Subscriber,
     private readonly releaseSlot: () => void,
   ) {
     this.first = { bytes: encodeNamedEvent("connected", { client_id: subscriber.id }), entries: 0 };
-    this.session = new Promise<void>((resolve) => {
-      this.finish = resolve;
-    });
+    server.track(subscriber, this.hangUp);
   }
 
   /** The transport's hang-up: closes the connection at once, what it still holds discarded. */
@@ -51,7 +49,7 @@ export class SseBody implements PulledBody<Batch> {
     this.over = true;
     this.subscriber.close();
     this.releaseSlot();
-    this.finish();
+    this.server.ended(this.subscriber);
   };
 
   /**
