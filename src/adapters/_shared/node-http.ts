@@ -100,10 +100,7 @@ async function answer(
  * Writes the body's chunks as they come, each only once the socket took the one before (`write` said so,
  * or `drain` came): a client that does not read makes the body wait, never this response buffer.
  */
-async function writePulled<C extends BodyChunk>(
-  res: ServerResponse,
-  body: PulledBody<C>,
-): Promise<void> {
+async function writePulled<C extends BodyChunk>(res: ServerResponse, body: PulledBody<C>): Promise<void> {
   res.once("close", body.closed);
   try {
     for (let chunk = await body.next(); chunk !== undefined; chunk = await body.next()) {
