@@ -176,10 +176,41 @@ export class TlsSetupError extends Error {
   }
 }
 
-export type FetchHandler = (
-  request: Request,
-  info: { remoteAddress: string },
-) => Response | Promise<Response>;
+export type FetchHandler = (request: Request, info: FetchInfo) => Response | Promise<Response>;
+
+/** What the adapter tells the fetch handler about a request besides the Request itself. */
+export interface FetchInfo {
+  readonly remoteAddress: string;
+  /**
+   * Offered by an adapter that writes a long body (an SSE stream) straight to its connection, without a web
+   * ReadableStream: the handler hands it the body here, and answers a Response with the status and headers
+   * and no body; the adapter then writes those headers and the body's chunks, one at a time. It returns
+   * how to hang up: the connection is closed at once, whatever it still holds discarded. Without it (Deno,
+   * tests) the handler answers a ReadableStream body instead.
+   */
+  readonly pipeBody?: (<C extends BodyChunk>(body: PulledBody<C>) => () => void) | undefined;
+}
+
+/** One chunk of a pulled body: its bytes, and whatever the body wants back when they were written. */
+export interface BodyChunk {
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * A response body produced chunk by chunk, pulled by the adapter (see FetchInfo.pipeBody).
+ * Backpressure: next() is called again only once the connection took the previous chunk.
+ */
+export interface PulledBody<C extends BodyChunk = BodyChunk> {
+  /** The next chunk, once there is one; undefined when the body is over (the adapter then ends the response). */
+  next(): Promise<C | undefined>;
+  /** The chunk was written and the connection can take more. */
+  written(chunk: C): void;
+  /**
+   * The exchange is over: the body ended, the client went away, or a write failed. Called once at least,
+   * perhaps more, and unbound (it may be a listener itself, saving each stream a closure).
+   */
+  readonly closed: () => void;
+}
 
 /** Raised by listenTcp / serveHttp when the address is taken, so the CLI can print one clear line. */
 export class AddressInUseError extends Error {

@@ -199,6 +199,11 @@ export class Hub implements StreamReplayHost {
    * goes on live; decided and set up in one synchronous step, so no entry published meanwhile is missed or
    * delivered twice.
    */
+  /** Every subscriber's way out (one function for all of them, not a closure each). */
+  private readonly leave = (subscriber: Subscriber): void => {
+    this.subscribers.delete(subscriber);
+  };
+
   subscribe(options: SubscribeOptions): Subscriber {
     const counters = this.counters[options.transport];
     counters.connections++;
@@ -210,7 +215,7 @@ export class Hub implements StreamReplayHost {
       filter: options.filter,
       counters,
       replay: this.replaySource,
-      onLeave: (s) => this.subscribers.delete(s),
+      onLeave: this.leave,
     });
     if (options.held) subscriber.hold((options.start?.after?.seq ?? this.ring.newestSeq) + 1);
     else if (options.start) this.startFrom(subscriber, options.start, options.connectedSinceStart ?? false);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Hub } from "../fanout/hub.ts";
+import type { BodyChunk, PulledBody } from "../runtime.ts";
 import { TokenCheck } from "./auth.ts";
 import { createHttpApp } from "./http-app.ts";
 import { StreamServer } from "./stream-server.ts";
@@ -183,4 +184,79 @@ test("/stream filters, backlog and Last-Event-ID: the entries that pass, with th
     text.includes("three"),
   );
   assert.match(restarted, /\n\nevent: gap\ndata: \{"missed":null,"reason":"restart"\}\n\nid: r-1\n/);
+});
+
+test("a piped /stream (FetchInfo.pipeBody): headers only in the answer, connected then batches, delivered once written", async () => {
+  const hub = new Hub({ replaySize: 10, runId: "r" });
+  const sse = makeSse(hub);
+  const app = createHttpApp({ sse, status: () => ({}), corsOrigins: ["https://example.com"] });
+  let piped: PulledBody<BodyChunk> | undefined;
+  let hangUps = 0;
+  const response = await app(
+    new Request("http://logwisp/stream", { headers: { origin: "https://example.com" } }),
+    {
+      remoteAddress: "127.0.0.1",
+      pipeBody: (body) => {
+        piped = body;
+        return () => hangUps++;
+      },
+    },
+  );
+  assert.equal(response.status, 200);
+  assert.equal(response.body, null, "the adapter writes the body itself");
+  assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  assert.equal(response.headers.get("access-control-allow-origin"), "https://example.com");
+  assert.ok(piped);
+  const body = piped;
+  const connected = await body.next();
+  assert.equal(
+    new TextDecoder().decode(connected?.bytes),
+    'event: connected\ndata: {"client_id":"sse-1"}\n\n',
+  );
+  if (connected) body.written(connected);
+  hub.publish(JSON.stringify({ message: "one" }));
+  const batch = await body.next();
+  assert.match(new TextDecoder().decode(batch?.bytes), /^id: r-1\ndata: .*"one"/);
+  assert.equal(hub.counters.sse.delivered, 0, "not delivered before it was written");
+  if (batch) body.written(batch);
+  assert.equal(hub.counters.sse.delivered, 1);
+  assert.equal(sse.sessions, 1);
+  // a shutdown whose grace runs out hangs up through the adapter, and the client leaves
+  await sse.shutdown(undefined, 0);
+  assert.equal(hangUps, 1);
+  assert.equal(hub.activeClients("sse"), 0);
+  assert.equal(sse.limits.active, 0);
+  body.closed();
+  assert.equal(sse.limits.active, 0, "closed() more than once frees the slot once");
+});
+
+test("a piped stream the adapter closes (the client left) leaves the hub and frees its slot", async () => {
+  const hub = new Hub();
+  const sse = makeSse(hub, { maxClients: 1 });
+  const app = createHttpApp({ sse, status: () => ({}) });
+  let piped: PulledBody<BodyChunk> | undefined;
+  const response = await app(new Request("http://logwisp/stream"), {
+    remoteAddress: "127.0.0.1",
+    pipeBody: (body) => {
+      piped = body;
+      return () => undefined;
+    },
+  });
+  assert.equal(response.status, 200);
+  assert.equal(hub.activeClients("sse"), 1);
+  piped?.closed();
+  assert.equal(hub.activeClients("sse"), 0);
+  assert.equal(sse.limits.active, 0);
+  // the session settled: shutdown no longer waits for it (after the promise callbacks already queued)
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(sse.sessions, 0);
+});
+
+test("HEAD /stream answers a GET's status and headers and opens no stream", async () => {
+  const { fetch, hub } = makeApp();
+  const response = await fetch("/stream", { method: "HEAD" });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  assert.equal(hub.activeClients("sse"), 0);
+  assert.equal(hub.counters.sse.connections, 0);
 });

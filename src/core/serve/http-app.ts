@@ -5,19 +5,17 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { FilterError } from "../fanout/stream-filter.ts";
 import { requestFromQuery, type StreamRequest } from "../fanout/stream-request.ts";
-import type { FetchHandler } from "../runtime.ts";
-import { encodeNamedEvent } from "../wire/framing.ts";
+import type { FetchHandler, FetchInfo } from "../runtime.ts";
 import { bearerToken, type TokenCheck } from "./auth.ts";
 import { RETRY_AFTER_SECONDS } from "./client-limits.ts";
 import { allowOrigins } from "./cors.ts";
 import { requireKnownHost } from "./host-guard.ts";
 import { LIVE_VIEW_ROUTES, type LiveViewFiles, type LiveViewPath, serveLiveView } from "./live-view.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./prometheus-text.ts";
+import { SseBody, sseStream } from "./sse-body.ts";
 import type { StreamServer } from "./stream-server.ts";
 
-interface Bindings {
-  remoteAddress: string;
-}
+type Bindings = FetchInfo;
 
 export interface HttpAppOptions {
   /** The SSE stream server; undefined never happens while HTTP is on, but keeps the app testable alone. */
@@ -66,7 +64,12 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
     if (!admission.ok) {
       return c.json(admission.refusal, 503, { "retry-after": String(RETRY_AFTER_SECONDS) });
     }
-    return sseResponse(options.sse, c.env.remoteAddress, request, c.req.raw.signal, admission.release);
+    // HEAD (answered by this route, its body dropped): a GET's status and headers, and no stream behind them
+    if (c.req.method === "HEAD") {
+      admission.release();
+      return new Response(null, { status: 200, headers: SSE_HEADERS });
+    }
+    return sseResponse(options.sse, c.env, request, c.req.raw, admission.release);
   });
   app.get("/status", (c) => c.json(options.status()));
   app.all("/stream", (c) => methodNotAllowed(c.req.method));
@@ -79,7 +82,7 @@ export function createHttpApp(options: HttpAppOptions): FetchHandler {
   const endpoints = ["/", "/stream", "/status", ...(metrics ? ["/metrics"] : [])];
   app.notFound((c) => c.json({ error: "not found", path: c.req.path, endpoints }, 404));
   app.onError((error, c) => c.json({ error: "internal error", detail: error.message }, 500));
-  return (request, info) => app.fetch(request, { remoteAddress: info.remoteAddress });
+  return (request, info) => app.fetch(request, info);
 }
 
 /**
@@ -118,79 +121,27 @@ function methodNotAllowed(method: string): Response {
 }
 
 /**
- * An SSE response whose body is pulled by the runtime: the next batch is taken from the client's queue
- * only when the socket took the previous one, so backpressure is the runtime's own. Frames are the hub's
- * shared bytes (encoded once per entry), which is why this is not hono's per-call `writeSSE`.
+ * An SSE response: the adapter pipes its body to the connection when it can (FetchInfo.pipeBody), and the
+ * answer carries only the status and headers; otherwise the body is a ReadableStream pulled by the runtime.
  */
 function sseResponse(
   server: StreamServer,
-  remoteAddress: string,
+  info: FetchInfo,
   request: StreamRequest,
-  signal: AbortSignal,
+  raw: Request,
   releaseSlot: () => void,
 ): Response {
   // a resume wins over a backlog and since: the client already has what came before its last id
   const start = request.resume
     ? { after: request.resume }
     : { backlog: request.backlog, since: request.since };
-  const subscriber = server.open(remoteAddress, { filter: request.filter, start });
-  let finish: () => void = () => undefined;
-  const session = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
-  const end = () => {
-    subscriber.close();
-    releaseSlot();
-    finish();
-  };
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controllerRef = controller;
-      controller.enqueue(encodeNamedEvent("connected", { client_id: subscriber.id }));
-    },
-    async pull(controller) {
-      const batch = await subscriber.next();
-      if (!batch) {
-        end();
-        closeQuietly(controller);
-        return;
-      }
-      controller.enqueue(batch.bytes);
-      subscriber.markDelivered(batch.entries);
-    },
-    cancel: end,
-  });
-  signal.addEventListener("abort", end, { once: true });
-  // hanging up (a stalled client, or a shutdown whose grace ran out): what the stream still holds is
-  // discarded, so the runtime closes the connection instead of waiting for a client that does not read
-  server.track(subscriber, session, () => {
-    if (controllerRef) abortQuietly(controllerRef);
-    end();
-  });
-  return new Response(body, { status: 200, headers: SSE_HEADERS });
-}
-
-/** The reason a runtime may print (Node's adapter logs a body's error): one line, no stack. */
-const HANG_UP = Object.assign(
-  new Error("SSE client disconnected by the server: it did not read its stream"),
-  {
-    stack: "SSE client disconnected by the server: it did not read its stream",
-  },
-);
-
-function abortQuietly(controller: ReadableStreamDefaultController<Uint8Array>): void {
-  try {
-    controller.error(HANG_UP);
-  } catch {
-    // already closed
+  const subscriber = server.open(info.remoteAddress, { filter: request.filter, start });
+  const body = new SseBody(server, subscriber, releaseSlot);
+  if (info.pipeBody) {
+    body.attach(info.pipeBody(body));
+    return new Response(null, { status: 200, headers: SSE_HEADERS });
   }
-}
-
-function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array>): void {
-  try {
-    controller.close();
-  } catch {
-    // already closed by the client or by the end of the queue
-  }
+  const stream = sseStream(body);
+  raw.signal.addEventListener("abort", body.closed, { once: true });
+  return new Response(stream, { status: 200, headers: SSE_HEADERS });
 }

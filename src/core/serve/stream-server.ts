@@ -27,9 +27,10 @@ export interface StreamServerOptions {
 export const STALL_SWEEP_MS = 1000;
 
 export class StreamServer {
-  private readonly pumps = new Set<Promise<void>>();
-  /** How to hang up on each client, for a shutdown whose grace period ran out. */
+  /** The sessions still on, and how to hang up on each, for a shutdown whose grace period ran out. */
   private readonly closers = new Map<Subscriber, () => void>();
+  /** Set while a shutdown waits for the sessions to end: called when the last one did. */
+  private allEnded: (() => void) | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   /** One per server, running only while it has clients (see sweepStalled). */
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -57,7 +58,7 @@ export class StreamServer {
 
   /** Sessions still tracked for shutdown: one per connected client, none once they all left. */
   get sessions(): number {
-    return this.pumps.size;
+    return this.closers.size;
   }
 
   /** Starts a subscriber opened with `held: true`. */
@@ -137,20 +138,24 @@ export class StreamServer {
       } finally {
         subscriber.close();
         close();
+        this.ended(subscriber);
       }
     })();
-    this.track(subscriber, run, close);
+    this.track(subscriber, close);
     return run;
   }
 
-  /** Keeps a session visible to shutdown (SSE's pump is pull-driven by the response stream instead). */
-  track(subscriber: Subscriber, session: Promise<void>, close: () => void): void {
+  /**
+   * Keeps a session visible to shutdown until ended() (SSE's pump is pulled by the adapter instead): no
+   * promise per session, only its hang-up.
+   */
+  track(subscriber: Subscriber, close: () => void): void {
     this.closers.set(subscriber, close);
-    this.pumps.add(session);
-    void session.finally(() => {
-      this.pumps.delete(session);
-      this.closers.delete(subscriber);
-    });
+  }
+
+  /** The session is over: a shutdown no longer waits for it. */
+  ended(subscriber: Subscriber): void {
+    if (this.closers.delete(subscriber) && this.closers.size === 0) this.allEnded?.();
   }
 
   /**
@@ -212,7 +217,13 @@ export class StreamServer {
       if (lastFrame) subscriber.offer(lastFrame, false);
       subscriber.end();
     }
-    await settleWithin(Promise.all(this.pumps), graceMs, undefined);
+    if (this.closers.size > 0) {
+      const ended = new Promise<void>((resolve) => {
+        this.allEnded = resolve;
+      });
+      await settleWithin(ended, graceMs, undefined);
+      this.allEnded = undefined;
+    }
     for (const [subscriber, close] of this.closers) {
       subscriber.close();
       close();
