@@ -11,7 +11,8 @@ import type { RingExport } from "./replay.ts";
 
 export const STATE_FORMAT = 1;
 
-export interface SavedState {
+/** What every save says besides its entries (a format-1 file's header, a journal record's). */
+export interface SavedHead {
   /** Written by a clean stop (the last save of a run): nothing was published after it. */
   readonly clean: boolean;
   readonly savedAtMs: number;
@@ -19,6 +20,9 @@ export interface SavedState {
   readonly run: string;
   readonly earlierRuns: readonly EarlierRun[];
   readonly checkpoints: ReadonlyMap<string, readonly FilePosition[]>;
+}
+
+export interface SavedState extends SavedHead {
   readonly ring: RingExport;
 }
 

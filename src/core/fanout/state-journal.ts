@@ -14,24 +14,18 @@
 // a consistent pair. The keeper writes a fresh journal holding the whole ring (atomically) at its first
 // save, after a failed append, and when the journal has grown past about twice what the ring holds.
 
-import type { FilePosition } from "../tail/tailer.ts";
-import type { EarlierRun } from "./hub.ts";
 import type { RingExport } from "./replay.ts";
 import {
   decodeCheckpoints,
   encodeCheckpoints,
   type SavedCheckpoints,
+  type SavedHead,
   type SavedState,
 } from "./state-file.ts";
 
 export const JOURNAL_FORMAT = 2;
 
-export interface JournalRecord {
-  readonly clean: boolean;
-  readonly savedAtMs: number;
-  readonly run: string;
-  readonly earlierRuns: readonly EarlierRun[];
-  readonly checkpoints: ReadonlyMap<string, readonly FilePosition[]>;
+export interface JournalRecord extends SavedHead {
   /** The ring's oldest held seq at the save: the state holds no entry before it. */
   readonly ringOldestSeq: number;
   /** The entries added since the previous record (the whole ring in a journal's first record). */
