@@ -92,6 +92,19 @@ export const restartCases = [
       const served = await serve(rt, { files: { "app.log": "" } });
       const before = numbered("before", 100);
       const lastId = await streamLines(served, "app.log", before);
+      // a crash keeps what the last save holds: the kill comes after one (the first save's write and fsync
+      // can take a while on a busy machine; killed before it, there is no state at all)
+      await pollUntil(
+        async () => {
+          const status = (await (await fetch(`${served.proc.httpUrl}/status`)).json()) as {
+            state: { writes: number };
+          };
+          return status.state.writes >= 1 ? true : undefined;
+        },
+        "a state save",
+        10_000,
+        20,
+      );
       served.proc.signal("SIGKILL");
       await served.proc.exit;
       const down = numbered("while down", 100);
