@@ -194,16 +194,16 @@ export class Hub implements StreamReplayHost {
     this.idPrefix = `${history.identity}-`;
   }
 
-  /**
-   * A new client. With `start`, its stream begins with entries from the ring (a backlog or a resume), then
-   * goes on live; decided and set up in one synchronous step, so no entry published meanwhile is missed or
-   * delivered twice.
-   */
   /** Every subscriber's way out (one function for all of them, not a closure each). */
   private readonly leave = (subscriber: Subscriber): void => {
     this.subscribers.delete(subscriber);
   };
 
+  /**
+   * A new client. With `start`, its stream begins with entries from the ring (a backlog or a resume), then
+   * goes on live; decided and set up in one synchronous step, so no entry published meanwhile is missed or
+   * delivered twice.
+   */
   subscribe(options: SubscribeOptions): Subscriber {
     const counters = this.counters[options.transport];
     counters.connections++;
