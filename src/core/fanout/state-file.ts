@@ -26,13 +26,17 @@ export interface SavedState extends SavedHead {
   readonly ring: RingExport;
 }
 
-interface Header {
+/** SavedHead as JSON, in a format-1 file's header and a journal record's. */
+export interface HeadJson {
   format: number;
   clean: boolean;
   saved_at_ms: number;
   run: string;
   earlier_runs: Array<{ run: string; up_to_seq: number }>;
   checkpoints: SavedCheckpoints;
+}
+
+interface Header extends HeadJson {
   ring: { oldest_seq: number; next_seq: number; sources: string[]; source_ids: number[]; levels: number[] };
 }
 

@@ -18,7 +18,7 @@ import type { RingExport } from "./replay.ts";
 import {
   decodeCheckpoints,
   encodeCheckpoints,
-  type SavedCheckpoints,
+  type HeadJson,
   type SavedHead,
   type SavedState,
 } from "./state-file.ts";
@@ -32,13 +32,7 @@ export interface JournalRecord extends SavedHead {
   readonly entries: RingExport;
 }
 
-interface Header {
-  format: number;
-  clean: boolean;
-  saved_at_ms: number;
-  run: string;
-  earlier_runs: Array<{ run: string; up_to_seq: number }>;
-  checkpoints: SavedCheckpoints;
+interface Header extends HeadJson {
   ring: {
     oldest_seq: number;
     first_seq: number;

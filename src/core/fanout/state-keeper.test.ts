@@ -145,14 +145,16 @@ test("a clean stop saves the ring and checkpoints as a pair; the next start rest
   await again.stop();
 });
 
+/** An entry's JSON text of about 190 bytes, as the pause figures are taken with. */
+const line = (i: number) =>
+  JSON.stringify({
+    source: "app.log",
+    level: "info",
+    message: `GET /api/items/${i} 200 ${"x".repeat(120)}`,
+  });
+
 test("the pause of a save with 10,000 entries held (figure, not asserted)", async (t) => {
   const hub = new Hub({ replaySize: 10_000, runId: "bench" });
-  const line = (i: number) =>
-    JSON.stringify({
-      source: "app.log",
-      level: "info",
-      message: `GET /api/items/${i} 200 ${"x".repeat(120)}`,
-    });
   for (let i = 0; i < 10_000; i += 500) hub.publishBatch(Array.from({ length: 500 }, (_, j) => line(i + j)));
   const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
   const pauses: number[] = [];
@@ -171,12 +173,6 @@ test("the pause of a save with 10,000 entries held (figure, not asserted)", asyn
 
 test("the pause of a save after 1,000 new entries with 10,000 held (figure, not asserted)", async (t) => {
   const hub = new Hub({ replaySize: 10_000, runId: "bench" });
-  const line = (i: number) =>
-    JSON.stringify({
-      source: "app.log",
-      level: "info",
-      message: `GET /api/items/${i} 200 ${"x".repeat(120)}`,
-    });
   let published = 0;
   const publish = (count: number) => {
     for (let end = published + count; published < end; published += 500)

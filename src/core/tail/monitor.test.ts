@@ -312,6 +312,23 @@ function freezeClock(t: TestContext): void {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
 }
 
+/**
+ * A monitor on app.log with no hint window from the clients (frozen clock): a first line after a quiet
+ * spell, polled at once. `before` is the stat count before that poll.
+ */
+async function startedWithFirstLine(t: TestContext) {
+  freezeClock(t);
+  const path = join(dir, "app.log");
+  writeFileSync(path, "");
+  const { hint, stats } = await startWithHints(path, 0);
+  appendFileSync(path, "a\n");
+  const before = stats();
+  hint();
+  assert.equal(stats(), before + 1, "polled at once for a");
+  await settleUntil(() => received.at(-1) === "app.log: a");
+  return { path, hint, stats, before };
+}
+
 test("with a hint window, hints that follow a poll within it are gathered into one poll at its end", async (t) => {
   freezeClock(t);
   const path = join(dir, "app.log");
@@ -347,15 +364,7 @@ test("with a hint window, hints that follow a poll within it are gathered into o
 });
 
 test("in a steady stream the hint after the spacing polls in its own wake-up: the window's timer waits its grace and is dropped", async (t) => {
-  freezeClock(t);
-  const path = join(dir, "app.log");
-  writeFileSync(path, "");
-  const { hint, stats } = await startWithHints(path, 0);
-  appendFileSync(path, "a\n");
-  const before = stats();
-  hint();
-  assert.equal(stats(), before + 1, "polled at once for a");
-  await settleUntil(() => received.at(-1) === "app.log: a");
+  const { path, hint, stats, before } = await startedWithFirstLine(t);
   // a line a millisecond: gathered while the spacing runs; the timer would fire only after its grace
   for (let ms = 1; ms < MIN_POLL_SPACING_MS; ms++) {
     t.mock.timers.tick(1);
@@ -407,16 +416,8 @@ test("batch_ms sets the spacing: hints within it after a poll wait for its end (
 });
 
 test("without a hint window, hints still wait MIN_POLL_SPACING_MS after a poll: one poll, not one per line", async (t) => {
-  freezeClock(t);
-  const path = join(dir, "app.log");
-  writeFileSync(path, "");
-  const { hint, stats } = await startWithHints(path, 0);
   // quiet before: polled at once
-  appendFileSync(path, "a\n");
-  const before = stats();
-  hint();
-  assert.equal(stats(), before + 1, "polled at once for a");
-  await settleUntil(() => received.at(-1) === "app.log: a");
+  const { path, hint, stats, before } = await startedWithFirstLine(t);
   // a line per write, each with its hint: gathered until the spacing since the last poll is over
   for (const text of ["b", "c", "d"]) {
     appendFileSync(path, `${text}\n`);
