@@ -80,13 +80,15 @@ export interface FileSystem {
   remove(path: string): Promise<void>;
 }
 
-/** A wake-up hint: the monitor polls now instead of at its next tick. Never the source of truth. */
 /**
- * A watch hint: the path that changed, and `"modify"` when the runtime says only its content changed
- * (written, truncated; node:fs `change`, Deno `modify`), not its name (created, renamed, deleted). The
- * monitor may answer a content change by reading on from the open file without a stat of the path.
+ * A watch hint (a wake-up, never the source of truth): the path that changed, and `"modify"` when the
+ * runtime says only its content changed (written, truncated; node:fs `change`, Deno `modify`), not its name
+ * (created, renamed, deleted). The monitor may answer a content change by reading on from the open file
+ * without a stat of the path. It answers how long (ms) it needs no further hint: a poll is due by then
+ * anyway. A watcher that can hold its events (Deno: not pulling the next one) may wait that long before
+ * handing on the next, so a file written every millisecond does not wake the process for each `write(2)`.
  */
-export type WatchHint = (path: string, kind?: "modify") => void;
+export type WatchHint = (path: string, kind?: "modify") => number;
 
 export interface Watcher {
   close(): Promise<void>;

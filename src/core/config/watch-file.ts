@@ -33,7 +33,11 @@ export class ConfigFileWatch {
     this.last = await this.signature();
     this.poll = setInterval(() => void this.check(), this.pollMs);
     try {
-      this.watcher = this.runtime.watch?.(this.runtime.dirname(this.path), () => void this.check());
+      this.watcher = this.runtime.watch?.(this.runtime.dirname(this.path), () => {
+        void this.check();
+        // every event matters here: none held back
+        return 0;
+      });
     } catch {
       // no watch here (no inotify slots): the poll alone notices the change
     }

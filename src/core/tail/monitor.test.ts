@@ -386,6 +386,24 @@ test("in a steady stream the hint after the spacing polls in its own wake-up: th
   assert.equal(stats(), before + 2);
 });
 
+test("a hint answers how long no further hint is needed: the rest of the window (a watcher may hold its events that long)", async (t) => {
+  const { path, hint, stats, before } = await startedWithFirstLine(t);
+  t.mock.timers.tick(1);
+  appendFileSync(path, "b\n");
+  assert.equal(hint(), MIN_POLL_SPACING_MS - 1, "within the window: its rest");
+  t.mock.timers.tick(MIN_POLL_SPACING_MS - 1);
+  appendFileSync(path, "c\n");
+  assert.equal(hint(), MIN_POLL_SPACING_MS, "after it: polled now, a new window");
+  assert.equal(stats(), before + 2);
+  await settleUntil(() => received.at(-1) === "app.log: c");
+  await monitor?.stop();
+  monitor = undefined;
+  const unbatched = await startWithHints(path, 0, 60_000, 0);
+  appendFileSync(path, "d\n");
+  assert.equal(unbatched.hint(), 0, "batch_ms 0: every hint is wanted");
+  await settleUntil(() => received.at(-1) === "app.log: d");
+});
+
 test("batch_ms sets the spacing: hints within it after a poll wait for its end (and the grace), 0 polls at each", async (t) => {
   freezeClock(t);
   const path = join(dir, "app.log");

@@ -181,8 +181,14 @@ export class Monitor {
   /**
    * A watch hint: poll the named path (or everything) now rather than at its next turn. `kind` "modify":
    * only its content changed (see WatchHint), and the open file is read on without a stat of the path.
+   * Answers how long no further hint is needed: the rest of the hint window (a poll comes at its end).
    */
-  wake(path?: string, kind?: "modify"): void {
+  wake(path?: string, kind?: "modify"): number {
+    this.hint(path, kind);
+    return this.stopped ? 0 : Math.max(0, this.lastPollAt + this.hintWindow() - Date.now());
+  }
+
+  private hint(path: string | undefined, kind: "modify" | undefined): void {
     if (this.stopped) return;
     const followed = path === undefined ? undefined : this.followed.get(path);
     if (followed) {
