@@ -548,9 +548,13 @@ test("bytes_read never goes back (truncation, rotation, end of a grace); unread_
   assert.deepEqual([tailer.status().bytes_read, tailer.status().unread_bytes], [109, 0]);
 });
 
-/** The node file system, counting the reads of opened files and where each started. */
-function countingReads(): { fs: FileSystem; positions: number[] } {
+/**
+ * The node file system, counting the reads of opened files and where each started: `positions` for every
+ * read, `calls` as `read@<position>` (through the I/O threads) or `readNow@<position>` (direct).
+ */
+function countingReads(): { fs: FileSystem; positions: number[]; calls: string[] } {
   const positions: number[] = [];
+  const calls: string[] = [];
   const fs: FileSystem = {
     ...nodeFileSystem,
     async open(p) {
@@ -559,12 +563,18 @@ function countingReads(): { fs: FileSystem; positions: number[] } {
         ...handle,
         read(buffer, position) {
           positions.push(position);
+          calls.push(`read@${position}`);
           return handle.read(buffer, position);
+        },
+        readNow(buffer, position) {
+          positions.push(position);
+          calls.push(`readNow@${position}`);
+          return handle.readNow?.(buffer, position) ?? 0;
         },
       };
     },
   };
-  return { fs, positions };
+  return { fs, positions, calls };
 }
 
 test("a growing file's first KiB is re-checked once per prefixCheckIntervalMs, not at every poll: one read a poll", async () => {
@@ -649,24 +659,7 @@ test("read on without a stat (readOnly), the prefix grows with what was read: a 
 });
 
 test("a caught-up file is read directly (readNow) where its filesystem allows it; a burst goes through read", async () => {
-  const calls: string[] = [];
-  const fs: FileSystem = {
-    ...nodeFileSystem,
-    async open(opened) {
-      const handle = await nodeFileSystem.open(opened);
-      return {
-        ...handle,
-        read: (buffer, position) => {
-          calls.push(`read@${position}`);
-          return handle.read(buffer, position);
-        },
-        readNow: (buffer, position) => {
-          calls.push(`readNow@${position}`);
-          return handle.readNow?.(buffer, position) ?? 0;
-        },
-      };
-    },
-  };
+  const { fs, calls } = countingReads();
   const local = `1 1 ${deviceNumbers(statSync(dir).dev)} / / rw - ext4 /dev/x rw\n`;
   const directReads = new DirectReads({ readText: async () => local, notice: () => undefined });
   await directReads.load();
