@@ -184,12 +184,7 @@ export class Monitor {
    * Answers how long no further hint is needed: the rest of the hint window (a poll comes at its end).
    */
   wake(path?: string, kind?: "modify"): number {
-    this.hint(path, kind);
-    return this.stopped ? 0 : Math.max(0, this.lastPollAt + this.hintWindow() - Date.now());
-  }
-
-  private hint(path: string | undefined, kind: "modify" | undefined): void {
-    if (this.stopped) return;
+    if (this.stopped) return 0;
     const followed = path === undefined ? undefined : this.followed.get(path);
     if (followed) {
       followed.dueAt = 0;
@@ -198,22 +193,24 @@ export class Monitor {
     }
     // a path we do not know, or one the last listing did not show: something was created or renamed
     if (!followed || !this.listed.has(path as string)) this.discoverAt = 0;
+    const now = Date.now();
+    const windowMs = this.hintWindow();
+    const at = this.lastPollAt + windowMs;
     if (this.polling) {
       this.pollAgain = true;
-      return;
+      return Math.max(0, at - now);
     }
-    const now = Date.now();
-    const at = this.lastPollAt + this.hintWindow();
     if (now >= at) {
       this.clearTimer();
       this.runPolls();
-      return;
+      // a new window from now
+      return windowMs;
     }
     // within the window: one timer for every hint until it ends (and its grace), set once, not moved by
     // each hint; a hint after the window's end polls before it fires
     const deadline = at + HINT_GRACE_MS;
-    if (this.timerAt !== undefined && this.timerAt <= deadline) return;
-    this.setTimer(deadline - now);
+    if (this.timerAt === undefined || this.timerAt > deadline) this.setTimer(deadline - now);
+    return at - now;
   }
 
   async stop(): Promise<void> {
