@@ -3,6 +3,8 @@
 // crash nothing is lost (duplicates only from after the last save); rotation, truncation, deletion and new
 // files while down; and one instance per state. Lean on purpose: 100 lines, not thousands.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { openSse, type SseClient, sseEntry } from "../_harness/clients.ts";
 import { defineCase } from "../_harness/define.ts";
 import { type LogwispProcess, runLogwisp, serveArgs, startLogwisp } from "../_harness/process.ts";
@@ -122,6 +124,40 @@ export const restartCases = [
       assert.deepEqual(repeated, before.slice(before.length - repeated.length), "repeats are a suffix");
       if (repeated.length > 0)
         assert.deepEqual(JSON.parse(gaps(client)[0]?.data ?? "null"), { missed: null, reason: "restart" });
+    },
+  ),
+
+  defineCase(
+    "restarts: past the ring a new journal is started beside the last (state.journal.1); a clean restart reads both",
+    async (rt) => {
+      const args = ["--replay-size", "50", "--checkpoint-interval", "10"];
+      const served = await serve(rt, { files: { "app.log": "" }, args });
+      const { state } = await served.status();
+      const previous = join(state.dir ?? "", state.instance ?? "", "state.journal.1");
+      const client = await connectedSse(served);
+      const pad = "x".repeat(400);
+      // saves of 100 entries of ~0.5 KB: past 256 KiB the journal is renamed and a new one started
+      for (let batch = 0; batch < 30 && !existsSync(previous); batch++) {
+        const lines = numbered(`batch ${batch} ${pad}`, 100);
+        await served.logs.appendLines("app.log", lines);
+        await waitForMessages(client, lines);
+      }
+      assert.ok(existsSync(previous), `no ${previous}`);
+      const last = numbered("last", 30);
+      await served.logs.appendLines("app.log", last);
+      await waitForMessages(client, last);
+      const from = received(client).at(-21)?.id ?? "";
+      client.close();
+      assert.equal((await served.proc.stop()).code, 0, served.proc.stderr());
+      const proc = await restart(rt, served, args);
+      assert.match(proc.stderr(), /resuming after a clean stop, 50 entries of the ring/);
+      const resumed = await resume(proc, from);
+      await waitForMessages(resumed, last.slice(10));
+      assert.deepEqual(
+        received(resumed).map((e) => e.message),
+        last.slice(10),
+      );
+      assert.deepEqual(gaps(resumed), []);
     },
   ),
 

@@ -38,6 +38,7 @@ export function fakeRuntime(options: {
       // the state directory's needs, on the real file system as everything else here
       writeFileAtomic: nodeFileSystem.writeFileAtomic,
       appendAndSync: nodeFileSystem.appendAndSync,
+      rename: nodeFileSystem.rename,
       createExclusive: nodeFileSystem.createExclusive,
       makeDir: nodeFileSystem.makeDir,
       remove: nodeFileSystem.remove,

@@ -72,6 +72,11 @@ export interface FileSystem {
    * tell (a length or checksum). Rejects with an FsError (ENOSPC, EROFS, EACCES …).
    */
   appendAndSync(path: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Renames a file, replacing what is at `to` in one step (rename(2): a reader or a crash sees the old name
+   * or the new one). Rejects with an FsError.
+   */
+  rename(from: string, to: string): Promise<void>;
   /** Creates a file that must not exist yet (O_EXCL) holding `text`; false when something is already there. */
   createExclusive(path: string, text: string): Promise<boolean>;
   /** Creates a directory and its missing parents; nothing when it exists. */

@@ -82,6 +82,8 @@ export const nodeFileSystem: FileSystem = {
       await handle.close();
     }
   },
+  // https://nodejs.org/api/fs.html#fspromisesrenameoldpath-newpath
+  rename: (from, to) => rename(from, to),
   // https://nodejs.org/api/fs.html#file-system-flags ("wx": fails when the path exists)
   async createExclusive(path, text) {
     let handle: Awaited<ReturnType<typeof open>>;

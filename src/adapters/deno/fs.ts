@@ -140,6 +140,7 @@ export const denoFileSystem: FileSystem = {
       const file = await Deno.open(path, { write: true, append: true, create: true });
       await writeAllAndSync(file, bytes, true);
     }),
+  rename: (from, to) => writable(to, () => Deno.rename(from, to)),
   async createExclusive(path, text) {
     let file: DenoFsFile;
     try {

@@ -13,6 +13,8 @@ import { asFsError } from "../tail/tailer.ts";
 export const STATE_FILE_NAME = "state.jsonl";
 /** The state: a log of saves (state-journal.ts). */
 export const STATE_JOURNAL_NAME = "state.journal";
+/** The journal before it, kept while the ring still holds entries only it has (state-keeper.ts). */
+export const PREVIOUS_JOURNAL_NAME = "state.journal.1";
 export const LOCK_FILE_NAME = "lock";
 
 type StateRuntime = Pick<
@@ -83,6 +85,10 @@ export class StateDir {
 
   get journalFile(): string {
     return this.runtime.joinPath(this.dir, STATE_JOURNAL_NAME);
+  }
+
+  get previousJournalFile(): string {
+    return this.runtime.joinPath(this.dir, PREVIOUS_JOURNAL_NAME);
   }
 
   /**

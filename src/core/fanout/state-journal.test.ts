@@ -18,6 +18,8 @@ class Journal {
   private published = 0;
   private savedNextSeq = 0;
   readonly records: Uint8Array[] = [];
+  /** The journal before this one (state.journal.1), once it was started anew. */
+  previous: Uint8Array | undefined;
 
   constructor(replaySize: number, replayMaxBytes?: number) {
     this.hub = new Hub({ replaySize, replayMaxBytes, runId: "run1" });
@@ -43,6 +45,12 @@ class Journal {
     if (options.fresh) this.records.length = 0;
     this.records.push(record);
     return record;
+  }
+
+  /** Starts a new journal, as the keeper does past the ring: this one becomes the one before it. */
+  rotate(): void {
+    this.previous = this.bytes;
+    this.records.length = 0;
   }
 
   get bytes(): Uint8Array {
@@ -198,4 +206,57 @@ test("records whose seqs do not follow on are refused, not spliced", () => {
   const loaded = decodeJournal(bytes);
   assert.equal(loaded.records, 1);
   assert.match(loaded.damaged ?? "", /from seq 9, the records before end at 5/);
+});
+
+test("a journal started anew and the one before it add up to the ring; a torn first record leaves the one before it", () => {
+  const journal = new Journal(30);
+  journal.publish(20);
+  journal.save({ fresh: true });
+  journal.publish(10);
+  journal.save();
+  journal.rotate();
+  const before = decodeJournal(journal.previous ?? new Uint8Array(0)).state;
+  journal.publish(10);
+  const first = journal.save();
+  journal.publish(5);
+  journal.save();
+  const loaded = decodeJournal(journal.bytes, journal.previous);
+  assert.equal(loaded.records, 4);
+  assert.equal(loaded.damaged, undefined);
+  assert.ok(loaded.state && before);
+  assert.deepEqual(entriesOf(loaded.state.ring), entriesOf(journal.hub.ring.exportEntries()));
+  assert.equal(loaded.state.ring.oldestSeq, 16);
+  // a crash in the new journal's first append: the one before it is resumed, whole
+  const torn = decodeJournal(first.subarray(0, first.length >> 1), journal.previous);
+  assert.ok(torn.state);
+  assert.deepEqual(entriesOf(torn.state.ring), entriesOf(before.ring));
+  assert.match(torn.damaged ?? "", /^record 3 at byte 0: cut short/);
+});
+
+test("a journal written afresh, or one that does not run on from the one before it, starts the ring itself", () => {
+  const journal = new Journal(50);
+  journal.publish(10);
+  journal.save({ fresh: true });
+  journal.rotate();
+  const left = journal.previous ?? new Uint8Array(0);
+  journal.publish(5);
+  journal.save({ fresh: true });
+  const alone = decodeJournal(journal.bytes).state;
+  const beside = decodeJournal(journal.bytes, left);
+  assert.ok(alone && beside.state);
+  assert.deepEqual(entriesOf(beside.state.ring), entriesOf(alone.ring));
+  assert.equal(beside.state.ring.levels.length, 15);
+  // the one before it from another run (its seqs end elsewhere): not spliced in, the journal's own kept
+  const other = new Journal(50);
+  other.publish(3);
+  other.save({ fresh: true });
+  journal.rotate();
+  journal.publish(4);
+  journal.save();
+  const stray = decodeJournal(journal.bytes, other.bytes);
+  assert.equal(stray.damaged, undefined);
+  assert.deepEqual(
+    entriesOf(stray.state?.ring ?? journal.hub.ring.exportEntries(0)).map((e) => e.split(" ")[1]),
+    ["m16", "m17", "m18", "m19"],
+  );
 });

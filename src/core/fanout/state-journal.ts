@@ -12,7 +12,9 @@
 // and the last record's checkpoints and run ids. A record cut short (a crash while it was appended) or
 // damaged fails its length or checksum: it and anything after it are left out, and the record before it is
 // a consistent pair. The keeper writes a fresh journal holding the whole ring (atomically) at its first
-// save, after a failed append, and when the journal has grown past about twice what the ring holds.
+// save and after a failed append; when the journal has grown past what the ring holds and all the ring
+// holds is in it, it becomes `state.journal.1` and the next record starts a new one, so that no save while
+// lines flow costs more than what was published since the last (decodeJournal reads the two in turn).
 
 import type { RingExport } from "./replay.ts";
 import {
@@ -120,22 +122,38 @@ export interface LoadedJournal {
   readonly damaged: string | undefined;
 }
 
-/** Reads a journal: every complete record up to the first that is not (see the top of this file). */
-export function decodeJournal(bytes: Uint8Array): LoadedJournal {
+/**
+ * Reads a journal: every complete record up to the first that is not (see the top of this file). With the
+ * journal before it (`previous`, kept by the keeper while the ring still holds entries only it has), its
+ * records come first; the journal's own first record starts the ring afresh when it holds the whole ring
+ * (written afresh) or does not run on from the previous one's (a previous one cut short, or left behind).
+ */
+export function decodeJournal(bytes: Uint8Array, previous?: Uint8Array): LoadedJournal {
   const ring = new RingSegments();
   let last: Header | undefined;
   let records = 0;
   let damaged: string | undefined;
-  for (let at = 0; at < bytes.length; ) {
-    const record = readRecord(bytes, at);
-    const problem = typeof record === "string" ? record : ring.add(record.header.ring, record.text);
-    if (typeof record === "string" || problem !== undefined) {
-      damaged = `record ${records + 1} at byte ${at}: ${problem}`;
-      break;
+  for (const [part, name] of [
+    [previous, "the journal before it, "],
+    [bytes, ""],
+  ] as const) {
+    if (part === undefined) continue;
+    for (let at = 0, first = true; at < part.length; first = false) {
+      const record = readRecord(part, at);
+      let problem = typeof record === "string" ? record : undefined;
+      if (typeof record !== "string") {
+        const starts = first && name === "" && ring.startsAfresh(record.header.ring);
+        if (starts) ring.clear();
+        problem = ring.add(record.header.ring, record.text);
+      }
+      if (typeof record === "string" || problem !== undefined) {
+        damaged ??= `${name}record ${records + 1} at byte ${at}: ${problem}`;
+        break;
+      }
+      last = record.header;
+      at = record.end;
+      records++;
     }
-    last = record.header;
-    at = record.end;
-    records++;
   }
   if (last === undefined) return { state: undefined, records, damaged };
   const state: SavedState = {
@@ -203,6 +221,21 @@ class RingSegments {
   private segments: Segment[] = [];
   /** The seq after the newest entry held. */
   private nextSeq = 0;
+
+  /**
+   * Whether a record starts the ring afresh: it holds every entry the ring held (its first is the ring's
+   * oldest, or the ring had dropped all it held before), or the entries held do not run on into its own.
+   */
+  startsAfresh(ring: Header["ring"]): boolean {
+    if (ring.first_seq <= ring.oldest_seq) return true;
+    const held = this.segments.length > 0 && this.nextSeq > ring.oldest_seq;
+    return held && ring.levels.length > 0 && this.nextSeq !== ring.first_seq;
+  }
+
+  clear(): void {
+    this.segments = [];
+    this.nextSeq = 0;
+  }
 
   /** Adds a record's entries (after dropping those before its oldest seq); what is wrong, if anything. */
   add(ring: Header["ring"], text: Uint8Array): string | undefined {

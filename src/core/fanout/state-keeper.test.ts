@@ -11,7 +11,7 @@ import type { Runtime } from "../runtime.ts";
 import { Hub } from "./hub.ts";
 import { instanceName, StateDir, StateLockedError, stateBaseDir } from "./state-dir.ts";
 import { encodeState } from "./state-file.ts";
-import { MIN_COMPACTION_BYTES, StateKeeper } from "./state-keeper.ts";
+import { MIN_ROTATION_BYTES, StateKeeper } from "./state-keeper.ts";
 
 let dir: string;
 let logged: string[];
@@ -248,24 +248,56 @@ test("a save appends what was published since the last one, not the ring; a new 
   assert.equal(next.keeper.status().resumed_from, "crash");
 });
 
-test("past about twice the ring the journal is written afresh, holding the ring, and loads the same", async () => {
+test("past the ring a new journal is started beside the one before it: nothing is written twice, and the two load the same", async () => {
+  const rt = runtime();
+  let written = 0;
+  const fs = {
+    ...rt.fs,
+    appendAndSync: (path: string, bytes: Uint8Array) => {
+      written += bytes.length;
+      return rt.fs.appendAndSync(path, bytes);
+    },
+    writeFileAtomic: (path: string, bytes: Uint8Array) => {
+      written += bytes.length;
+      return rt.fs.writeFileAtomic(path, bytes);
+    },
+  };
   const hub = new Hub({ replaySize: 200, runId: "first" });
-  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  const keeper = await StateKeeper.open({ ...rt, fs }, config(), hub, Date.now());
   let published = 0;
+  let textBytes = 0;
   const sizes: number[] = [];
   for (let round = 0; round < 40; round++) {
-    hub.publishBatch(Array.from({ length: 50 }, () => padded(published++, 500)));
+    const batch = Array.from({ length: 50 }, () => padded(published++, 500));
+    textBytes += batch.reduce((sum, text) => sum + text.length + 1, 0);
+    hub.publishBatch(batch);
     advance(keeper);
     await keeper.save(false);
     sizes.push(journalSize());
   }
+  const started = sizes.filter((size, i) => i > 0 && size < (sizes[i - 1] as number)).length;
+  assert.ok(started >= 2, `started anew ${started} times: ${sizes.join(" ")}`);
+  // each entry once (a level and a source id each, a header per save), never the ring again
+  assert.ok(
+    written < textBytes + 40 * (50 * 8 + 1024),
+    `${written} bytes written for ${textBytes} of entries`,
+  );
   const ringBytes = hub.ring.bytes + hub.ring.size;
-  const shrunk = sizes.filter((size, i) => i > 0 && size < (sizes[i - 1] as number)).length;
-  assert.ok(shrunk >= 2, `written afresh ${shrunk} times: ${sizes.join(" ")}`);
-  assert.ok(Math.max(...sizes) < 2 * ringBytes + MIN_COMPACTION_BYTES, `sizes ${sizes.join(" ")}`);
+  const previous = statSync(`${journalOf()}.1`).size;
+  const record = 50 * 600;
+  for (const size of [...sizes, previous])
+    assert.ok(
+      size <= Math.max(MIN_ROTATION_BYTES, ringBytes) + record,
+      `sizes ${sizes.join(" ")} ${previous}`,
+    );
   const next = await reopen(200);
   assert.deepEqual(entriesOf(next.hub), entriesOf(hub));
   assert.equal(next.hub.ring.oldestSeq, published - 199);
+  // its first save writes the whole ring afresh: the journal before it is gone
+  advance(next.keeper);
+  await next.keeper.stop();
+  assert.equal(existsSync(`${journalOf()}.1`), false);
+  assert.deepEqual(entriesOf((await reopen(200)).hub), entriesOf(hub));
 });
 
 test("a save cut short by a crash is left out: the save before it is resumed, and the next save starts afresh", async () => {
