@@ -29,6 +29,8 @@ const SEEDS = [
 const PIECES = [
   " ",
   "\t",
+  // a raw carriage return: JSON whitespace between tokens, or inside a text line (a line never holds "\n")
+  "\r",
   "=",
   '"',
   '\\"',
@@ -96,7 +98,10 @@ function assertValidEntry(entry: LogEntry, context: string): void {
     assert.equal(Object.getPrototypeOf(entry.fields), Object.prototype, context);
     assert.ok(Object.keys(entry.fields).length > 0, context);
   }
-  const parsed = JSON.parse(serializeEntry(entry)) as Record<string, unknown>;
+  const json = serializeEntry(entry);
+  // one line on every framing: TCP's JSON lines and SSE's one `data:` line per entry rely on it
+  assert.doesNotMatch(json, /[\r\n]/, context);
+  const parsed = JSON.parse(json) as Record<string, unknown>;
   assert.equal(parsed.message, entry.message, context);
 }
 

@@ -68,20 +68,25 @@ describe("encodeSseComment", () => {
 });
 
 describe("encodeSseDataFrames and endOfFrames", () => {
-  const entries = ['{"n":1}', '{"m":"a\\nb"}', "two\nlines", '{"n":4}'].map((json, i) => ({
+  const entries = ['{"n":1}', '{"m":"a\\nb"}', '{"n":4}'].map((json, i) => ({
     seq: i + 7,
     json,
     source: "",
     level: -1,
   }));
-  const sse = encodeSseDataFrames(entries, "r-");
+  // another process's text (served from a stream) may break lines; this one's serialised JSON does not
+  const streamed = [
+    { seq: 0, json: "two\nlines\rthree", source: "", level: -1, position: { seq: 5, index: 1 } },
+  ];
+  const local = encodeSseDataFrames(entries, "r-");
+  const sse = new Uint8Array([...local, ...encodeSseDataFrames(streamed, "s-")]);
   const frames = [
     'id: r-7\ndata: {"n":1}\n\n',
     'id: r-8\ndata: {"m":"a\\nb"}\n\n',
-    "id: r-9\ndata: two\ndata: lines\n\n",
-    'id: r-10\ndata: {"n":4}\n\n',
+    'id: r-9\ndata: {"n":4}\n\n',
+    "id: s-5.1\ndata: two\ndata: lines\ndata: three\n\n",
   ];
-  test("each SSE frame carries its id line before its data lines", () =>
+  test("each SSE frame carries its id line before its data lines; a streamed entry's line breaks split it", () =>
     assert.equal(text(sse), frames.join("")));
   test("JSON lines carry no id", () =>
     assert.equal(text(encodeJsonLines(entries.slice(0, 2))), '{"n":1}\n{"m":"a\\nb"}\n'));

@@ -36,7 +36,10 @@ export function encodeSseDataFrames(entries: readonly PublishedEntry[], idPrefix
     }
     return encoder.encode(flat(text));
   }
-  for (const entry of entries) text += `id: ${idPrefix}${entry.seq}\n${prefixLines("data: ", entry.json)}\n`;
+  // an entry of this process is JSON it serialised itself (a log line's own JSON is parsed and written
+  // again), which holds no raw line break: one `data:` line, as encodeJsonLines puts it on one line. Entries
+  // from a stream are another process's text and are split where they break
+  for (const entry of entries) text += `id: ${idPrefix}${entry.seq}\ndata: ${entry.json}\n\n`;
   return encoder.encode(flat(text));
 }
 
