@@ -8,8 +8,11 @@ import { join } from "node:path";
 import type { Watcher, WatchHint } from "../../core/runtime.ts";
 
 export function watch(path: string, onHint: WatchHint): Watcher {
+  // join(path, name) once, not per event (a line-per-write application makes thousands a second): the name
+  // of an entry of the directory is one plain segment, so the joined prefix plus it is the same path
+  const prefix = join(path, "x").slice(0, -1);
   const watcher = fsWatch(path, { persistent: false }, (event, name) =>
-    onHint(name ? join(path, name) : path, event === "change" ? "modify" : undefined),
+    onHint(name ? prefix + name : path, event === "change" ? "modify" : undefined),
   );
   // a watch error (e.g. out of inotify watches) only costs latency: polling still finds every line
   watcher.on("error", () => undefined);
