@@ -231,6 +231,17 @@ test("a journal started anew and the one before it add up to the ring; a torn fi
   assert.ok(torn.state);
   assert.deepEqual(entriesOf(torn.state.ring), entriesOf(before.ring));
   assert.match(torn.damaged ?? "", /^record 3 at byte 0: cut short/);
+  assert.equal(torn.damagedIn, "journal");
+  // the one before it damaged: said as its own, and the ring starts at the journal's first entry
+  const previous = (journal.previous ?? new Uint8Array(0)).slice();
+  previous[previous.length - 20] = (previous[previous.length - 20] as number) ^ 0x20;
+  const older = decodeJournal(journal.bytes, previous);
+  assert.equal(older.damagedIn, "previous");
+  assert.match(older.damaged ?? "", /^record 2 at byte \d+: checksum mismatch/);
+  assert.deepEqual(
+    entriesOf(older.state?.ring ?? journal.hub.ring.exportEntries(0)).map((e) => e.split(" ")[1]),
+    Array.from({ length: 15 }, (_, i) => `m${31 + i}`),
+  );
 });
 
 test("a journal written afresh, or one that does not run on from the one before it, starts the ring itself", () => {
@@ -246,6 +257,10 @@ test("a journal written afresh, or one that does not run on from the one before 
   assert.ok(alone && beside.state);
   assert.deepEqual(entriesOf(beside.state.ring), entriesOf(alone.ring));
   assert.equal(beside.state.ring.levels.length, 15);
+  // not read at all: even a damaged one is not said
+  const garbage = decodeJournal(journal.bytes, new TextEncoder().encode("#12 00000000\nnot a record"));
+  assert.equal(garbage.damaged, undefined);
+  assert.deepEqual(entriesOf(garbage.state?.ring ?? alone.ring), entriesOf(alone.ring));
   // the one before it from another run (its seqs end elsewhere): not spliced in, the journal's own kept
   const other = new Journal(50);
   other.publish(3);

@@ -120,34 +120,44 @@ export interface LoadedJournal {
   readonly records: number;
   /** What is wrong with the first record left out (cut short, damaged); undefined when none was. */
   readonly damaged: string | undefined;
+  /** Which file holds it: the journal, or the one before it (read first). */
+  readonly damagedIn: "journal" | "previous" | undefined;
 }
 
 /**
  * Reads a journal: every complete record up to the first that is not (see the top of this file). With the
  * journal before it (`previous`, kept by the keeper while the ring still holds entries only it has), its
- * records come first; the journal's own first record starts the ring afresh when it holds the whole ring
- * (written afresh) or does not run on from the previous one's (a previous one cut short, or left behind).
+ * records come first, unless the journal's own first record holds the whole ring (written afresh: the one
+ * before is then not read at all); the journal's first record also starts the ring afresh when it does not
+ * run on from the previous one's (a previous one cut short, or left behind by another run).
  */
 export function decodeJournal(bytes: Uint8Array, previous?: Uint8Array): LoadedJournal {
   const ring = new RingSegments();
   let last: Header | undefined;
   let records = 0;
   let damaged: string | undefined;
+  let damagedIn: LoadedJournal["damagedIn"];
+  const opening = readRecord(bytes, 0);
+  const whole =
+    typeof opening !== "string" && opening.header.ring.first_seq <= opening.header.ring.oldest_seq;
   for (const [part, name] of [
-    [previous, "the journal before it, "],
-    [bytes, ""],
+    [whole ? undefined : previous, "previous"],
+    [bytes, "journal"],
   ] as const) {
     if (part === undefined) continue;
     for (let at = 0, first = true; at < part.length; first = false) {
       const record = readRecord(part, at);
       let problem = typeof record === "string" ? record : undefined;
       if (typeof record !== "string") {
-        const starts = first && name === "" && ring.startsAfresh(record.header.ring);
+        const starts = first && name === "journal" && ring.startsAfresh(record.header.ring);
         if (starts) ring.clear();
         problem = ring.add(record.header.ring, record.text);
       }
       if (typeof record === "string" || problem !== undefined) {
-        damaged ??= `${name}record ${records + 1} at byte ${at}: ${problem}`;
+        if (damaged === undefined) {
+          damaged = `record ${records + 1} at byte ${at}: ${problem}`;
+          damagedIn = name;
+        }
         break;
       }
       last = record.header;
@@ -155,7 +165,7 @@ export function decodeJournal(bytes: Uint8Array, previous?: Uint8Array): LoadedJ
       records++;
     }
   }
-  if (last === undefined) return { state: undefined, records, damaged };
+  if (last === undefined) return { state: undefined, records, damaged, damagedIn };
   const state: SavedState = {
     clean: last.clean === true,
     savedAtMs: Number(last.saved_at_ms ?? 0),
@@ -164,7 +174,7 @@ export function decodeJournal(bytes: Uint8Array, previous?: Uint8Array): LoadedJ
     checkpoints: decodeCheckpoints(last.checkpoints),
     ring: ring.export(last.ring.next_seq),
   };
-  return { state, records, damaged };
+  return { state, records, damaged, damagedIn };
 }
 
 /** The record at `at`, or what is wrong with it. */

@@ -300,6 +300,31 @@ test("past the ring a new journal is started beside the one before it: nothing i
   assert.deepEqual(entriesOf((await reopen(200)).hub), entriesOf(hub));
 });
 
+test("a damaged journal before the last is said by its name; the ring then starts where the last journal does", async () => {
+  const hub = new Hub({ replaySize: 200, runId: "first" });
+  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  let published = 0;
+  while (!existsSync(`${journalOf()}.1`) && published < 10_000) {
+    hub.publishBatch(Array.from({ length: 50 }, () => padded(published++, 500)));
+    advance(keeper);
+    await keeper.save(false);
+  }
+  const previous = readFileSync(`${journalOf()}.1`);
+  previous[previous.length - 100] = (previous[previous.length - 100] as number) ^ 0x20;
+  writeFileSync(`${journalOf()}.1`, previous);
+  logged.length = 0;
+  const next = await reopen(200);
+  assert.match(
+    logged.join("\n"),
+    /the state journal .*state\.journal\.1 \(the one before .*state\.journal\) has a save cut short or damaged \(record \d+ at byte \d+: checksum mismatch\); the replay ring holds only the entries after it/,
+  );
+  assert.doesNotMatch(logged.join("\n"), /ends with a save cut short/);
+  // the last journal's entries, and its checkpoints
+  assert.deepEqual(entriesOf(next.hub), entriesOf(hub).slice(-next.hub.ring.size));
+  assert.ok(next.hub.ring.size > 0 && next.hub.ring.size < 200, `${next.hub.ring.size} entries`);
+  assert.equal(next.keeper.saved?.get("/a.log")?.[0]?.offset, offset);
+});
+
 test("a save cut short by a crash is left out: the save before it is resumed, and the next save starts afresh", async () => {
   const hub = new Hub({ replaySize: 100, runId: "first" });
   const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());

@@ -148,10 +148,14 @@ export class StateKeeper implements PublishedPositions {
       const bytes = await readWholeFile(runtime.fs, dir.journalFile);
       const previous = await readWholeFile(runtime.fs, dir.previousJournalFile);
       if (bytes !== undefined || previous !== undefined) {
-        const { state, damaged } = decodeJournal(bytes ?? new Uint8Array(0), previous);
-        if (damaged !== undefined)
+        const { state, damaged, damagedIn } = decodeJournal(bytes ?? new Uint8Array(0), previous);
+        if (damagedIn === "journal")
           runtime.log(
             `warning: the state journal ${dir.journalFile} ends with a save cut short or damaged (${damaged}); ${state ? "resuming from the save before it" : "starting without it"}`,
+          );
+        else if (damagedIn === "previous")
+          runtime.log(
+            `warning: the state journal ${dir.previousJournalFile} (the one before ${dir.journalFile}) has a save cut short or damaged (${damaged}); ${state ? "the replay ring holds only the entries after it" : "starting without it"}`,
           );
         if (state !== undefined) return state;
       }
