@@ -49,9 +49,37 @@ export type SavedCheckpoints = Record<
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function encodeCheckpoints(
-  checkpoints: ReadonlyMap<string, readonly FilePosition[]>,
-): SavedCheckpoints {
+/** A save's head as its JSON says it: a format-1 file's header, a journal record's. */
+export function headJson(head: SavedHead, format: number): HeadJson {
+  return {
+    format,
+    clean: head.clean,
+    saved_at_ms: head.savedAtMs,
+    run: head.run,
+    earlier_runs: head.earlierRuns.map(({ run, upToSeq }) => ({ run, up_to_seq: upToSeq })),
+    checkpoints: encodeCheckpoints(head.checkpoints),
+  };
+}
+
+/** A save's head read back from its JSON (whose run has been checked). */
+export function savedHead(json: Partial<HeadJson> & { run: string }): SavedHead {
+  return {
+    clean: json.clean === true,
+    savedAtMs: Number(json.saved_at_ms ?? 0),
+    run: json.run,
+    earlierRuns: (json.earlier_runs ?? []).map(({ run, up_to_seq }) => ({ run, upToSeq: up_to_seq })),
+    checkpoints: decodeCheckpoints(json.checkpoints),
+  };
+}
+
+/** The entries in saved text: one per line, each line ended by its newline. */
+export function countLines(text: Uint8Array): number {
+  let lines = 0;
+  for (let at = text.indexOf(0x0a); at !== -1; at = text.indexOf(0x0a, at + 1)) lines++;
+  return lines;
+}
+
+function encodeCheckpoints(checkpoints: ReadonlyMap<string, readonly FilePosition[]>): SavedCheckpoints {
   return Object.fromEntries(
     [...checkpoints].map(([path, positions]) => [
       path,
@@ -65,7 +93,7 @@ export function encodeCheckpoints(
   );
 }
 
-export function decodeCheckpoints(saved: SavedCheckpoints | undefined): Map<string, FilePosition[]> {
+function decodeCheckpoints(saved: SavedCheckpoints | undefined): Map<string, FilePosition[]> {
   const checkpoints = new Map<string, FilePosition[]>();
   for (const [path, positions] of Object.entries(saved ?? {})) {
     checkpoints.set(
@@ -85,12 +113,7 @@ export function decodeCheckpoints(saved: SavedCheckpoints | undefined): Map<stri
 export function encodeState(state: SavedState): Uint8Array {
   const { ring } = state;
   const header: Header = {
-    format: STATE_FORMAT,
-    clean: state.clean,
-    saved_at_ms: state.savedAtMs,
-    run: state.run,
-    earlier_runs: state.earlierRuns.map(({ run, upToSeq }) => ({ run, up_to_seq: upToSeq })),
-    checkpoints: encodeCheckpoints(state.checkpoints),
+    ...headJson(state, STATE_FORMAT),
     ring: {
       oldest_seq: ring.oldestSeq,
       next_seq: ring.nextSeq,
@@ -117,17 +140,11 @@ export function decodeState(bytes: Uint8Array): SavedState {
   if (typeof header.run !== "string" || ring === undefined || !Array.isArray(ring.levels))
     throw new Error("header without run or ring");
   const text = bytes.subarray(newline + 1);
-  let lines = 0;
-  for (let at = text.indexOf(0x0a); at !== -1; at = text.indexOf(0x0a, at + 1)) lines++;
+  const lines = countLines(text);
   if (lines !== ring.levels.length || ring.source_ids.length !== lines)
     throw new Error(`${lines} entries, the header says ${ring.levels.length}`);
-  const checkpoints = decodeCheckpoints(header.checkpoints);
   return {
-    clean: header.clean === true,
-    savedAtMs: Number(header.saved_at_ms ?? 0),
-    run: header.run,
-    earlierRuns: (header.earlier_runs ?? []).map(({ run, up_to_seq }) => ({ run, upToSeq: up_to_seq })),
-    checkpoints,
+    ...savedHead({ ...header, run: header.run }),
     ring: {
       oldestSeq: ring.oldest_seq,
       nextSeq: ring.next_seq,

@@ -18,11 +18,12 @@
 
 import type { RingExport } from "./replay.ts";
 import {
-  decodeCheckpoints,
-  encodeCheckpoints,
+  countLines,
   type HeadJson,
+  headJson,
   type SavedHead,
   type SavedState,
+  savedHead,
 } from "./state-file.ts";
 
 export const JOURNAL_FORMAT = 2;
@@ -86,12 +87,7 @@ export function encodeRecord(record: JournalRecord): Uint8Array {
     sourceIds[i] = id;
   }
   const header: Header = {
-    format: JOURNAL_FORMAT,
-    clean: record.clean,
-    saved_at_ms: record.savedAtMs,
-    run: record.run,
-    earlier_runs: record.earlierRuns.map(({ run, upToSeq }) => ({ run, up_to_seq: upToSeq })),
-    checkpoints: encodeCheckpoints(record.checkpoints),
+    ...headJson(record, JOURNAL_FORMAT),
     ring: {
       oldest_seq: record.ringOldestSeq,
       first_seq: entries.oldestSeq,
@@ -166,14 +162,7 @@ export function decodeJournal(bytes: Uint8Array, previous?: Uint8Array): LoadedJ
     }
   }
   if (last === undefined) return { state: undefined, records, damaged, damagedIn };
-  const state: SavedState = {
-    clean: last.clean === true,
-    savedAtMs: Number(last.saved_at_ms ?? 0),
-    run: last.run,
-    earlierRuns: (last.earlier_runs ?? []).map(({ run, up_to_seq }) => ({ run, upToSeq: up_to_seq })),
-    checkpoints: decodeCheckpoints(last.checkpoints),
-    ring: ring.export(last.ring.next_seq),
-  };
+  const state: SavedState = { ...savedHead(last), ring: ring.export(last.ring.next_seq) };
   return { state, records, damaged, damagedIn };
 }
 
@@ -209,12 +198,6 @@ function readRecord(
   if (lines !== ring.levels.length || ring.source_ids.length !== lines)
     return `${lines} entries, the header says ${ring.levels.length}`;
   return { header: header as Header, text, end };
-}
-
-function countLines(text: Uint8Array): number {
-  let lines = 0;
-  for (let at = text.indexOf(0x0a); at !== -1; at = text.indexOf(0x0a, at + 1)) lines++;
-  return lines;
 }
 
 interface Segment {
