@@ -2,8 +2,32 @@
 // implements node:fs/promises natively (https://bun.sh/docs/runtime/nodejs-apis#node-fs).
 
 import { readSync, type Stats } from "node:fs";
-import { mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
+import {
+  mkdir,
+  type FileHandle as NodeFileHandle,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+} from "node:fs/promises";
 import type { FileHandle, FileKind, FileStat, FileSystem } from "../../core/runtime.ts";
+
+/** Writes all of `data`, flushes it to the disk (fsync, or fdatasync with `dataOnly`), and closes the file. */
+async function writeAllAndSync(
+  handle: NodeFileHandle,
+  data: Uint8Array | string,
+  dataOnly = false,
+): Promise<void> {
+  try {
+    await handle.writeFile(data);
+    await (dataOnly ? handle.datasync() : handle.sync());
+  } finally {
+    await handle.close();
+  }
+}
 
 function kindOf(stats: Stats): FileKind {
   if (stats.isFile()) return "file";
@@ -59,13 +83,7 @@ export const nodeFileSystem: FileSystem = {
   async writeFileAtomic(path, bytes) {
     const temporary = `${path}.${process.pid}.tmp`;
     try {
-      const handle = await open(temporary, "w");
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeAllAndSync(await open(temporary, "w"), bytes);
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true }).catch(() => undefined);
@@ -73,15 +91,7 @@ export const nodeFileSystem: FileSystem = {
     }
   },
   // https://nodejs.org/api/fs.html#file-system-flags ("a": O_APPEND | O_CREAT) · https://nodejs.org/api/fs.html#filehandledatasync
-  async appendAndSync(path, bytes) {
-    const handle = await open(path, "a");
-    try {
-      await handle.writeFile(bytes);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-  },
+  appendAndSync: async (path, bytes) => writeAllAndSync(await open(path, "a"), bytes, true),
   // https://nodejs.org/api/fs.html#fspromisesrenameoldpath-newpath
   rename: (from, to) => rename(from, to),
   // https://nodejs.org/api/fs.html#file-system-flags ("wx": fails when the path exists)
@@ -93,12 +103,7 @@ export const nodeFileSystem: FileSystem = {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
       throw error;
     }
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeAllAndSync(handle, text);
     return true;
   },
   makeDir: async (path) => {
