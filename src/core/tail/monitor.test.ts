@@ -313,14 +313,14 @@ function freezeClock(t: TestContext): void {
 }
 
 /**
- * A monitor on app.log with no hint window from the clients (frozen clock): a first line after a quiet
- * spell, polled at once. `before` is the stat count before that poll.
+ * A monitor on app.log with the clients' hint window `windowMs` (none by default; frozen clock): a first
+ * line after a quiet spell, polled at once. `before` is the stat count before that poll.
  */
-async function startedWithFirstLine(t: TestContext) {
+async function startedWithFirstLine(t: TestContext, windowMs = 0) {
   freezeClock(t);
   const path = join(dir, "app.log");
   writeFileSync(path, "");
-  const { hint, stats } = await startWithHints(path, 0);
+  const { hint, stats } = await startWithHints(path, windowMs);
   appendFileSync(path, "a\n");
   const before = stats();
   hint();
@@ -330,16 +330,8 @@ async function startedWithFirstLine(t: TestContext) {
 }
 
 test("with a hint window, hints that follow a poll within it are gathered into one poll at its end", async (t) => {
-  freezeClock(t);
-  const path = join(dir, "app.log");
-  writeFileSync(path, "");
-  const { hint, stats } = await startWithHints(path, 20);
   // the first hint after a quiet spell polls at once: a lone line is not delayed
-  appendFileSync(path, "a\n");
-  const before = stats();
-  hint();
-  assert.equal(stats(), before + 1, "polled at once");
-  await settleUntil(() => received.length === 1);
+  const { path, hint, stats, before } = await startedWithFirstLine(t, 20);
   assert.deepEqual(received, ["app.log: a"]);
   // within the window: no poll, however many hints, until it ends
   appendFileSync(path, "b\n");
