@@ -47,6 +47,16 @@ class Journal {
     return record;
   }
 
+  /** A fresh journal of `first` entries, then a save after each count of new ones in `then`. */
+  saves(first: number, then: readonly number[]): void {
+    this.publish(first);
+    this.save({ fresh: true });
+    for (const count of then) {
+      this.publish(count);
+      this.save();
+    }
+  }
+
   /** Starts a new journal, as the keeper does past the ring: this one becomes the one before it. */
   rotate(): void {
     this.previous = this.bytes;
@@ -76,12 +86,7 @@ function entriesOf(ring: RingExport): string[] {
 
 test("the records add up to the ring and checkpoints of the last save", () => {
   const journal = new Journal(100);
-  journal.publish(5);
-  journal.save({ fresh: true });
-  for (const count of [3, 0, 7, 1]) {
-    journal.publish(count);
-    journal.save();
-  }
+  journal.saves(5, [3, 0, 7, 1]);
   const { state, records, damaged } = decodeJournal(journal.bytes);
   assert.equal(records, 5);
   assert.equal(damaged, undefined);
@@ -139,12 +144,7 @@ test("a last record cut short anywhere, or damaged, is left out: the save before
 
 test("entries the ring dropped (its capacity, its bytes, a new start) are not brought back", () => {
   const journal = new Journal(5);
-  journal.publish(3);
-  journal.save({ fresh: true });
-  for (let i = 0; i < 4; i++) {
-    journal.publish(4);
-    journal.save();
-  }
+  journal.saves(3, [4, 4, 4, 4]);
   let state = decodeJournal(journal.bytes).state;
   assert.ok(state);
   assert.deepEqual(
@@ -166,12 +166,7 @@ test("entries the ring dropped (its capacity, its bytes, a new start) are not br
   assert.deepEqual([state.ring.levels.length, state.ring.nextSeq], [0, 35]);
   // bounded by bytes: the oldest go as the text grows
   const bytes = new Journal(100, 1024);
-  bytes.publish(5);
-  bytes.save({ fresh: true });
-  for (let i = 0; i < 10; i++) {
-    bytes.publish(6);
-    bytes.save();
-  }
+  bytes.saves(5, Array(10).fill(6));
   const byBytes = decodeJournal(bytes.bytes).state;
   assert.ok(byBytes);
   assert.deepEqual(entriesOf(byBytes.ring), entriesOf(bytes.hub.ring.exportEntries()));

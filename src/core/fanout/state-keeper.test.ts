@@ -129,8 +129,7 @@ test("a state directory that cannot be made: a warning, and the run goes on with
 });
 
 test("a clean stop saves the ring and checkpoints as a pair; the next start restores both", async () => {
-  const hub = new Hub({ replaySize: 10, runId: "first" });
-  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  const { hub, keeper } = await opened(10, "first");
   assert.equal(keeper.saved, undefined, "no state yet");
   hub.publishBatch(['{"source":"a.log","message":"one"}', '{"source":"a.log","message":"two"}']);
   keeper.advance("/a.log", { dev: 1, ino: 2, prefix: { length: 0, hash: 0 }, offset: 8 });
@@ -215,16 +214,24 @@ function entriesOf(hub: Hub): string[] {
   return lines;
 }
 
-/** What a new start restores from the state directory: its hub and keeper (stopped: nothing is saved). */
-async function reopen(replaySize: number): Promise<{ hub: Hub; keeper: StateKeeper }> {
-  const hub = new Hub({ replaySize, runId: "next" });
-  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+/** A hub and its keeper on the test's state directory, as a start makes them. */
+async function opened(
+  replaySize: number,
+  runId: string,
+  rt: Runtime = runtime(),
+): Promise<{ hub: Hub; keeper: StateKeeper }> {
+  const hub = new Hub({ replaySize, runId });
+  const keeper = await StateKeeper.open(rt, config(), hub, Date.now());
   return { hub, keeper };
 }
 
+/** What a new start restores from the state directory: its hub and keeper (stopped: nothing is saved). */
+function reopen(replaySize: number): Promise<{ hub: Hub; keeper: StateKeeper }> {
+  return opened(replaySize, "next");
+}
+
 test("a save appends what was published since the last one, not the ring; a new start loads the last save", async () => {
-  const hub = new Hub({ replaySize: 10_000, runId: "first" });
-  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  const { hub, keeper } = await opened(10_000, "first");
   hub.publishBatch(Array.from({ length: 5000 }, (_, i) => padded(i)));
   advance(keeper);
   await keeper.save(false);
@@ -262,8 +269,7 @@ test("past the ring a new journal is started beside the one before it: nothing i
       return rt.fs.writeFileAtomic(path, bytes);
     },
   };
-  const hub = new Hub({ replaySize: 200, runId: "first" });
-  const keeper = await StateKeeper.open({ ...rt, fs }, config(), hub, Date.now());
+  const { hub, keeper } = await opened(200, "first", { ...rt, fs });
   let published = 0;
   let textBytes = 0;
   const sizes: number[] = [];
@@ -301,8 +307,7 @@ test("past the ring a new journal is started beside the one before it: nothing i
 });
 
 test("a damaged journal before the last is said by its name; the ring then starts where the last journal does", async () => {
-  const hub = new Hub({ replaySize: 200, runId: "first" });
-  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  const { hub, keeper } = await opened(200, "first");
   let published = 0;
   while (!existsSync(`${journalOf()}.1`) && published < 10_000) {
     hub.publishBatch(Array.from({ length: 50 }, () => padded(published++, 500)));
@@ -326,8 +331,7 @@ test("a damaged journal before the last is said by its name; the ring then start
 });
 
 test("a save cut short by a crash is left out: the save before it is resumed, and the next save starts afresh", async () => {
-  const hub = new Hub({ replaySize: 100, runId: "first" });
-  const keeper = await StateKeeper.open(runtime(), config(), hub, Date.now());
+  const { hub, keeper } = await opened(100, "first");
   hub.publishBatch(Array.from({ length: 30 }, (_, i) => padded(i)));
   advance(keeper);
   await keeper.save(false);
@@ -367,8 +371,7 @@ test("a failed append (part of a record written) is followed by a journal writte
       throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
     },
   };
-  const hub = new Hub({ replaySize: 100, runId: "first" });
-  const keeper = await StateKeeper.open({ ...rt, fs }, config(), hub, Date.now());
+  const { hub, keeper } = await opened(100, "first", { ...rt, fs });
   for (const fail of [false, false, true, false]) {
     failNext = fail;
     hub.publishBatch(Array.from({ length: 5 }, (_, i) => padded(i)));
