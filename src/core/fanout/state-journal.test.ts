@@ -109,10 +109,7 @@ test("a record holds only the entries published since the last save", () => {
 
 test("a last record cut short anywhere, or damaged, is left out: the save before it is loaded whole", () => {
   const journal = new Journal(100);
-  journal.publish(4);
-  journal.save({ fresh: true });
-  journal.publish(3);
-  journal.save();
+  journal.saves(4, [3]);
   const before = decodeJournal(journal.bytes).state;
   journal.publish(5);
   const last = journal.save();
@@ -175,10 +172,7 @@ test("entries the ring dropped (its capacity, its bytes, a new start) are not br
 
 test("a journal written afresh holds the whole ring and loads the same", () => {
   const journal = new Journal(20);
-  journal.publish(15);
-  journal.save({ fresh: true });
-  journal.publish(10);
-  journal.save();
+  journal.saves(15, [10]);
   const appended = decodeJournal(journal.bytes).state;
   journal.save({ fresh: true, clean: true });
   assert.equal(journal.records.length, 1);
@@ -205,10 +199,7 @@ test("records whose seqs do not follow on are refused, not spliced", () => {
 
 test("a journal started anew and the one before it add up to the ring; a torn first record leaves the one before it", () => {
   const journal = new Journal(30);
-  journal.publish(20);
-  journal.save({ fresh: true });
-  journal.publish(10);
-  journal.save();
+  journal.saves(20, [10]);
   journal.rotate();
   const before = decodeJournal(journal.previous ?? new Uint8Array(0)).state;
   journal.publish(10);
